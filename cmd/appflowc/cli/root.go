@@ -1,0 +1,161 @@
+// Package cli holds appflowc's cobra commands: each parses flags into a library options
+// struct and calls one library function. Main is the in-process entry point tests use.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/appflowc/appflowc/config"
+	"github.com/appflowc/appflowc/diag"
+)
+
+// Exit codes shared by the commands.
+const (
+	ExitOK          = 0
+	ExitFailed      = 1 // the check failed: config errors, drift, a failed workflow
+	ExitUsage       = 2 // bad flags, unreadable input, unreachable cluster
+	ExitInterrupted = 130
+)
+
+// exitError carries an exit code through cobra's RunE; its message, if any, is printed once by Main.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return ""
+	}
+	return e.err.Error()
+}
+func (e *exitError) Unwrap() error { return e.err }
+
+func withCode(code int, err error) error { return &exitError{code: code, err: err} }
+
+// Main runs appflowc with os.Args and returns the process exit code.
+func Main() int {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	defer stop()
+	return Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+}
+
+// Run executes one command line with the given streams.
+func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	root := NewRootCmd()
+	root.SetArgs(args)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		if ee.err != nil {
+			fmt.Fprintln(stderr, "appflowc:", ee.err)
+		}
+		return ee.code
+	}
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintln(stderr, "appflowc: interrupted")
+		return ExitInterrupted
+	}
+	// Anything cobra itself returns is a usage error (unknown flag, bad args).
+	fmt.Fprintln(stderr, "appflowc:", err)
+	return ExitUsage
+}
+
+// NewRootCmd builds the command tree. No state lives outside it.
+func NewRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "appflowc",
+		Short: "Compile GitOps configs into Argo Workflows manifests",
+		Long: `appflowc checks configs that describe Argo CD Applications, ApplicationSets and
+infrastructure prerequisites (written in CUE, YAML, JSON or Jsonnet), compiles them into
+Argo Workflows manifests on disk, and can submit them to a cluster and follow them.`,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+	}
+	root.AddCommand(newVersionCmd(), newVetCmd())
+	return root
+}
+
+// configInput maps command-line paths onto an fs.FS. Relative paths stay relative in
+// messages (what editors and CI annotations expect); absolute ones stay absolute.
+func configInput(args []string) (config.Input, error) {
+	if len(args) == 0 {
+		args = []string{"."}
+	}
+	rel, abs := 0, 0
+	for _, a := range args {
+		if filepath.IsAbs(a) {
+			abs++
+		} else {
+			rel++
+		}
+	}
+	if abs > 0 && rel > 0 {
+		for i, a := range args {
+			p, err := filepath.Abs(a)
+			if err != nil {
+				return config.Input{}, err
+			}
+			args[i] = p
+		}
+		rel = 0
+	}
+	paths := make([]string, len(args))
+	if rel > 0 {
+		for i, a := range args {
+			c := filepath.ToSlash(filepath.Clean(a))
+			if c == ".." || strings.HasPrefix(c, "../") {
+				// fs.FS paths cannot climb out of their root: use absolute paths instead.
+				return configInput(absAll(args))
+			}
+			paths[i] = c
+		}
+		return config.Input{FS: os.DirFS("."), Paths: paths}, nil
+	}
+	for i, a := range args {
+		paths[i] = strings.TrimPrefix(filepath.ToSlash(filepath.Clean(a)), "/")
+		if paths[i] == "" {
+			paths[i] = "."
+		}
+	}
+	return config.Input{FS: os.DirFS("/"), Paths: paths, DisplayRoot: "/"}, nil
+}
+
+func absAll(args []string) []string {
+	out := make([]string, len(args))
+	for i, a := range args {
+		p, err := filepath.Abs(a)
+		if err != nil {
+			p = a
+		}
+		out[i] = p
+	}
+	return out
+}
+
+// configErr splits config problems (exit 1, printed as diagnostics) from other errors (exit 2).
+func configErr(w io.Writer, err error) error {
+	var dl diag.List
+	if errors.As(err, &dl) {
+		_ = dl.WriteText(w)
+		return withCode(ExitFailed, fmt.Errorf("%d error(s) in config", len(dl)))
+	}
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	return withCode(ExitUsage, err)
+}

@@ -1,0 +1,151 @@
+package config
+
+import (
+	"fmt"
+	"strconv"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/build"
+	"cuelang.org/go/cue/cuecontext"
+	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/parser"
+	"cuelang.org/go/cue/token"
+
+	"github.com/appflowc/appflowc/diag"
+)
+
+// evalCUE evaluates all .cue files of a config as one CUE package (files share one scope,
+// as the cue tool does), then converts the concrete result to a positioned tree.
+func evalCUE(files []File) (*Node, diag.List) {
+	var errs diag.List
+	var asts []*ast.File
+	pkg := ""
+	pkgFile := ""
+	for _, f := range files {
+		af, err := parser.ParseFile(f.Display, f.Data, parser.ParseComments)
+		if err != nil {
+			errs = append(errs, fromCUEErr(err, "fix the CUE syntax")...)
+			continue
+		}
+		name := af.PackageName()
+		if pkgFile == "" {
+			pkg, pkgFile = name, f.Display
+		} else if name != pkg {
+			errs = append(errs, diag.Diagnostic{Pos: diag.Pos{File: f.Display, Line: 1, Col: 1},
+				Msg:  fmt.Sprintf("package %q differs from package %q of %s", name, pkg, pkgFile),
+				Hint: "all .cue files of one config must declare the same package (or none)"})
+			continue
+		}
+		asts = append(asts, af)
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	inst := build.NewContext().NewInstance("", nil)
+	for _, af := range asts {
+		if err := inst.AddSyntax(af); err != nil {
+			return nil, fromCUEErr(err, "")
+		}
+	}
+	ctx := cuecontext.New()
+	v := ctx.BuildInstance(inst)
+	if err := v.Err(); err != nil {
+		return nil, fromCUEErr(err, "")
+	}
+	if err := v.Validate(cue.Concrete(true)); err != nil {
+		return nil, fromCUEErr(err, "")
+	}
+	n := fromCUE(v, nil, &errs)
+	return n, errs
+}
+
+func cuePos(p token.Pos) diag.Pos {
+	if !p.IsValid() {
+		return diag.Pos{}
+	}
+	return diag.Pos{File: p.Filename(), Line: p.Line(), Col: p.Column()}
+}
+
+// fromCUEErr converts CUE errors, keeping every position CUE gives (the first is the
+// primary; others, like the second side of a conflict, become Related).
+func fromCUEErr(err error, hint string) diag.List {
+	var out diag.List
+	for _, e := range cueerrors.Errors(err) {
+		var ps []diag.Pos
+		if p := cuePos(e.Position()); p.IsValid() {
+			ps = append(ps, p)
+		}
+		for _, ip := range e.InputPositions() {
+			if p := cuePos(ip); p.IsValid() {
+				ps = append(ps, p)
+			}
+		}
+		format, args := e.Msg()
+		d := diag.Diagnostic{Path: joinPath(e.Path()), Msg: fmt.Sprintf(format, args...), Hint: hint}
+		if len(ps) > 0 {
+			d.Pos = ps[0]
+			d.Related = ps[1:]
+			if len(ps) > 1 && d.Hint == "" {
+				d.Hint = "also set at " + ps[1].String()
+			}
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// fromCUE converts a concrete CUE value; definitions, hidden and optional fields are
+// not data and are skipped.
+func fromCUE(v cue.Value, path []string, errs *diag.List) *Node {
+	pos := cuePos(v.Pos())
+	switch v.Kind() {
+	case cue.StructKind:
+		out := &Node{Kind: Map, Pos: pos}
+		it, err := v.Fields()
+		if err != nil {
+			*errs = append(*errs, fromCUEErr(err, "")...)
+			return out
+		}
+		for it.Next() {
+			key := it.Selector().Unquoted()
+			fv := it.Value()
+			out.Fields = append(out.Fields, &Field{Key: key, KeyPos: cuePos(fv.Pos()), Value: fromCUE(fv, append(path, key), errs)})
+		}
+		return out
+	case cue.ListKind:
+		out := &Node{Kind: List, Pos: pos}
+		it, err := v.List()
+		if err != nil {
+			*errs = append(*errs, fromCUEErr(err, "")...)
+			return out
+		}
+		for i := 0; it.Next(); i++ {
+			out.Items = append(out.Items, fromCUE(it.Value(), append(path, strconv.Itoa(i)), errs))
+		}
+		return out
+	case cue.StringKind:
+		s, _ := v.String()
+		return &Node{Kind: String, Pos: pos, Str: s}
+	case cue.BytesKind:
+		b, _ := v.Bytes()
+		return &Node{Kind: String, Pos: pos, Str: string(b)}
+	case cue.BoolKind:
+		b, _ := v.Bool()
+		return &Node{Kind: Bool, Pos: pos, Bool: b}
+	case cue.IntKind:
+		i, err := v.Int64()
+		if err != nil {
+			*errs = append(*errs, diag.Diagnostic{Pos: pos, Path: joinPath(path), Msg: "integer out of range", Hint: "use a value that fits in 64 bits"})
+		}
+		return &Node{Kind: Int, Pos: pos, Int: i}
+	case cue.FloatKind, cue.NumberKind:
+		f, _ := v.Float64()
+		return &Node{Kind: Float, Pos: pos, Float: f}
+	case cue.NullKind:
+		return &Node{Kind: Null, Pos: pos}
+	}
+	*errs = append(*errs, diag.Diagnostic{Pos: pos, Path: joinPath(path), Msg: fmt.Sprintf("incomplete value %v", v),
+		Hint: "give the field a concrete value"})
+	return &Node{Kind: Null, Pos: pos}
+}

@@ -1,0 +1,260 @@
+package config
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/appflowc/appflowc/diag"
+	yaml "go.yaml.in/yaml/v3"
+)
+
+// Input names the files of one config. Paths are fs.FS paths: files, or directories whose
+// config files (not subdirectories) are read.
+type Input struct {
+	FS    fs.FS
+	Paths []string
+	// DisplayRoot is prefixed to FS paths in messages (e.g. "/" when FS is rooted at "/").
+	DisplayRoot string
+}
+
+// Extensions of the files that make up a config. *.libsonnet files are only read when imported.
+var configExts = map[string]bool{".cue": true, ".yaml": true, ".yml": true, ".json": true, ".jsonnet": true}
+
+// File is one input file that contributed to a config.
+type File struct {
+	Path    string // FS path
+	Display string // path in messages
+	Data    []byte
+}
+
+// Files expands in.Paths to the sorted list of config files, read into memory.
+func (in Input) Files() ([]File, error) {
+	if len(in.Paths) == 0 {
+		return nil, errors.New("no config path given (pass a directory or files)")
+	}
+	var names []string
+	seen := map[string]bool{}
+	for _, p := range in.Paths {
+		p = path.Clean(p)
+		st, err := fs.Stat(in.FS, p)
+		if err != nil {
+			return nil, fmt.Errorf("read config %s: %w", in.DisplayRoot+p, unwrapPathErr(err))
+		}
+		if !st.IsDir() {
+			if !configExts[path.Ext(p)] {
+				return nil, fmt.Errorf("read config %s: unsupported file type %q (use .cue, .yaml, .yml, .json or .jsonnet)", in.DisplayRoot+p, path.Ext(p))
+			}
+			if !seen[p] {
+				seen[p] = true
+				names = append(names, p)
+			}
+			continue
+		}
+		ents, err := fs.ReadDir(in.FS, p)
+		if err != nil {
+			return nil, fmt.Errorf("read config %s: %w", in.DisplayRoot+p, unwrapPathErr(err))
+		}
+		n := 0
+		for _, e := range ents {
+			if e.IsDir() || !configExts[path.Ext(e.Name())] || strings.HasPrefix(e.Name(), ".") {
+				continue
+			}
+			n++
+			if f := path.Join(p, e.Name()); !seen[f] {
+				seen[f] = true
+				names = append(names, f)
+			}
+		}
+		if n == 0 {
+			return nil, fmt.Errorf("read config %s: no .cue, .yaml, .yml, .json or .jsonnet files in this directory", in.DisplayRoot+p)
+		}
+	}
+	sort.Strings(names)
+	files := make([]File, 0, len(names))
+	for _, n := range names {
+		data, err := fs.ReadFile(in.FS, n)
+		if err != nil {
+			return nil, fmt.Errorf("read config %s: %w", in.DisplayRoot+n, unwrapPathErr(err))
+		}
+		files = append(files, File{Path: n, Display: in.DisplayRoot + n, Data: data})
+	}
+	return files, nil
+}
+
+func unwrapPathErr(err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err
+	}
+	return err
+}
+
+// Tree is the unified, positioned config tree of all input files.
+type Tree struct {
+	Root  *Node
+	Files []File
+}
+
+// LoadTree reads every file of in and unifies them into one tree. Problems in the
+// user's files come back as a diag.List error; other failures (I/O) as plain errors.
+func LoadTree(ctx context.Context, in Input) (*Tree, error) {
+	files, err := in.Files()
+	if err != nil {
+		return nil, err
+	}
+	var errs diag.List
+	var roots []*Node
+	var cueFiles []File
+	for _, f := range files {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		switch path.Ext(f.Path) {
+		case ".cue":
+			cueFiles = append(cueFiles, f)
+		case ".yaml", ".yml", ".json":
+			nodes, ds := parseYAML(f.Display, f.Data)
+			errs = append(errs, ds...)
+			roots = append(roots, nodes...)
+		case ".jsonnet":
+			n, ds := evalJsonnet(in, f)
+			errs = append(errs, ds...)
+			if n != nil {
+				roots = append(roots, n)
+			}
+		}
+	}
+	if len(cueFiles) > 0 {
+		n, ds := evalCUE(cueFiles)
+		errs = append(errs, ds...)
+		if n != nil {
+			// CUE files first: they are where most users keep the bulk of a config.
+			roots = append([]*Node{n}, roots...)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs.Sort()
+	}
+	root := &Node{Kind: Map, Pos: diag.Pos{File: files[0].Display}}
+	for _, r := range roots {
+		if r.Kind == Null {
+			continue // an empty YAML document
+		}
+		if r.Kind != Map {
+			errs = append(errs, diag.Diagnostic{Pos: r.Pos, Msg: "a config file must hold a struct (mapping) at the top level, found " + r.Kind.String(),
+				Hint: "start the file with top-level keys such as applications:, applicationSets:, infra: or appflow:"})
+			continue
+		}
+		root = merge(root, r, nil, &errs)
+	}
+	if len(errs) > 0 {
+		return nil, errs.Sort()
+	}
+	return &Tree{Root: root, Files: files}, nil
+}
+
+// parseYAML converts every document of a YAML (or JSON, which is YAML) file.
+func parseYAML(name string, data []byte) ([]*Node, diag.List) {
+	var out []*Node
+	var errs diag.List
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var doc yaml.Node
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			errs = append(errs, yamlErr(name, err))
+			break
+		}
+		out = append(out, fromYAML(name, &doc, nil, &errs))
+	}
+	return out, errs
+}
+
+// yamlErr turns "yaml: line 3: mapping values are not allowed" into a positioned diagnostic.
+func yamlErr(name string, err error) diag.Diagnostic {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	line := 0
+	if rest, ok := strings.CutPrefix(msg, "line "); ok {
+		if i := strings.Index(rest, ":"); i > 0 {
+			fmt.Sscanf(rest[:i], "%d", &line)
+			msg = strings.TrimSpace(rest[i+1:])
+		}
+	}
+	return diag.Diagnostic{Pos: diag.Pos{File: name, Line: line}, Msg: "syntax error: " + msg, Hint: "fix the YAML/JSON syntax"}
+}
+
+func fromYAML(name string, n *yaml.Node, path []string, errs *diag.List) *Node {
+	pos := diag.Pos{File: name, Line: n.Line, Col: n.Column}
+	switch n.Kind {
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			return &Node{Kind: Null, Pos: pos}
+		}
+		return fromYAML(name, n.Content[0], path, errs)
+	case yaml.AliasNode:
+		v := fromYAML(name, n.Alias, path, errs)
+		return v
+	case yaml.MappingNode:
+		out := &Node{Kind: Map, Pos: pos}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			kpos := diag.Pos{File: name, Line: k.Line, Col: k.Column}
+			if k.Kind != yaml.ScalarNode {
+				*errs = append(*errs, diag.Diagnostic{Pos: kpos, Path: joinPath(path), Msg: "keys must be strings", Hint: "quote the key"})
+				continue
+			}
+			if k.Tag == "!!merge" {
+				*errs = append(*errs, diag.Diagnostic{Pos: kpos, Path: joinPath(path), Msg: "YAML merge keys (<<) are not supported",
+					Hint: "write the fields out, or use CUE for shared values"})
+				continue
+			}
+			if prev := out.field(k.Value); prev != nil {
+				*errs = append(*errs, diag.Diagnostic{Pos: kpos, Path: joinPath(append(path, k.Value)), Msg: "key set twice in the same mapping",
+					Hint: fmt.Sprintf("first set at %s; remove one", prev.KeyPos), Related: []diag.Pos{prev.KeyPos}})
+				continue
+			}
+			val := fromYAML(name, v, append(path, k.Value), errs)
+			out.Fields = append(out.Fields, &Field{Key: k.Value, KeyPos: kpos, Value: val})
+		}
+		return out
+	case yaml.SequenceNode:
+		out := &Node{Kind: List, Pos: pos}
+		for i, c := range n.Content {
+			out.Items = append(out.Items, fromYAML(name, c, append(path, fmt.Sprint(i)), errs))
+		}
+		return out
+	case yaml.ScalarNode:
+		switch n.ShortTag() {
+		case "!!null":
+			return &Node{Kind: Null, Pos: pos}
+		case "!!bool":
+			var b bool
+			if err := n.Decode(&b); err == nil {
+				return &Node{Kind: Bool, Pos: pos, Bool: b}
+			}
+		case "!!int":
+			var i int64
+			if err := n.Decode(&i); err == nil {
+				return &Node{Kind: Int, Pos: pos, Int: i}
+			}
+		case "!!float":
+			var f float64
+			if err := n.Decode(&f); err == nil {
+				return &Node{Kind: Float, Pos: pos, Float: f}
+			}
+		}
+		return &Node{Kind: String, Pos: pos, Str: n.Value}
+	}
+	*errs = append(*errs, diag.Diagnostic{Pos: pos, Path: joinPath(path), Msg: "unsupported YAML node"})
+	return &Node{Kind: Null, Pos: pos}
+}

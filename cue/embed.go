@@ -1,0 +1,61 @@
+// Package schema embeds the appflowc CUE schemas (this folder is also a CUE module that
+// the cue tool and editors can use) and evaluates them.
+package schema
+
+import (
+	"embed"
+	"fmt"
+	"io/fs"
+	"sort"
+	"sync"
+
+	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/build"
+	"cuelang.org/go/cue/cuecontext"
+	"cuelang.org/go/cue/parser"
+)
+
+//go:embed *.cue cue.mod/module.cue
+var files embed.FS
+
+// Files returns the embedded schema sources by name.
+func Files() fs.FS { return files }
+
+var (
+	once   sync.Once
+	built  cue.Value
+	ctx    *cue.Context
+	bldErr error
+	mu     sync.Mutex
+)
+
+// Value returns the evaluated schema package. A cue.Context is not safe for concurrent
+// use, so callers unify under Lock.
+func Value() (cue.Value, *cue.Context, error) {
+	once.Do(func() {
+		ctx = cuecontext.New()
+		inst := build.NewContext().NewInstance("", nil)
+		names, _ := fs.Glob(files, "*.cue")
+		sort.Strings(names)
+		for _, n := range names {
+			src, _ := files.ReadFile(n)
+			f, err := parser.ParseFile("cue/"+n, src, parser.ParseComments)
+			if err != nil {
+				bldErr = fmt.Errorf("parse embedded schema %s: %w", n, err)
+				return
+			}
+			if err := inst.AddSyntax(f); err != nil {
+				bldErr = fmt.Errorf("load embedded schema %s: %w", n, err)
+				return
+			}
+		}
+		built = ctx.BuildInstance(inst)
+		if err := built.Err(); err != nil {
+			bldErr = fmt.Errorf("build embedded schema: %w", err)
+		}
+	})
+	return built, ctx, bldErr
+}
+
+// Lock serialises use of the shared cue.Context.
+func Lock() func() { mu.Lock(); return mu.Unlock }

@@ -1,0 +1,29 @@
+package render
+
+import (
+	"fmt"
+
+	"github.com/appflowc/appflowc/diag"
+)
+
+// Object is one rendered Kubernetes object.
+type Object struct {
+	APIVersion string
+	Kind       string
+	Namespace  string
+	Name       string // metadata.name, or metadata.generateName for Workflows
+	// Source is the config position the object comes from; zero for library objects.
+	Source diag.Pos
+	// Entry is the config path of the entry, e.g. "applications.web"; empty for library objects.
+	Entry string
+	// Obj is the typed object (Argo or Kubernetes API types, or a map for Argo CD kinds).
+	Obj any
+}
+
+// ID is "Kind/namespace/name", the form messages and change sets use.
+func (o Object) ID() string {
+	if o.Namespace == "" {
+		return fmt.Sprintf("%s/%s", o.Kind, o.Name)
+	}
+	return fmt.Sprintf("%s/%s/%s", o.Kind, o.Namespace, o.Name)
+}

@@ -1,0 +1,101 @@
+package render
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/argoproj/argo-workflows/v3/workflow/validate"
+	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
+	apierr "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/appflowc/appflowc/diag"
+)
+
+// templateGetter serves WorkflowTemplates from the rendered set, so validation is offline
+// (what `argo lint --offline` does).
+type templateGetter map[string]*wfv1.WorkflowTemplate
+
+func (g templateGetter) Get(name string) (*wfv1.WorkflowTemplate, error) {
+	if t, ok := g[name]; ok {
+		return t.DeepCopy(), nil // Argo's validator may mutate what it is given
+	}
+	return nil, apierr.NewNotFound(schema.GroupResource{Group: "argoproj.io", Resource: "workflowtemplates"}, name)
+}
+
+type noClusterTemplates struct{}
+
+func (noClusterTemplates) Get(name string) (*wfv1.ClusterWorkflowTemplate, error) {
+	return nil, apierr.NewNotFound(schema.GroupResource{Group: "argoproj.io", Resource: "clusterworkflowtemplates"}, name)
+}
+
+// Validate runs Argo's own validation on every WorkflowTemplate and Workflow, and checks
+// each Workflow's arguments against the parameters its template declares (Argo's lint
+// does not: argo-workflows#14603). Problems are placed at the config entry they come from.
+func Validate(objs []Object) diag.List {
+	getter := templateGetter{}
+	for _, o := range objs {
+		if wt, ok := o.Obj.(*wfv1.WorkflowTemplate); ok {
+			getter[wt.Name] = wt
+		}
+	}
+	var out diag.List
+	for _, o := range objs {
+		switch obj := o.Obj.(type) {
+		case *wfv1.WorkflowTemplate:
+			err := validate.ValidateWorkflowTemplate(getter, noClusterTemplates{}, obj.DeepCopy(), nil, validate.ValidateOpts{Lint: true, WorkflowTemplateValidation: true})
+			if err != nil {
+				out = append(out, diag.Diagnostic{Pos: o.Source, Path: o.ID(), Msg: "Argo rejects the template: " + err.Error(),
+					Hint: "this comes from the template's definition; fix it where the template is written"})
+			}
+		case *wfv1.Workflow:
+			out = append(out, checkArguments(o, obj, getter)...)
+			err := validate.ValidateWorkflow(getter, noClusterTemplates{}, obj.DeepCopy(), nil, validate.ValidateOpts{Lint: true})
+			if err != nil {
+				out = append(out, diag.Diagnostic{Pos: o.Source, Path: o.Entry, Msg: "Argo rejects the rendered Workflow: " + err.Error(),
+					Hint: "check the entry's values against the template's parameters"})
+			}
+		}
+	}
+	return out.Sort()
+}
+
+func checkArguments(o Object, wf *wfv1.Workflow, getter templateGetter) diag.List {
+	ref := wf.Spec.WorkflowTemplateRef
+	if ref == nil {
+		return nil
+	}
+	wt, ok := getter[ref.Name]
+	if !ok {
+		names := make([]string, 0, len(getter))
+		for n := range getter {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return diag.List{{Pos: o.Source, Path: o.Entry, Msg: fmt.Sprintf("workflowTemplateRef %q names no known WorkflowTemplate", ref.Name),
+			Hint: "use one of: " + strings.Join(names, ", ")}}
+	}
+	declared := map[string]wfv1.Parameter{}
+	var names []string
+	for _, p := range wt.Spec.Arguments.Parameters {
+		declared[p.Name] = p
+		names = append(names, p.Name)
+	}
+	var out diag.List
+	given := map[string]bool{}
+	for _, p := range wf.Spec.Arguments.Parameters {
+		given[p.Name] = true
+		if _, ok := declared[p.Name]; !ok {
+			out = append(out, diag.Diagnostic{Pos: o.Source, Path: o.Entry, Msg: fmt.Sprintf("parameter %q is not declared by WorkflowTemplate %s", p.Name, ref.Name),
+				Hint: "declared parameters: " + strings.Join(names, ", ")})
+		}
+	}
+	for _, p := range wt.Spec.Arguments.Parameters {
+		if p.Value == nil && p.Default == nil && !given[p.Name] {
+			out = append(out, diag.Diagnostic{Pos: o.Source, Path: o.Entry, Msg: fmt.Sprintf("required parameter %q of WorkflowTemplate %s is not set", p.Name, ref.Name),
+				Hint: "pass a value for it"})
+		}
+	}
+	return out
+}

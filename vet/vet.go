@@ -1,0 +1,76 @@
+// Package vet is appflowc's offline pre-commit check: load and validate a config, render it
+// in memory, and run Argo's own validation on every manifest. No cluster, no network.
+package vet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/appflowc/appflowc/config"
+	"github.com/appflowc/appflowc/diag"
+	"github.com/appflowc/appflowc/render"
+)
+
+// Options configure a vet run.
+type Options struct {
+	// SkipSchema skips the second-line check against the CUE schema (--schema=false).
+	SkipSchema bool
+}
+
+// DefaultOptions returns the options of a plain `appflowc vet`.
+func DefaultOptions() Options { return Options{} }
+
+// Result is what a clean or failed vet found.
+type Result struct {
+	Files   int
+	Entries int
+	Objects int
+	Diags   diag.List
+}
+
+// Summary is the one-line human summary.
+func (r Result) Summary() string {
+	if len(r.Diags) > 0 {
+		return fmt.Sprintf("%d error(s)", len(r.Diags))
+	}
+	return fmt.Sprintf("ok: %d file(s), %d entr(ies), %d manifest(s) valid", r.Files, r.Entries, r.Objects)
+}
+
+// Run vets a config. Config problems are returned in Result.Diags; the error is for
+// everything else (unreadable paths, cancellation).
+func Run(ctx context.Context, in config.Input, opts Options) (Result, error) {
+	var res Result
+	t, err := config.LoadTree(ctx, in)
+	if err != nil {
+		return res, asDiags(&res, err)
+	}
+	res.Files = len(t.Files)
+	cfg, err := config.Decode(t)
+	if err != nil {
+		return res, asDiags(&res, err)
+	}
+	res.Entries = len(cfg.Applications) + len(cfg.ApplicationSets) + len(cfg.Infra)
+	if !opts.SkipSchema {
+		if ds := config.CheckSchema(t); len(ds) > 0 {
+			res.Diags = ds
+			return res, nil
+		}
+	}
+	objs, err := render.Build(ctx, cfg)
+	if err != nil {
+		return res, err
+	}
+	res.Objects = len(objs)
+	res.Diags = render.Validate(objs)
+	return res, nil
+}
+
+func asDiags(res *Result, err error) error {
+	var dl diag.List
+	if errors.As(err, &dl) {
+		res.Diags = dl
+		return nil
+	}
+	return err
+}
