@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"strconv"
+	"strings"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -83,6 +84,9 @@ func fromCUEErr(err error, hint string) diag.List {
 		}
 		format, args := e.Msg()
 		d := diag.Diagnostic{Path: joinPath(e.Path()), Msg: fmt.Sprintf(format, args...), Hint: hint}
+		if d.Hint == "" && strings.HasPrefix(d.Msg, "incomplete value") {
+			d.Hint = "give the field a concrete value"
+		}
 		if len(ps) > 0 {
 			d.Pos = ps[0]
 			d.Related = ps[1:]

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -551,7 +550,7 @@ func (d *decoder) applicationSet(f *Field) *ApplicationSet {
 		d.errorf(n, append(p, "environments"), "add environments: [{name, cluster, namespace}, ...]", "missing required field")
 	}
 	if envs != nil {
-		a.Environments = d.environments(envs, append(p, "environments"), f.Key)
+		a.Environments = d.environments(envs, append(p, "environments"), f.Key, a.Generator == "list")
 	}
 	a.SyncPolicy = d.syncPolicy(n.Get("syncPolicy"), append(p, "syncPolicy"))
 	a.PreserveResourcesOnDeletion = d.boolean(n.Get("preserveResourcesOnDeletion"), append(p, "preserveResourcesOnDeletion"), true)
@@ -594,12 +593,12 @@ func (d *decoder) globPath(n *Node, p []string, s string) {
 	}
 }
 
-func (d *decoder) environments(n *Node, p []string, appset string) []Environment {
+func (d *decoder) environments(n *Node, p []string, appset string, needOne bool) []Environment {
 	if n.Kind != List {
 		d.errorf(n, p, "write a list: [{name, cluster, namespace}, ...]", "expected a list, found %s", n.display())
 		return nil
 	}
-	if len(n.Items) == 0 {
+	if len(n.Items) == 0 && needOne {
 		d.errorf(n, p, "add at least one environment", "empty list")
 	}
 	seen := map[string]*Node{}
@@ -843,6 +842,3 @@ func levenshtein(a, b string) int {
 	}
 	return prev[len(b)]
 }
-
-// sortKV is used where pairs are built from unordered sources.
-func sortKV(kv []KV) { sort.Slice(kv, func(i, j int) bool { return kv[i].Name < kv[j].Name }) }

@@ -5,8 +5,8 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/argoproj/argo-workflows/v3/workflow/validate"
 	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
+	"github.com/argoproj/argo-workflows/v3/workflow/validate"
 	apierr "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 

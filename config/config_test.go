@@ -1,0 +1,157 @@
+package config
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"cuelang.org/go/cue"
+
+	schema "github.com/appflowc/appflowc/cue"
+	"github.com/appflowc/appflowc/diag"
+)
+
+func load(t *testing.T, files map[string]string) (*Tree, error) {
+	t.Helper()
+	fsys := fstest.MapFS{}
+	for n, c := range files {
+		fsys["cfg/"+n] = &fstest.MapFile{Data: []byte(c)}
+	}
+	return LoadTree(context.Background(), Input{FS: fsys, Paths: []string{"cfg"}})
+}
+
+const okApp = `applications: web: {
+	source: {repoURL: "https://charts.example.com", chart: "nginx", targetRevision: "1.2.3"}
+	destination: namespace: "web"
+}
+`
+
+// cases are single-file configs with the exact first error the Go validator reports;
+// "" means valid. TestSchemaAgrees checks the CUE schema reaches the same verdict.
+var cases = []struct {
+	name, file, src, want string
+}{
+	{"valid cue", "a.cue", okApp, ""},
+	{"valid yaml git", "a.yaml", "applications:\n  api:\n    source: {repoURL: 'git@github.com:x/api.git', path: deploy}\n    destination: {name: prod, namespace: api}\n", ""},
+	{"valid appset", "a.json", `{"applicationSets": {"s": {"source": {"repoURL": "oci://registry.example.com/charts", "chart": "app", "targetRevision": ">=1.0.0 <2.0.0"}, "environments": [{"name": "dev", "cluster": "https://k.example.com", "namespace": "s-dev"}]}}}`, ""},
+	{"valid infra", "a.yaml", "infra:\n  base:\n    namespace: base\n    configMaps: {cfg: {A: '1', B: 2}}\n    secrets: {db: {keys: {pw: {fromEnv: PW}, cert: {fromFile: ./c.pem}}}}\n", ""},
+	{"unknown top-level", "a.yaml", "application: {}\n", `cfg/a.yaml:1:1: application: unknown field (did you mean "applications"?`},
+	{"bad repo scheme", "a.yaml", "applications:\n  web:\n    source: {repoURL: 'ftp://x', path: p}\n    destination: {namespace: web}\n", `cfg/a.yaml:3:23: applications.web.source.repoURL: invalid repository URL "ftp://x"`},
+	{"neither chart nor path", "a.yaml", "applications:\n  web:\n    source: {repoURL: 'https://x.example.com'}\n    destination: {namespace: web}\n", `applications.web.source.chart: missing required field`},
+	{"selfHeal without automated", "a.yaml", "applications:\n  web:\n    source: {repoURL: 'https://x.example.com', path: p}\n    destination: {namespace: web}\n    syncPolicy: {selfHeal: true}\n", `selfHeal requires automated sync`},
+	{"dup env", "a.yaml", "applicationSets:\n  s:\n    source: {repoURL: 'https://x.example.com', path: p}\n    environments: [{name: a, cluster: c, namespace: n}, {name: a, cluster: c, namespace: m}]\n", `duplicate environment name "a"`},
+	{"secret with inline value", "a.yaml", "infra:\n  b:\n    namespace: b\n    secrets: {s: {data: {pw: x}, keys: {pw: {fromEnv: PW}}}}\n", `secret values must not be written in a config`},
+	{"unpinned script image", "a.yaml", "infra:\n  b:\n    namespace: b\n    scripts: [{name: s, image: 'busybox:1.37', command: [sh]}]\n", `is not pinned by tag and digest`},
+	{"template in args", "a.yaml", "infra:\n  b:\n    namespace: b\n    scripts: [{name: s, image: 'docker.io/library/busybox:1.37.0@sha256:597bf7e5e8faf26b8efc4cb558eea5dc14d9cc97d5b4c8cdbe6404a7432d5a67', command: [sh], args: ['{{inputs.parameters.x}}']}]\n", `Argo template expression`},
+	{"entry name too long", "a.yaml", "infra:\n  " + strings.Repeat("a", 51) + ":\n    namespace: b\n", `is 51 characters long`},
+	{"bad namespace", "a.yaml", "infra:\n  b:\n    namespace: B\n", `invalid name "B"`},
+	{"bad deadline", "a.yaml", "appflow: {activeDeadlineSeconds: 1}\n", `invalid deadline 1`},
+}
+
+func TestDecode(t *testing.T) {
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tree, err := load(t, map[string]string{c.file: c.src})
+			if err == nil {
+				_, err = Decode(tree)
+			}
+			switch {
+			case c.want == "" && err != nil:
+				t.Fatalf("unexpected error:\n%v", err)
+			case c.want != "" && err == nil:
+				t.Fatalf("accepted, want error containing %q", c.want)
+			case c.want != "" && !strings.Contains(err.Error(), c.want):
+				t.Fatalf("error:\n%v\nwant it to contain %q", err, c.want)
+			}
+			var dl diag.List
+			if err != nil && !errors.As(err, &dl) {
+				t.Fatalf("config errors must be a diag.List, got %T", err)
+			}
+			for _, d := range dl {
+				if d.Pos.File == "" || d.Pos.Line == 0 {
+					t.Errorf("diagnostic without a position: %v", d)
+				}
+			}
+		})
+	}
+}
+
+// TestSchemaAgrees keeps the published CUE schema and the Go validator in step: both must
+// accept or both reject every case.
+func TestSchemaAgrees(t *testing.T) {
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			tree, err := load(t, map[string]string{c.file: c.src})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, goErr := Decode(tree)
+			cueErrs := CheckSchema(tree)
+			if (goErr == nil) != (len(cueErrs) == 0) {
+				t.Fatalf("verdicts differ: Go says %v, CUE says %v", goErr, cueErrs)
+			}
+		})
+	}
+}
+
+func TestDefaultsMatchSchema(t *testing.T) {
+	v, _, err := schema.Value()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer schema.Lock()()
+	var got struct {
+		Namespace             string `json:"namespace"`
+		ArgoCDNamespace       string `json:"argocdNamespace"`
+		ServiceAccount        string `json:"serviceAccount"`
+		DestinationServer     string `json:"destinationServer"`
+		ActiveDeadlineSeconds int64  `json:"activeDeadlineSeconds"`
+		Images                struct {
+			Shell string `json:"shell"`
+		} `json:"images"`
+	}
+	data, err := v.LookupPath(cue.ParsePath("#Appflow")).MarshalJSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, &got); err != nil {
+		t.Fatal(err)
+	}
+	tree := &Tree{Root: &Node{Kind: Map}}
+	c, err := Decode(tree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := c.Appflow
+	if got.Namespace != a.Namespace || got.ArgoCDNamespace != a.ArgoCDNamespace || got.ServiceAccount != a.ServiceAccount ||
+		got.DestinationServer != a.DestinationServer || got.ActiveDeadlineSeconds != a.ActiveDeadlineSeconds || got.Images.Shell != a.Images.Shell {
+		t.Fatalf("CUE defaults %+v differ from Go defaults %+v", got, a)
+	}
+}
+
+func TestFileOrderDoesNotMatter(t *testing.T) {
+	files := map[string]string{"a.yaml": "applications:\n  b: {source: {repoURL: 'https://x.example.com', path: p}, destination: {namespace: b}}\n", "z.cue": okApp}
+	t1, err := load(t, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := Decode(t1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Applications) != 2 || c.Applications[0].Name != "b" || c.Applications[1].Name != "web" {
+		t.Fatalf("entries not sorted by name: %v", c.Applications)
+	}
+}
+
+func TestNeverPanicsOnOddInput(t *testing.T) {
+	for _, src := range []string{"", "null", "[]", "42", "~", "applications: null", "applications: [1]", "applications: {a: null}", "applicationSets: {a: {environments: {}}}", "infra: {a: {scripts: [null, 1]}}", "{a: *b}", "&x 1"} {
+		tree, err := load(t, map[string]string{"a.yaml": src})
+		if err == nil {
+			_, _ = Decode(tree)
+		}
+	}
+}
