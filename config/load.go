@@ -31,6 +31,10 @@ var configExts = map[string]bool{".cue": true, ".yaml": true, ".yml": true, ".js
 type File struct {
 	Path    string // FS path
 	Display string // path in messages
+	// Rel is the path relative to the argument that named it (a directory's file name, or a
+	// file argument's base name): what rendered output records, so the bytes do not depend
+	// on where or how the command was run.
+	Rel string
 	Data    []byte
 }
 
@@ -40,6 +44,7 @@ func (in Input) Files() ([]File, error) {
 		return nil, errors.New("no config path given (pass a directory or files)")
 	}
 	var names []string
+	rel := map[string]string{}
 	seen := map[string]bool{}
 	for _, p := range in.Paths {
 		p = path.Clean(p)
@@ -54,6 +59,7 @@ func (in Input) Files() ([]File, error) {
 			if !seen[p] {
 				seen[p] = true
 				names = append(names, p)
+				rel[p] = path.Base(p)
 			}
 			continue
 		}
@@ -70,6 +76,7 @@ func (in Input) Files() ([]File, error) {
 			if f := path.Join(p, e.Name()); !seen[f] {
 				seen[f] = true
 				names = append(names, f)
+				rel[f] = e.Name()
 			}
 		}
 		if n == 0 {
@@ -83,7 +90,7 @@ func (in Input) Files() ([]File, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read config %s: %w", in.DisplayRoot+n, unwrapPathErr(err))
 		}
-		files = append(files, File{Path: n, Display: in.DisplayRoot + n, Data: data})
+		files = append(files, File{Path: n, Display: in.DisplayRoot + n, Rel: rel[n], Data: data})
 	}
 	return files, nil
 }
@@ -158,6 +165,16 @@ func LoadTree(ctx context.Context, in Input) (*Tree, error) {
 		return nil, errs.Sort()
 	}
 	return &Tree{Root: root, Files: files}, nil
+}
+
+// RelPath returns the Rel path of the file displayed as display, or display itself.
+func (t *Tree) RelPath(display string) string {
+	for _, f := range t.Files {
+		if f.Display == display {
+			return f.Rel
+		}
+	}
+	return display
 }
 
 // parseYAML converts every document of a YAML (or JSON, which is YAML) file.

@@ -110,3 +110,5 @@ func StrictJSON(data []byte, v any) error {
 	dec.DisallowUnknownFields()
 	return dec.Decode(v)
 }
+
+func sortStrings(s []string) { sort.Strings(s) }

@@ -82,7 +82,7 @@ func workflow(cfg *config.Config, kind, name string, pos diag.Pos, tmpl string, 
 			GenerateName: generatePrefix[kind] + name + "-",
 			Namespace:    cfg.Appflow.Namespace,
 			Labels:       map[string]string{LabelManagedBy: ManagedBy, LabelConfig: name, LabelKind: kind},
-			Annotations:  map[string]string{AnnotationSource: pos.File},
+			Annotations:  map[string]string{AnnotationSource: cfg.Tree.RelPath(pos.File)},
 		},
 		Spec: wfv1.WorkflowSpec{
 			WorkflowTemplateRef: &wfv1.WorkflowTemplateRef{Name: tmpl},
@@ -90,7 +90,7 @@ func workflow(cfg *config.Config, kind, name string, pos diag.Pos, tmpl string, 
 		},
 	}
 	return Object{APIVersion: "argoproj.io/v1alpha1", Kind: "Workflow", Namespace: cfg.Appflow.Namespace, Name: wf.GenerateName,
-		Source: pos, Entry: entryPath(kind, name), Obj: wf}
+		Source: pos, SourceRel: cfg.Tree.RelPath(pos.File), Entry: entryPath(kind, name), Obj: wf}
 }
 
 func param(name, value string) wfv1.Parameter {

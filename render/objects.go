@@ -16,6 +16,13 @@ type Object struct {
 	Source diag.Pos
 	// Entry is the config path of the entry, e.g. "applications.web"; empty for library objects.
 	Entry string
+	// SourceRel is Source's file relative to the config argument: what output records.
+	SourceRel string
+	// Preview marks objects written for review only (Applications an ApplicationSet will
+	// generate); they are not listed in kustomization.yaml and never applied.
+	Preview bool
+	// Owner is the ApplicationSet a preview object belongs to.
+	Owner string
 	// Obj is the typed object (Argo or Kubernetes API types, or a map for Argo CD kinds).
 	Obj any
 }

@@ -86,7 +86,7 @@ Argo Workflows manifests on disk, and can submit them to a cluster and follow th
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
-	root.AddCommand(newVersionCmd(), newVetCmd())
+	root.AddCommand(newVersionCmd(), newVetCmd(), newRenderCmd())
 	return root
 }
 

@@ -1,0 +1,106 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/appflowc/appflowc/render"
+)
+
+func newRenderCmd() *cobra.Command {
+	opts := render.DefaultOptions()
+	var out string
+	var check bool
+	cmd := &cobra.Command{
+		Use:   "render [PATH...] -o DIR",
+		Short: "Compile a config into Argo Workflows manifests on disk",
+		Long: `render
+  1. loads and validates the config exactly as vet does (it never writes what vet rejects);
+  2. renders the WorkflowTemplate library, its RBAC, and one Workflow per application,
+     applicationSet and infra entry; with --expand, also the Applications each
+     ApplicationSet will generate, under preview/;
+  3. writes one object per file at <kind>/<namespace>/<name>.yaml plus kustomization.yaml,
+     into a temporary directory beside DIR that replaces DIR only when all succeeded.
+Output is byte-for-byte deterministic. With --check nothing is written: the render is
+compared with DIR and a unified diff printed (exit 0 identical, 1 drift, 2 error).
+Removing previewed Applications fails unless --allow-deletions is given.`,
+		Example: `  appflowc render examples/quickstart -o out
+  appflowc render . -o deploy --expand
+  appflowc render . -o deploy --expand --check   # in CI
+  appflowc render examples/multi-env -o -         # one YAML stream on stdout`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if out == "" {
+				return withCode(ExitUsage, errors.New("render: -o DIR is required (or -o - for stdout)"))
+			}
+			if check && out == "-" {
+				return withCode(ExitUsage, errors.New("render: --check compares with a directory; it cannot be used with -o -"))
+			}
+			in, err := configInput(args)
+			if err != nil {
+				return withCode(ExitUsage, err)
+			}
+			res, err := render.Render(cmd.Context(), in, opts)
+			if err != nil {
+				return configErr(cmd.ErrOrStderr(), err)
+			}
+			w := cmd.OutOrStdout()
+			if out == "-" {
+				for i, f := range res.Files {
+					if f.Path == render.KustomizationFile {
+						continue
+					}
+					if i > 0 {
+						fmt.Fprintln(w, "---")
+					}
+					if _, err := w.Write(f.Data); err != nil {
+						return withCode(ExitUsage, err)
+					}
+				}
+				return nil
+			}
+			existing, err := render.ReadDir(out)
+			if err != nil {
+				return withCode(ExitUsage, err)
+			}
+			if err := render.GuardDeletions(res.Files, existing, opts); err != nil {
+				return withCode(ExitFailed, err)
+			}
+			if check {
+				d := render.Compare(res.Files, existing)
+				if d.Empty() {
+					fmt.Fprintf(w, "%s is up to date (%d files)\n", out, len(res.Files))
+					return nil
+				}
+				fmt.Fprint(w, d.Diff)
+				return withCode(ExitFailed, fmt.Errorf("render --check: %s is out of date: %d changed, %d added, %d removed (run appflowc render to update it)",
+					out, len(d.Changed), len(d.Added), len(d.Removed)))
+			}
+			if err := render.WriteDir(cmd.Context(), out, res.Files); err != nil {
+				return withCode(ExitUsage, err)
+			}
+			abs, _ := filepath.Abs(out)
+			fmt.Fprintf(cmd.ErrOrStderr(), "rendered %d files into %s\n", len(res.Files), relOr(abs))
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&out, "output", "o", "", "output directory, or - for a YAML stream on stdout")
+	cmd.Flags().BoolVar(&check, "check", false, "compare with the output directory instead of writing; exit 1 on drift")
+	cmd.Flags().BoolVar(&opts.Expand, "expand", false, "also write the Applications each ApplicationSet generates (preview/)")
+	cmd.Flags().BoolVar(&opts.AllowDeletions, "allow-deletions", false, "allow removing previewed Applications")
+	return cmd
+}
+
+func relOr(abs string) string {
+	wd, err := os.Getwd()
+	if err != nil {
+		return abs
+	}
+	if r, err := filepath.Rel(wd, abs); err == nil {
+		return r
+	}
+	return abs
+}

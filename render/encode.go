@@ -1,0 +1,143 @@
+package render
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"path"
+	"sort"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+)
+
+// File is one rendered file, by its slash-separated path inside the output directory.
+type File struct {
+	Path string
+	Data []byte
+}
+
+// KustomizationFile lists the applyable files; its header also marks a directory as
+// written by appflowc, so render never replaces a directory it did not write.
+const (
+	KustomizationFile = "kustomization.yaml"
+	headerMark        = "# Rendered by appflowc"
+	previewDir        = "preview"
+)
+
+// FilePath is where an object is written: <kind>/<namespace or _cluster>/<name>.yaml.
+// Workflows are named by their generateName without the trailing dash.
+func FilePath(o Object) string {
+	ns := o.Namespace
+	if ns == "" {
+		ns = "_cluster"
+	}
+	name := strings.TrimSuffix(o.Name, "-")
+	p := path.Join(strings.ToLower(o.Kind), ns, name+".yaml")
+	if o.Preview {
+		p = path.Join(previewDir, p)
+	}
+	return p
+}
+
+// Encode turns objects into files plus the kustomization.yaml, sorted by path.
+// Keys are sorted and the Go types' noise (status, creationTimestamp: null, empty
+// structs) is pruned, so the same config always gives the same bytes.
+func Encode(objs []Object) ([]File, error) {
+	files := make([]File, 0, len(objs)+1)
+	seen := map[string]string{}
+	var resources []string
+	for _, o := range objs {
+		p := FilePath(o)
+		if prev, dup := seen[p]; dup {
+			return nil, fmt.Errorf("render: %s and %s would both be written to %s", prev, o.ID(), p)
+		}
+		seen[p] = o.ID()
+		data, err := EncodeObject(o)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, File{Path: p, Data: data})
+		if !o.Preview {
+			resources = append(resources, p)
+		}
+	}
+	sort.Strings(resources)
+	var k bytes.Buffer
+	k.WriteString(headerMark + ". Do not edit: change the config and run appflowc render.\n")
+	k.WriteString("# preview/ holds the Applications that ApplicationSets will generate (for review; not applied).\n")
+	k.WriteString("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n")
+	for _, r := range resources {
+		fmt.Fprintf(&k, "- %s\n", r)
+	}
+	files = append(files, File{Path: KustomizationFile, Data: k.Bytes()})
+	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	return files, nil
+}
+
+// EncodeObject writes one object as YAML with a header naming its source.
+func EncodeObject(o Object) ([]byte, error) {
+	m, err := ToMap(o.Obj)
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", o.ID(), err)
+	}
+	body, err := yaml.Marshal(m)
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", o.ID(), err)
+	}
+	var b bytes.Buffer
+	switch {
+	case o.Preview:
+		fmt.Fprintf(&b, "%s: preview of what ApplicationSet %s generates (from %s). Not applied.\n", headerMark, o.Owner, o.SourceRel)
+	case o.Entry != "":
+		fmt.Fprintf(&b, "%s from %s (%s). Do not edit.\n", headerMark, o.SourceRel, o.Entry)
+	default:
+		fmt.Fprintf(&b, "%s from its WorkflowTemplate library. Do not edit.\n", headerMark)
+	}
+	b.Write(body)
+	return b.Bytes(), nil
+}
+
+// ToMap converts a typed object to plain JSON values with the noise pruned.
+func ToMap(obj any) (map[string]any, error) {
+	if m, ok := obj.(map[string]any); ok {
+		return prune(m).(map[string]any), nil
+	}
+	data, err := json.Marshal(obj)
+	if err != nil {
+		return nil, err
+	}
+	var m map[string]any
+	if err := json.Unmarshal(data, &m); err != nil {
+		return nil, err
+	}
+	delete(m, "status")
+	return prune(m).(map[string]any), nil
+}
+
+// prune drops nulls and empty structs. Empty strings and lists stay: an empty parameter
+// value is meaningful to Argo (it is not the same as no value).
+func prune(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, val := range x {
+			if val == nil {
+				continue
+			}
+			p := prune(val)
+			if m, ok := p.(map[string]any); ok && len(m) == 0 {
+				continue
+			}
+			out[k] = p
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, val := range x {
+			out[i] = prune(val)
+		}
+		return out
+	}
+	return v
+}

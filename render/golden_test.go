@@ -1,0 +1,126 @@
+package render_test
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"math/rand/v2"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/appflowc/appflowc/config"
+	"github.com/appflowc/appflowc/render"
+)
+
+var update = flag.Bool("update", false, "rewrite testdata/golden (make golden)")
+
+func examples(t *testing.T) []string {
+	t.Helper()
+	ents, err := os.ReadDir("../examples")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range ents {
+		if e.IsDir() {
+			out = append(out, e.Name())
+		}
+	}
+	if len(out) < 5 {
+		t.Fatalf("expected the bundled examples, found %v", out)
+	}
+	return out
+}
+
+func renderExample(t *testing.T, name string, paths []string) []render.File {
+	t.Helper()
+	if paths == nil {
+		paths = []string{name}
+	}
+	res, err := render.Render(context.Background(), config.Input{FS: os.DirFS("../examples"), Paths: paths}, render.Options{Expand: true})
+	if err != nil {
+		t.Fatalf("render %s: %v", name, err)
+	}
+	return res.Files
+}
+
+// TestGolden compares every example's render, byte for byte, with testdata/golden.
+func TestGolden(t *testing.T) {
+	for _, ex := range examples(t) {
+		t.Run(ex, func(t *testing.T) {
+			files := renderExample(t, ex, nil)
+			dir := filepath.Join("..", "testdata", "golden", ex)
+			if *update {
+				if err := render.WriteDir(context.Background(), dir, files); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			existing, err := render.ReadDir(dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := render.Compare(files, existing); !d.Empty() {
+				t.Fatalf("render of examples/%s differs from %s (run make golden and read the diff):\n%s", ex, dir, d.Diff)
+			}
+		})
+	}
+}
+
+// TestDeterministicAnyFileOrder renders each example with its files named in shuffled
+// orders and requires identical bytes.
+func TestDeterministicAnyFileOrder(t *testing.T) {
+	for _, ex := range examples(t) {
+		ents, err := os.ReadDir(filepath.Join("../examples", ex))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var paths []string
+		for _, e := range ents {
+			if strings.HasSuffix(e.Name(), ".libsonnet") {
+				continue
+			}
+			paths = append(paths, path.Join(ex, e.Name()))
+		}
+		first := renderExample(t, ex, paths)
+		for i := range 3 {
+			r := rand.New(rand.NewPCG(uint64(i), 7))
+			shuffled := slices.Clone(paths)
+			r.Shuffle(len(shuffled), func(a, b int) { shuffled[a], shuffled[b] = shuffled[b], shuffled[a] })
+			again := renderExample(t, ex, shuffled)
+			if d := render.Compare(again, asMap(first)); !d.Empty() {
+				t.Fatalf("%s: order %v renders differently:\n%s", ex, shuffled, d.Diff)
+			}
+		}
+	}
+}
+
+func asMap(files []render.File) map[string][]byte {
+	m := map[string][]byte{}
+	for _, f := range files {
+		m[f.Path] = f.Data
+	}
+	return m
+}
+
+// TestNoSecretValueRendered sets the environment variables the examples' Secrets read
+// and requires that no rendered byte contains their values.
+func TestNoSecretValueRendered(t *testing.T) {
+	secrets := map[string]string{"PAYMENTS_DB_USER": "sentinel-user-8f3a", "PAYMENTS_DB_PASSWORD": "s3ntinel-Pa55-91c2"}
+	for k, v := range secrets {
+		t.Setenv(k, v)
+	}
+	for _, ex := range examples(t) {
+		for _, f := range renderExample(t, ex, nil) {
+			for _, v := range secrets {
+				if bytes.Contains(f.Data, []byte(v)) {
+					t.Errorf("%s/%s contains a secret value", ex, f.Path)
+				}
+			}
+		}
+	}
+}

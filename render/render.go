@@ -1,0 +1,95 @@
+package render
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/appflowc/appflowc/config"
+	"github.com/appflowc/appflowc/diag"
+)
+
+// Options configure Render. Each field names its flag.
+type Options struct {
+	// Expand also writes the Applications each ApplicationSet will generate (--expand).
+	Expand bool
+	// AllowDeletions lets a render remove previewed Applications that are on disk (--allow-deletions).
+	AllowDeletions bool
+}
+
+// DefaultOptions returns the options of a plain `appflowc render`.
+func DefaultOptions() Options { return Options{} }
+
+// Result is a rendered config, in memory.
+type Result struct {
+	Config  *config.Config
+	Objects []Object
+	Files   []File
+}
+
+// Render loads, validates and compiles a config into files. Config problems (including
+// Argo's verdict on the rendered manifests) come back as a diag.List error: render never
+// produces output that vet would reject.
+func Render(ctx context.Context, in config.Input, opts Options) (*Result, error) {
+	cfg, err := config.Load(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	objs, err := Build(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if ds := Validate(objs); len(ds) > 0 {
+		return nil, ds
+	}
+	if opts.Expand {
+		previews, err := Expand(cfg)
+		if err != nil {
+			return nil, err
+		}
+		objs = append(objs, previews...)
+	}
+	files, err := Encode(objs)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Config: cfg, Objects: objs, Files: files}, nil
+}
+
+// DeletionError reports previewed Applications that a render would remove.
+type DeletionError struct{ Paths []string }
+
+func (e *DeletionError) Error() string {
+	return fmt.Sprintf("this change removes %d generated Application(s): %s; Argo CD would delete them and, with prune, their resources "+
+		"(rerun with --allow-deletions if that is intended)", len(e.Paths), strings.Join(e.Paths, ", "))
+}
+
+// GuardDeletions fails when files drop previewed Applications present in existing.
+// Without --expand nothing is previewed, so nothing is guarded.
+func GuardDeletions(files []File, existing map[string][]byte, opts Options) error {
+	if opts.AllowDeletions || !opts.Expand {
+		return nil
+	}
+	want := map[string]bool{}
+	for _, f := range files {
+		want[f.Path] = true
+	}
+	var gone []string
+	for p := range existing {
+		if strings.HasPrefix(p, previewDir+"/application/") && !want[p] {
+			gone = append(gone, p)
+		}
+	}
+	if len(gone) == 0 {
+		return nil
+	}
+	sortStrings(gone)
+	return &DeletionError{Paths: gone}
+}
+
+// IsConfigError reports whether err is a problem in the user's config.
+func IsConfigError(err error) bool {
+	var dl diag.List
+	return errors.As(err, &dl)
+}

@@ -1,0 +1,117 @@
+package render
+
+import (
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func files(kv ...string) []File {
+	var out []File
+	for i := 0; i+1 < len(kv); i += 2 {
+		out = append(out, File{Path: kv[i], Data: []byte(kv[i+1])})
+	}
+	return out
+}
+
+func TestWriteDirReplacesAndRemovesStale(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	k := headerMark + "\n"
+	if err := WriteDir(context.Background(), dir, files(KustomizationFile, k, "a/x.yaml", "one\n", "b/stale.yaml", "old\n")); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteDir(context.Background(), dir, files(KustomizationFile, k, "a/x.yaml", "two\n")); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || string(got["a/x.yaml"]) != "two\n" {
+		t.Fatalf("got %v", got)
+	}
+	ents, _ := os.ReadDir(filepath.Dir(dir))
+	if len(ents) != 1 {
+		t.Fatalf("temporary directories left beside the output: %v", ents)
+	}
+}
+
+func TestWriteDirLeavesOldTreeOnCancel(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	k := headerMark + "\n"
+	if err := WriteDir(context.Background(), dir, files(KustomizationFile, k, "a/x.yaml", "one\n")); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err := WriteDir(ctx, dir, files(KustomizationFile, k, "a/x.yaml", "two\n"))
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("want context.Canceled, got %v", err)
+	}
+	got, _ := ReadDir(dir)
+	if string(got["a/x.yaml"]) != "one\n" {
+		t.Fatalf("old tree changed: %v", got)
+	}
+}
+
+func TestWriteDirLeavesOldTreeOnWriteError(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	k := headerMark + "\n"
+	if err := WriteDir(context.Background(), dir, files(KustomizationFile, k, "a/x.yaml", "one\n")); err != nil {
+		t.Fatal(err)
+	}
+	// A file and a directory of the same name cannot both be written.
+	err := WriteDir(context.Background(), dir, files(KustomizationFile, k, "a", "file\n", "a/x.yaml", "two\n"))
+	if err == nil {
+		t.Fatal("expected a write error")
+	}
+	got, _ := ReadDir(dir)
+	if string(got["a/x.yaml"]) != "one\n" || len(got) != 2 {
+		t.Fatalf("old tree changed: %v", got)
+	}
+}
+
+func TestWriteDirRefusesForeignDirectory(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte("package main\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	err := WriteDir(context.Background(), dir, files(KustomizationFile, headerMark+"\n"))
+	if err == nil || !strings.Contains(err.Error(), "refusing to replace") {
+		t.Fatalf("want refusal, got %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "main.go")); err != nil {
+		t.Fatal("foreign file was touched")
+	}
+}
+
+func TestCompareAndUnifiedDiff(t *testing.T) {
+	existing := map[string][]byte{"a.yaml": []byte("x: 1\ny: 2\nz: 3\n"), "gone.yaml": []byte("g\n")}
+	d := Compare(files("a.yaml", "x: 1\ny: 20\nz: 3\n", "new.yaml", "n\n"), existing)
+	if strings.Join(d.Changed, ",") != "a.yaml" || strings.Join(d.Added, ",") != "new.yaml" || strings.Join(d.Removed, ",") != "gone.yaml" {
+		t.Fatalf("drift %+v", d)
+	}
+	want := "--- a/a.yaml\n+++ b/a.yaml\n@@ -1,3 +1,3 @@\n x: 1\n-y: 2\n+y: 20\n z: 3\n"
+	if !strings.Contains(d.Diff, want) {
+		t.Fatalf("diff:\n%s\nwant it to contain:\n%s", d.Diff, want)
+	}
+	if Compare(files("a.yaml", "x: 1\ny: 2\nz: 3\n"), map[string][]byte{"a.yaml": []byte("x: 1\ny: 2\nz: 3\n")}).Empty() != true {
+		t.Fatal("identical trees drift")
+	}
+}
+
+func TestGuardDeletions(t *testing.T) {
+	existing := map[string][]byte{"preview/application/argocd/shop-prod.yaml": nil, "preview/application/argocd/shop-dev.yaml": nil}
+	newFiles := files("preview/application/argocd/shop-dev.yaml", "")
+	err := GuardDeletions(newFiles, existing, Options{Expand: true})
+	var de *DeletionError
+	if !errors.As(err, &de) || len(de.Paths) != 1 || de.Paths[0] != "preview/application/argocd/shop-prod.yaml" {
+		t.Fatalf("got %v", err)
+	}
+	if err := GuardDeletions(newFiles, existing, Options{Expand: true, AllowDeletions: true}); err != nil {
+		t.Fatalf("--allow-deletions: %v", err)
+	}
+}
