@@ -13,7 +13,10 @@ build:
 
 # The main job on the bundled examples.
 demo: build
-	@for d in examples/*/; do echo "== appflowc vet $$d"; ./$(BIN) vet $$d || exit 1; done
+	@for d in examples/*/; do n=$$(basename $$d); \
+	  echo "== appflowc vet $$d"; ./$(BIN) vet $$d || exit 1; \
+	  echo "== appflowc render $$d -o out/$$n --expand"; ./$(BIN) render $$d -o out/$$n --expand || exit 1; \
+	  ./$(BIN) render $$d -o out/$$n --expand --check >/dev/null || exit 1; done
 
 test: lint
 	$(GO) test ./...
@@ -25,7 +28,7 @@ lint:
 
 # Rewrites golden files and testscript expectations; read the diff before committing.
 golden:
-	$(GO) test ./cmd/appflowc/... ./config/... -update
+	$(GO) test ./render/ ./cmd/appflowc/cli/ -update
 
 # Builds the local control plane (kube-apiserver, etcd, Argo, kwok, Argo CD, helm) into
 # $$HOME/.cache/appflowc/testenv; seconds when cached, ~40 min cold on 2 cores.

@@ -21,8 +21,8 @@ const (
 	DefaultServiceAccount    = "argo-workflow-sa"
 	DefaultDestinationServer = "https://kubernetes.default.svc"
 	DefaultDeadlineSeconds   = 1800
-	// DefaultShellImage is busybox 1.37.0 (musl), pinned by digest.
-	DefaultShellImage = "docker.io/library/busybox:1.37.0-musl@sha256:597bf7e5e8faf26b8efc4cb558eea5dc14d9cc97d5b4c8cdbe6404a7432d5a67"
+	// DefaultShellImage is busybox 1.37.0, pinned by its published index digest.
+	DefaultShellImage = "docker.io/library/busybox:1.37.0@sha256:bdf57e528e45e4433820e045b29b4597825a1c9e38353532d90a01445013f82e"
 )
 
 // MaxEntryName bounds application, applicationSet and infra names so that every name
@@ -216,7 +216,7 @@ func (d *decoder) subdomain(n *Node, path []string, s string) {
 
 func (d *decoder) config(root *Node) *Config {
 	c := &Config{}
-	if !d.fields(root, nil, "appflow", "applications", "applicationSets", "infra") {
+	if !d.fields(root, nil, "appflow", "applications", "applicationSets", "infra", "patches") {
 		return c
 	}
 	c.Appflow = d.appflow(root.Get("appflow"))
@@ -235,7 +235,53 @@ func (d *decoder) config(root *Node) *Config {
 			c.Infra = append(c.Infra, d.infra(f))
 		}
 	}
+	if n := root.Get("patches"); n != nil {
+		c.Patches = d.patches(n, []string{"patches"})
+	}
 	return c
+}
+
+func (d *decoder) patches(n *Node, p []string) []Patch {
+	if n.Kind != List {
+		d.errorf(n, p, "write a list: [{target: {kind: Workflow}, patch: \"...\"}]", "expected a list, found %s", n.display())
+		return nil
+	}
+	var out []Patch
+	for i, it := range n.Items {
+		ip := append(append([]string(nil), p...), strconv.Itoa(i))
+		if !d.fields(it, ip, "target", "patch") {
+			continue
+		}
+		pt := Patch{Pos: it.Pos}
+		if v := d.required(it, ip, "patch", "add the patch: a strategic-merge patch (YAML object) or JSON6902 operations (YAML list)"); v != nil {
+			if s, ok := d.str(v, append(ip, "patch")); ok {
+				pt.Patch = s
+				var y yaml.Node
+				if err := yaml.Unmarshal([]byte(s), &y); err != nil {
+					d.errorf(v, append(ip, "patch"), "write the patch as YAML", "patch is not valid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+				} else if len(y.Content) == 0 || (y.Content[0].Kind != yaml.MappingNode && y.Content[0].Kind != yaml.SequenceNode) {
+					d.errorf(v, append(ip, "patch"), "a strategic-merge patch is a YAML object; JSON6902 is a list of operations", "patch must be a YAML object or list")
+				}
+			}
+		}
+		if t := it.Get("target"); t != nil {
+			tp := append(ip, "target")
+			if d.fields(t, tp, "group", "version", "kind", "name", "namespace", "labelSelector", "annotationSelector") {
+				pt.Target = &PatchTarget{}
+				for _, f := range []struct {
+					key string
+					dst *string
+				}{{"group", &pt.Target.Group}, {"version", &pt.Target.Version}, {"kind", &pt.Target.Kind}, {"name", &pt.Target.Name},
+					{"namespace", &pt.Target.Namespace}, {"labelSelector", &pt.Target.LabelSelector}, {"annotationSelector", &pt.Target.AnnotationSelector}} {
+					if v := t.Get(f.key); v != nil {
+						*f.dst, _ = d.str(v, append(tp, f.key))
+					}
+				}
+			}
+		}
+		out = append(out, pt)
+	}
+	return out
 }
 
 func (d *decoder) appflow(n *Node) Appflow {

@@ -34,8 +34,8 @@ type File struct {
 	// Rel is the path relative to the argument that named it (a directory's file name, or a
 	// file argument's base name): what rendered output records, so the bytes do not depend
 	// on where or how the command was run.
-	Rel string
-	Data    []byte
+	Rel  string
+	Data []byte
 }
 
 // Files expands in.Paths to the sorted list of config files, read into memory.

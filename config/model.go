@@ -8,6 +8,8 @@ type Config struct {
 	Applications    []*Application
 	ApplicationSets []*ApplicationSet
 	Infra           []*Infra
+	// Patches are kustomize patches applied to the rendered objects, in config order.
+	Patches []Patch
 	// Tree is the unified input, kept so that later stages can point at user positions.
 	Tree *Tree
 }
@@ -149,4 +151,17 @@ type Script struct {
 	Command []string
 	Args    []string
 	Env     []KV
+}
+
+// Patch is one kustomize patch: a strategic-merge patch or a JSON6902 operation list,
+// applied to the objects its target selects.
+type Patch struct {
+	Pos    diag.Pos
+	Target *PatchTarget
+	Patch  string
+}
+
+// PatchTarget selects objects, with kustomize's selector fields.
+type PatchTarget struct {
+	Group, Version, Kind, Name, Namespace, LabelSelector, AnnotationSelector string
 }

@@ -8,7 +8,7 @@ func testSettings() Settings {
 	var s Settings
 	s.Namespace, s.ArgoCDNamespace, s.ServiceAccount = "argo", "argocd", "argo-workflow-sa"
 	s.DestinationServer, s.ActiveDeadlineSeconds = "https://kubernetes.default.svc", 1800
-	s.Images.Shell = "docker.io/library/busybox:1.37.0-musl@sha256:597bf7e5e8faf26b8efc4cb558eea5dc14d9cc97d5b4c8cdbe6404a7432d5a67"
+	s.Images.Shell = "docker.io/library/busybox:1.37.0@sha256:bdf57e528e45e4433820e045b29b4597825a1c9e38353532d90a01445013f82e"
 	return s
 }
 

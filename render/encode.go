@@ -46,7 +46,7 @@ func FilePath(o Object) string {
 func Encode(objs []Object) ([]File, error) {
 	files := make([]File, 0, len(objs)+1)
 	seen := map[string]string{}
-	var resources []string
+	var resources, workflows []string
 	for _, o := range objs {
 		p := FilePath(o)
 		if prev, dup := seen[p]; dup {
@@ -58,7 +58,10 @@ func Encode(objs []Object) ([]File, error) {
 			return nil, err
 		}
 		files = append(files, File{Path: p, Data: data})
-		if !o.Preview {
+		switch {
+		case o.Kind == "Workflow":
+			workflows = append(workflows, p)
+		case !o.Preview:
 			resources = append(resources, p)
 		}
 	}
@@ -66,6 +69,15 @@ func Encode(objs []Object) ([]File, error) {
 	var k bytes.Buffer
 	k.WriteString(headerMark + ". Do not edit: change the config and run appflowc render.\n")
 	k.WriteString("# preview/ holds the Applications that ApplicationSets will generate (for review; not applied).\n")
+	if len(workflows) > 0 {
+		// kustomize requires metadata.name, and Workflows use generateName: they are
+		// created by appflowc apply (or kubectl create -f), never applied.
+		k.WriteString("# Workflows (created, not applied: they use generateName):\n")
+		sort.Strings(workflows)
+		for _, w := range workflows {
+			fmt.Fprintf(&k, "#   %s\n", w)
+		}
+	}
 	k.WriteString("apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n")
 	for _, r := range resources {
 		fmt.Fprintf(&k, "- %s\n", r)

@@ -11,6 +11,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"testing/fstest"
+
+	"sigs.k8s.io/kustomize/api/krusty"
+	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/render"
@@ -122,5 +126,30 @@ func TestNoSecretValueRendered(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestGoldenBuildsWithKustomize proves `kubectl apply -k` works on render's output.
+func TestGoldenBuildsWithKustomize(t *testing.T) {
+	for _, ex := range examples(t) {
+		dir, err := filepath.Abs(filepath.Join("..", "testdata", "golden", ex))
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := krusty.MakeKustomizer(krusty.MakeDefaultOptions()).Run(filesys.MakeFsOnDisk(), dir)
+		if err != nil {
+			t.Fatalf("%s: kustomize build: %v", ex, err)
+		}
+		if m.Size() < 8 {
+			t.Fatalf("%s: kustomize built only %d objects", ex, m.Size())
+		}
+	}
+}
+
+func TestPatchErrorsArePositioned(t *testing.T) {
+	fsys := fstest.MapFS{"c/a.yaml": {Data: []byte("patches:\n  - target: {kind: WorkflowTemplate}\n    patch: |\n      - op: replace\n        path: /spec/nope/deeper\n        value: 1\n")}}
+	_, err := render.Render(context.Background(), config.Input{FS: fsys, Paths: []string{"c"}}, render.Options{})
+	if err == nil || !strings.Contains(err.Error(), "c/a.yaml:2:5: patches: kustomize cannot apply the patches") {
+		t.Fatalf("got %v", err)
 	}
 }

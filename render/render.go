@@ -40,6 +40,9 @@ func Render(ctx context.Context, in config.Input, opts Options) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
+	if objs, err = ApplyPatches(objs, cfg.Patches); err != nil {
+		return nil, err
+	}
 	if ds := Validate(objs); len(ds) > 0 {
 		return nil, ds
 	}

@@ -45,7 +45,12 @@ Removing previewed Applications fails unless --allow-deletions is given.`,
 			}
 			res, err := render.Render(cmd.Context(), in, opts)
 			if err != nil {
-				return configErr(cmd.ErrOrStderr(), err)
+				err = configErr(cmd.ErrOrStderr(), err)
+				var ee *exitError
+				if check && errors.As(err, &ee) {
+					ee.code = ExitUsage // --check: 1 means drift only, so CI can tell it from breakage
+				}
+				return err
 			}
 			w := cmd.OutOrStdout()
 			if out == "-" {
@@ -67,7 +72,7 @@ Removing previewed Applications fails unless --allow-deletions is given.`,
 				return withCode(ExitUsage, err)
 			}
 			if err := render.GuardDeletions(res.Files, existing, opts); err != nil {
-				return withCode(ExitFailed, err)
+				return withCode(ExitFailed, err) // a deletion is a change: drift that needs consent
 			}
 			if check {
 				d := render.Compare(res.Files, existing)
