@@ -167,7 +167,7 @@ func TestApplicationSetManifestFromArgoSubstitution(t *testing.T) {
 }
 
 func TestInfraManifestsFromArgoSubstitution(t *testing.T) {
-	cm := substitute(t, template(t, InfraProvision, "create-configmap"), map[string]string{"namespace": "pay", "configmap": `{"name":"cfg","data":{"K":"v\"\nx: {{y}}"}}`})
+	cm := substitute(t, template(t, InfraProvision, "apply-configmap"), map[string]string{"namespace": "pay", "configmap": `{"name":"cfg","data":{"K":"v\"\nx: {{y}}"}}`})
 	obj := manifest(t, cm)
 	if lookup(obj, "metadata.name") != "cfg" || obj["data"].(map[string]any)["K"] != "v\"\nx: {{y}}" {
 		t.Fatalf("configmap: %v", obj)
