@@ -192,7 +192,8 @@ func parseYAML(name string, data []byte) ([]*Node, diag.List) {
 			errs = append(errs, yamlErr(name, err))
 			break
 		}
-		out = append(out, fromYAML(name, &doc, nil, &errs))
+		ya := &yamlAliases{active: map[*yaml.Node]bool{}}
+		out = append(out, ya.convert(name, &doc, nil, &errs))
 	}
 	return out, errs
 }
@@ -210,16 +211,43 @@ func yamlErr(name string, err error) diag.Diagnostic {
 	return diag.Diagnostic{Pos: diag.Pos{File: name, Line: line}, Msg: "syntax error: " + msg, Hint: "fix the YAML/JSON syntax"}
 }
 
-func fromYAML(name string, n *yaml.Node, path []string, errs *diag.List) *Node {
+// yamlAliases guards alias expansion: a self-referencing alias would recurse forever, and
+// nested aliases can expand exponentially ("billion laughs").
+type yamlAliases struct {
+	active   map[*yaml.Node]bool
+	expanded int
+}
+
+// maxAliasNodes bounds the nodes produced through aliases in one document.
+const maxAliasNodes = 100_000
+
+func (ya *yamlAliases) convert(name string, n *yaml.Node, path []string, errs *diag.List) *Node {
+	return ya.fromYAML(name, n, path, errs)
+}
+
+func (ya *yamlAliases) fromYAML(name string, n *yaml.Node, path []string, errs *diag.List) *Node {
 	pos := diag.Pos{File: name, Line: n.Line, Col: n.Column}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
 			return &Node{Kind: Null, Pos: pos}
 		}
-		return fromYAML(name, n.Content[0], path, errs)
+		return ya.fromYAML(name, n.Content[0], path, errs)
 	case yaml.AliasNode:
-		v := fromYAML(name, n.Alias, path, errs)
+		if ya.active[n.Alias] {
+			*errs = append(*errs, diag.Diagnostic{Pos: pos, Path: joinPath(path), Msg: "YAML alias refers to itself", Hint: "remove the recursive alias"})
+			return &Node{Kind: Null, Pos: pos}
+		}
+		ya.expanded++
+		if ya.expanded > maxAliasNodes {
+			if ya.expanded == maxAliasNodes+1 {
+				*errs = append(*errs, diag.Diagnostic{Pos: pos, Path: joinPath(path), Msg: "YAML aliases expand to too many values", Hint: "write the values out, or use CUE for reuse"})
+			}
+			return &Node{Kind: Null, Pos: pos}
+		}
+		ya.active[n.Alias] = true
+		v := ya.fromYAML(name, n.Alias, path, errs)
+		delete(ya.active, n.Alias)
 		return v
 	case yaml.MappingNode:
 		out := &Node{Kind: Map, Pos: pos}
@@ -240,14 +268,14 @@ func fromYAML(name string, n *yaml.Node, path []string, errs *diag.List) *Node {
 					Hint: fmt.Sprintf("first set at %s; remove one", prev.KeyPos), Related: []diag.Pos{prev.KeyPos}})
 				continue
 			}
-			val := fromYAML(name, v, append(path, k.Value), errs)
+			val := ya.fromYAML(name, v, append(path, k.Value), errs)
 			out.Fields = append(out.Fields, &Field{Key: k.Value, KeyPos: kpos, Value: val})
 		}
 		return out
 	case yaml.SequenceNode:
 		out := &Node{Kind: List, Pos: pos}
 		for i, c := range n.Content {
-			out.Items = append(out.Items, fromYAML(name, c, append(path, fmt.Sprint(i)), errs))
+			out.Items = append(out.Items, ya.fromYAML(name, c, append(path, fmt.Sprint(i)), errs))
 		}
 		return out
 	case yaml.ScalarNode:
