@@ -2,7 +2,11 @@ package render
 
 import (
 	"context"
+	"sort"
+	"strings"
 	"testing"
+
+	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
 
 	"github.com/appflowc/appflowc/config"
 )
@@ -18,5 +22,54 @@ func TestLibraryPassesArgoValidation(t *testing.T) {
 	}
 	if ds := Validate(objs); len(ds) > 0 {
 		t.Fatalf("library fails Argo validation:\n%v", ds)
+	}
+}
+
+// TestShapeCacheAgreesWithArgo validates Workflows one by one with Argo and through the
+// shape cache, and requires the same verdicts, including for values Argo would reject.
+func TestShapeCacheAgreesWithArgo(t *testing.T) {
+	cfg, err := config.Decode(&config.Tree{Root: &config.Node{Kind: config.Map}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := Build(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mk := func(name string, params ...string) Object {
+		wf := &wfv1.Workflow{}
+		wf.GenerateName = name
+		wf.Namespace = "argo"
+		wf.Spec.WorkflowTemplateRef = &wfv1.WorkflowTemplateRef{Name: "application-create"}
+		for i := 0; i+1 < len(params); i += 2 {
+			wf.Spec.Arguments.Parameters = append(wf.Spec.Arguments.Parameters, wfv1.Parameter{Name: params[i], Value: wfv1.AnyStringPtr(params[i+1])})
+		}
+		return Object{Kind: "Workflow", Namespace: "argo", Name: name, Entry: "applications." + name, Obj: wf}
+	}
+	base := []string{"app_name", "a", "namespace", "n", "repo_url", "https://x", "chart_path", "c"}
+	cases := []Object{
+		mk("ok-1-", base...),
+		mk("ok-2-", append(append([]string{}, base...), "helm_values", "x: 1")...),
+		mk("template-value-", append(append([]string{}, base...), "helm_values", "{{workflow.nope}}")...),
+		mk("missing-required-", "app_name", "a"),
+	}
+	together := Validate(append(append([]Object{}, objs...), cases...))
+	var alone []string
+	for _, c := range cases {
+		for _, d := range Validate(append(append([]Object{}, objs...), c)) {
+			alone = append(alone, d.String())
+		}
+	}
+	var got []string
+	for _, d := range together {
+		got = append(got, d.String())
+	}
+	sort.Strings(alone)
+	sort.Strings(got)
+	if strings.Join(got, "\\n") != strings.Join(alone, "\\n") {
+		t.Fatalf("cached verdicts differ:\\n%v\\nvs one by one:\\n%v", got, alone)
+	}
+	if len(got) == 0 {
+		t.Fatal("expected the missing-required case to be reported")
 	}
 }
