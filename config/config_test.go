@@ -155,3 +155,15 @@ func TestNeverPanicsOnOddInput(t *testing.T) {
 		}
 	}
 }
+
+func TestYAMLAliasGuards(t *testing.T) {
+	for src, want := range map[string]string{
+		"a: &x [*x]\n": "YAML alias refers to itself",
+		"a: &a [x,x,x,x,x,x,x,x,x]\nb: &b [*a,*a,*a,*a,*a,*a,*a,*a,*a]\nc: &c [*b,*b,*b,*b,*b,*b,*b,*b,*b]\nd: &d [*c,*c,*c,*c,*c,*c,*c,*c,*c]\ne: &e [*d,*d,*d,*d,*d,*d,*d,*d,*d]\nf: [*e,*e,*e,*e,*e,*e,*e,*e,*e]\n": "YAML aliases expand to too many values",
+	} {
+		_, err := load(t, map[string]string{"a.yaml": src})
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%q: got %v, want %q", src, err, want)
+		}
+	}
+}

@@ -8,8 +8,10 @@ import (
 	"io"
 	"io/fs"
 	"path"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/appflowc/appflowc/diag"
 	yaml "go.yaml.in/yaml/v3"
@@ -117,26 +119,42 @@ func LoadTree(ctx context.Context, in Input) (*Tree, error) {
 		return nil, err
 	}
 	var errs diag.List
-	var roots []*Node
 	var cueFiles []File
-	for _, f := range files {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
+	// Files parse independently: do it on every core, keeping file order in the result.
+	parsed := make([][]*Node, len(files))
+	perr := make([]diag.List, len(files))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, f := range files {
 		switch path.Ext(f.Path) {
 		case ".cue":
 			cueFiles = append(cueFiles, f)
-		case ".yaml", ".yml", ".json":
-			nodes, ds := parseYAML(f.Display, f.Data)
-			errs = append(errs, ds...)
-			roots = append(roots, nodes...)
-		case ".jsonnet":
-			n, ds := evalJsonnet(in, f)
-			errs = append(errs, ds...)
-			if n != nil {
-				roots = append(roots, n)
-			}
+			continue
 		}
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			switch path.Ext(f.Path) {
+			case ".yaml", ".yml", ".json":
+				parsed[i], perr[i] = parseYAML(f.Display, f.Data)
+			case ".jsonnet":
+				n, ds := evalJsonnet(in, f)
+				perr[i] = ds
+				if n != nil {
+					parsed[i] = []*Node{n}
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	var roots []*Node
+	for i := range files {
+		errs = append(errs, perr[i]...)
+		roots = append(roots, parsed[i]...)
 	}
 	if len(cueFiles) > 0 {
 		n, ds := evalCUE(cueFiles)
@@ -227,6 +245,16 @@ func (ya *yamlAliases) convert(name string, n *yaml.Node, path []string, errs *d
 
 func (ya *yamlAliases) fromYAML(name string, n *yaml.Node, path []string, errs *diag.List) *Node {
 	pos := diag.Pos{File: name, Line: n.Line, Col: n.Column}
+	if len(ya.active) > 0 {
+		// Every node built inside an alias expansion counts: nested aliases multiply.
+		ya.expanded++
+		if ya.expanded > maxAliasNodes {
+			if ya.expanded == maxAliasNodes+1 {
+				*errs = append(*errs, diag.Diagnostic{Pos: pos, Path: joinPath(path), Msg: "YAML aliases expand to too many values", Hint: "write the values out, or use CUE for reuse"})
+			}
+			return &Node{Kind: Null, Pos: pos}
+		}
+	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
@@ -236,13 +264,6 @@ func (ya *yamlAliases) fromYAML(name string, n *yaml.Node, path []string, errs *
 	case yaml.AliasNode:
 		if ya.active[n.Alias] {
 			*errs = append(*errs, diag.Diagnostic{Pos: pos, Path: joinPath(path), Msg: "YAML alias refers to itself", Hint: "remove the recursive alias"})
-			return &Node{Kind: Null, Pos: pos}
-		}
-		ya.expanded++
-		if ya.expanded > maxAliasNodes {
-			if ya.expanded == maxAliasNodes+1 {
-				*errs = append(*errs, diag.Diagnostic{Pos: pos, Path: joinPath(path), Msg: "YAML aliases expand to too many values", Hint: "write the values out, or use CUE for reuse"})
-			}
 			return &Node{Kind: Null, Pos: pos}
 		}
 		ya.active[n.Alias] = true

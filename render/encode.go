@@ -8,7 +8,10 @@ import (
 	"sort"
 	"strings"
 
-	"sigs.k8s.io/yaml"
+	"runtime"
+	"sync"
+
+	yaml "go.yaml.in/yaml/v3"
 )
 
 // File is one rendered file, by its slash-separated path inside the output directory.
@@ -47,17 +50,17 @@ func Encode(objs []Object) ([]File, error) {
 	files := make([]File, 0, len(objs)+1)
 	seen := map[string]string{}
 	var resources, workflows []string
-	for _, o := range objs {
+	datas, err := encodeAll(objs)
+	if err != nil {
+		return nil, err
+	}
+	for i, o := range objs {
 		p := FilePath(o)
 		if prev, dup := seen[p]; dup {
 			return nil, fmt.Errorf("render: %s and %s would both be written to %s", prev, o.ID(), p)
 		}
 		seen[p] = o.ID()
-		data, err := EncodeObject(o)
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, File{Path: p, Data: data})
+		files = append(files, File{Path: p, Data: datas[i]})
 		switch {
 		case o.Kind == "Workflow":
 			workflows = append(workflows, p)
@@ -87,14 +90,50 @@ func Encode(objs []Object) ([]File, error) {
 	return files, nil
 }
 
-// EncodeObject writes one object as YAML with a header naming its source.
+// encodeAll encodes objects on every core; result i belongs to objs[i], so the output
+// does not depend on scheduling.
+func encodeAll(objs []Object) ([][]byte, error) {
+	out := make([][]byte, len(objs))
+	errs := make([]error, len(objs))
+	work := make(chan int)
+	var wg sync.WaitGroup
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range work {
+				out[i], errs[i] = EncodeObject(objs[i])
+			}
+		}()
+	}
+	for i := range objs {
+		work <- i
+	}
+	close(work)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// EncodeObject writes one object as YAML with a header naming its source. yaml.v3
+// encodes the pruned map directly (sorted keys, 2-space indent); going through JSON and
+// yaml.v2, as sigs.k8s.io/yaml does, cost a third of a 10,000-app render.
 func EncodeObject(o Object) ([]byte, error) {
 	m, err := ToMap(o.Obj)
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", o.ID(), err)
 	}
-	body, err := yaml.Marshal(m)
-	if err != nil {
+	var body bytes.Buffer
+	enc := yaml.NewEncoder(&body)
+	enc.SetIndent(2)
+	if err := enc.Encode(m); err != nil {
+		return nil, fmt.Errorf("render %s: %w", o.ID(), err)
+	}
+	if err := enc.Close(); err != nil {
 		return nil, fmt.Errorf("render %s: %w", o.ID(), err)
 	}
 	var b bytes.Buffer
@@ -106,7 +145,7 @@ func EncodeObject(o Object) ([]byte, error) {
 	default:
 		fmt.Fprintf(&b, "%s from its WorkflowTemplate library. Do not edit.\n", headerMark)
 	}
-	b.Write(body)
+	b.Write(body.Bytes())
 	return b.Bytes(), nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 
 	"golang.org/x/sys/unix"
 )
@@ -82,17 +83,8 @@ func WriteDir(ctx context.Context, dir string, files []File) (err error) {
 			err = fmt.Errorf("write %s: remove temporary %s: %w", dir, tmp, rmErr)
 		}
 	}()
-	for _, f := range files {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		p := filepath.Join(tmp, filepath.FromSlash(f.Path))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			return fmt.Errorf("write %s: %w", dir, err)
-		}
-		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
-			return fmt.Errorf("write %s: %w", dir, err)
-		}
+	if err := writeFiles(ctx, tmp, files); err != nil {
+		return fmt.Errorf("write %s: %w", dir, err)
 	}
 	if err := os.Chmod(tmp, 0o755); err != nil {
 		return fmt.Errorf("write %s: %w", dir, err)
@@ -101,6 +93,60 @@ func WriteDir(ctx context.Context, dir string, files []File) (err error) {
 		return err
 	}
 	return swap(tmp, dir)
+}
+
+// writeFiles creates the directories, then writes files from several goroutines: file
+// creation is syscall-bound (about 0.2 ms each here), so it overlaps well even on 2 cores.
+func writeFiles(ctx context.Context, root string, files []File) error {
+	dirs := map[string]bool{}
+	for _, f := range files {
+		dirs[filepath.Dir(filepath.Join(root, filepath.FromSlash(f.Path)))] = true
+	}
+	for d := range dirs {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+	}
+	work := make(chan File)
+	errc := make(chan error, 1)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for f := range work {
+				if err := os.WriteFile(filepath.Join(root, filepath.FromSlash(f.Path)), f.Data, 0o644); err != nil {
+					select {
+					case errc <- err:
+					default:
+					}
+				}
+			}
+		}()
+	}
+	var err error
+feed:
+	for _, f := range files {
+		select {
+		case work <- f:
+		case err = <-errc:
+			break feed
+		case <-ctx.Done():
+			err = ctx.Err()
+			break feed
+		}
+	}
+	close(work)
+	wg.Wait()
+	if err != nil {
+		return err
+	}
+	select {
+	case err = <-errc:
+		return err
+	default:
+	}
+	return ctx.Err()
 }
 
 // swap moves tmp to dir. With an existing dir it exchanges the two atomically
