@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/Masterminds/semver/v3"
 	yaml "go.yaml.in/yaml/v3"
@@ -182,16 +183,19 @@ func (d *decoder) fieldsAny(n *Node, path []string) bool {
 	return true
 }
 
+// Patterns compile on first use: package init runs on every start, pre-commit hooks included.
 var (
-	dnsLabel     = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
-	dnsSubdomain = regexp.MustCompile(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
-	configKey    = regexp.MustCompile(`^[-._a-zA-Z0-9]+$`)
-	envVarName   = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-	helmParam    = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.\-\[\]]*$`)
-	clusterName  = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$`)
-	pinnedImage  = regexp.MustCompile(`^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}@sha256:[a-f0-9]{64}$`)
-	labelValue   = regexp.MustCompile(`^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$`)
-	gitSSH       = regexp.MustCompile(`^git@[A-Za-z0-9.-]+:[A-Za-z0-9._/~-]+$`)
+	chartName    = lazyRegexp(`^[a-z0-9]([-a-z0-9._]*[a-z0-9])?(/[a-z0-9]([-a-z0-9._]*[a-z0-9])?)*$`)
+	secretType   = lazyRegexp(`^[A-Za-z0-9][A-Za-z0-9./-]*$`)
+	dnsLabel     = lazyRegexp(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?$`)
+	dnsSubdomain = lazyRegexp(`^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`)
+	configKey    = lazyRegexp(`^[-._a-zA-Z0-9]+$`)
+	envVarName   = lazyRegexp(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	helmParam    = lazyRegexp(`^[A-Za-z0-9_][A-Za-z0-9_.\-\[\]]*$`)
+	clusterName  = lazyRegexp(`^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$`)
+	pinnedImage  = lazyRegexp(`^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}@sha256:[a-f0-9]{64}$`)
+	labelValue   = lazyRegexp(`^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$`)
+	gitSSH       = lazyRegexp(`^git@[A-Za-z0-9.-]+:[A-Za-z0-9._/~-]+$`)
 )
 
 func (d *decoder) label(n *Node, path []string, s string, max int) {
@@ -200,7 +204,7 @@ func (d *decoder) label(n *Node, path []string, s string, max int) {
 		d.errorf(n, path, "use lower-case letters, digits and '-'", "must not be empty")
 	case len(s) > max:
 		d.errorf(n, path, fmt.Sprintf("shorten it to at most %d characters", max), "name %q is %d characters long", s, len(s))
-	case !dnsLabel.MatchString(s):
+	case !dnsLabel().MatchString(s):
 		d.errorf(n, path, "use lower-case letters, digits and '-', starting and ending with a letter or digit (DNS-1123 label)", "invalid name %q", s)
 	}
 }
@@ -209,7 +213,7 @@ func (d *decoder) subdomain(n *Node, path []string, s string) {
 	switch {
 	case len(s) > 253:
 		d.errorf(n, path, "shorten it to at most 253 characters", "name is %d characters long", len(s))
-	case !dnsSubdomain.MatchString(s):
+	case !dnsSubdomain().MatchString(s):
 		d.errorf(n, path, "use lower-case letters, digits, '-' and '.' (DNS-1123 subdomain)", "invalid name %q", s)
 	}
 }
@@ -333,7 +337,7 @@ func (d *decoder) image(n *Node, path []string, s string) {
 	switch {
 	case strings.Contains(s, ":latest"):
 		d.errorf(n, path, "pin a version tag and its digest: registry/repo:1.2.3@sha256:<64 hex>", "image %q uses the mutable tag latest", s)
-	case !pinnedImage.MatchString(s):
+	case !pinnedImage().MatchString(s):
 		d.errorf(n, path, "pin both a tag and a digest: registry/repo:1.2.3@sha256:<64 hex>", "image %q is not pinned by tag and digest", s)
 	}
 }
@@ -406,7 +410,7 @@ func (d *decoder) source(n *Node, p []string, withHelm bool) Source {
 	if chart != nil {
 		if c, ok := d.str(chart, append(p, "chart")); ok {
 			s.Chart = c
-			if !regexp.MustCompile(`^[a-z0-9]([-a-z0-9._]*[a-z0-9])?(/[a-z0-9]([-a-z0-9._]*[a-z0-9])?)*$`).MatchString(c) {
+			if !chartName().MatchString(c) {
 				d.errorf(chart, append(p, "chart"), "use the chart name as in the repository index, e.g. nginx", "invalid chart name %q", c)
 			}
 			if strings.HasPrefix(s.RepoURL, "git@") || strings.HasPrefix(s.RepoURL, "ssh://") {
@@ -451,7 +455,7 @@ func (d *decoder) repoURL(n *Node, p []string, r string) {
 	case strings.HasPrefix(r, "http://"):
 		d.errorf(n, p, "use https:// (plain http exposes credentials and content to tampering)", "insecure repository URL %q", r)
 		return
-	case gitSSH.MatchString(r):
+	case gitSSH().MatchString(r):
 		return
 	}
 	u, err := url.Parse(r)
@@ -502,7 +506,7 @@ func (d *decoder) helm(n *Node, p []string) Helm {
 }
 
 func (d *decoder) helmParamName(n *Node, p []string, s string) {
-	if !helmParam.MatchString(s) {
+	if !helmParam().MatchString(s) {
 		d.errorf(n, p, "use a Helm value path such as image.tag or ingress.hosts[0]", "invalid Helm parameter name %q", s)
 	}
 }
@@ -524,7 +528,7 @@ func (d *decoder) destination(n *Node, p []string, af *Appflow) Destination {
 	}
 	if name != nil {
 		if s, ok := d.str(name, append(p, "name")); ok {
-			if !clusterName.MatchString(s) {
+			if !clusterName().MatchString(s) {
 				d.errorf(name, append(p, "name"), "use the cluster name registered in Argo CD", "invalid cluster name %q", s)
 			}
 			ds.Name = s
@@ -672,7 +676,7 @@ func (d *decoder) environments(n *Node, p []string, appset string, needOne bool)
 				e.Cluster = s
 				if strings.Contains(s, "://") {
 					d.serverURL(v, append(ep, "cluster"), s)
-				} else if !clusterName.MatchString(s) {
+				} else if !clusterName().MatchString(s) {
 					d.errorf(v, append(ep, "cluster"), "use an https:// API URL or the cluster name registered in Argo CD", "invalid cluster %q", s)
 				}
 			}
@@ -706,7 +710,7 @@ func (d *decoder) infra(f *Field) *Infra {
 	}
 	in.Labels = d.strMap(n.Get("labels"), append(p, "labels"), d.labelKey)
 	for i, l := range in.Labels {
-		if !labelValue.MatchString(l.Value) || len(l.Value) > 63 {
+		if !labelValue().MatchString(l.Value) || len(l.Value) > 63 {
 			d.errorf(n.Lookup("labels", l.Name), append(p, "labels", l.Name), "use at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit", "invalid label value %q", in.Labels[i].Value)
 		}
 	}
@@ -743,19 +747,19 @@ func (d *decoder) infra(f *Field) *Infra {
 func (d *decoder) labelKey(n *Node, p []string, s string) {
 	name := s
 	if i := strings.LastIndex(s, "/"); i >= 0 {
-		if !dnsSubdomain.MatchString(s[:i]) {
+		if !dnsSubdomain().MatchString(s[:i]) {
 			d.errorf(n, p, "the prefix before '/' must be a DNS subdomain", "invalid label key %q", s)
 			return
 		}
 		name = s[i+1:]
 	}
-	if len(name) == 0 || len(name) > 63 || !labelValue.MatchString(name) {
+	if len(name) == 0 || len(name) > 63 || !labelValue().MatchString(name) {
 		d.errorf(n, p, "use at most 63 letters, digits, '-', '_' or '.', optionally prefixed by a DNS subdomain and '/'", "invalid label key %q", s)
 	}
 }
 
 func (d *decoder) configKey(n *Node, p []string, s string) {
-	if !configKey.MatchString(s) || len(s) > 253 {
+	if !configKey().MatchString(s) || len(s) > 253 {
 		d.errorf(n, p, "use letters, digits, '-', '_' or '.'", "invalid ConfigMap key %q", s)
 	}
 }
@@ -775,7 +779,7 @@ func (d *decoder) secret(f *Field, p []string) SecretRef {
 	if v := n.Get("type"); v != nil {
 		if t, ok := d.str(v, append(p, "type")); ok {
 			s.Type = t
-			if !regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9./-]*$`).MatchString(t) {
+			if !secretType().MatchString(t) {
 				d.errorf(v, append(p, "type"), "use a Secret type such as Opaque or kubernetes.io/tls", "invalid Secret type %q", t)
 			}
 		}
@@ -803,7 +807,7 @@ func (d *decoder) secret(f *Field, p []string) SecretRef {
 		}
 		if env != nil {
 			if v, ok := d.str(env, append(kp, "fromEnv")); ok {
-				if !envVarName.MatchString(v) {
+				if !envVarName().MatchString(v) {
 					d.errorf(env, append(kp, "fromEnv"), "use an environment variable name such as DB_PASSWORD", "invalid environment variable name %q", v)
 				}
 				k.FromEnv = v
@@ -845,11 +849,15 @@ func (d *decoder) script(n *Node, p []string) Script {
 	s.Command = d.strList(n.Get("command"), append(p, "command"), noTemplate)
 	s.Args = d.strList(n.Get("args"), append(p, "args"), noTemplate)
 	s.Env = d.strMap(n.Get("env"), append(p, "env"), func(n *Node, p []string, k string) {
-		if !envVarName.MatchString(k) {
+		if !envVarName().MatchString(k) {
 			d.errorf(n, p, "use an environment variable name such as TARGET", "invalid environment variable name %q", k)
 		}
 	})
 	return s
+}
+
+func lazyRegexp(p string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(p) })
 }
 
 // suggest returns the allowed name closest to s, when it is close enough to be a typo.

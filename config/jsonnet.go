@@ -65,19 +65,19 @@ func findKey(lines []string, key string, after diag.Pos) diag.Pos {
 	return after
 }
 
-var jsonnetLoc = regexp.MustCompile(`([^\s:]+\.(?:jsonnet|libsonnet)):(\d+):(\d+)`)
+var jsonnetLoc = lazyRegexp(`([^\s:]+\.(?:jsonnet|libsonnet)):(\d+):(\d+)`)
 
 func jsonnetErr(name string, err error) diag.Diagnostic {
 	msg := err.Error()
 	d := diag.Diagnostic{Pos: diag.Pos{File: name}, Hint: "fix the Jsonnet so that it evaluates"}
-	if m := jsonnetLoc.FindStringSubmatch(msg); m != nil {
+	if m := jsonnetLoc().FindStringSubmatch(msg); m != nil {
 		l, _ := strconv.Atoi(m[2])
 		c, _ := strconv.Atoi(m[3])
 		d.Pos = diag.Pos{File: m[1], Line: l, Col: c}
 	}
 	first, _, _ := strings.Cut(msg, "\n")
 	first = strings.TrimPrefix(first, "RUNTIME ERROR: ")
-	if m := jsonnetLoc.FindStringSubmatchIndex(first); m != nil && m[0] == 0 {
+	if m := jsonnetLoc().FindStringSubmatchIndex(first); m != nil && m[0] == 0 {
 		first = strings.TrimLeft(first[m[1]:], "-0123456789 ")
 	}
 	d.Msg = "jsonnet: " + strings.TrimSpace(first)
