@@ -1,0 +1,348 @@
+// Package testenv starts a real local control plane for integration tests: etcd, the
+// kube-apiserver with Argo's full CRDs, kwok as a fake node, kube-scheduler and the real
+// Argo workflow-controller, all on loopback, built once by hack/testenv/build.sh.
+package testenv
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/tools/clientcmd"
+)
+
+//go:embed kwok-config.yaml
+var kwokConfig string
+
+//go:embed argo-setup.yaml
+var argoSetup string
+
+// Env is a running control plane.
+type Env struct {
+	// Dir holds the data, PKI, logs and kubeconfig of this instance.
+	Dir string
+	// Kubeconfig is the path of an admin kubeconfig.
+	Kubeconfig string
+	// Config is the admin rest.Config.
+	Config *rest.Config
+	// Bin is the directory of the cached binaries.
+	Bin string
+
+	apiPort int
+	procs   map[string]*proc
+	order   []string
+	args    map[string][]string
+}
+
+// RepoRoot finds the repository root from the calling test's directory.
+func RepoRoot() (string, error) {
+	_, file, _, _ := runtime.Caller(0)
+	root := filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+	if _, err := os.Stat(filepath.Join(root, "hack", "testenv", "build.sh")); err != nil {
+		return "", fmt.Errorf("testenv: repository root not found from %s: %w", file, err)
+	}
+	return root, nil
+}
+
+// Binaries builds the control plane binaries if needed (cached on the version tuple) and
+// returns their directory.
+func Binaries(ctx context.Context) (string, error) {
+	root, err := RepoRoot()
+	if err != nil {
+		return "", err
+	}
+	cmd := exec.CommandContext(ctx, "bash", filepath.Join(root, "hack", "testenv", "build.sh"))
+	var out, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &stderr
+	if err := cmd.Run(); err != nil {
+		return "", fmt.Errorf("testenv: build control plane: %w\n%s", err, tail(stderr.String(), 40))
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	return lines[len(lines)-1], nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+// Start brings the stack up in a fresh directory under dir. Stop must be called, even
+// when Start fails (it stops what did start).
+func Start(ctx context.Context, dir string) (*Env, error) {
+	bin, err := Binaries(ctx)
+	if err != nil {
+		return nil, err
+	}
+	e := &Env{Dir: dir, Bin: bin, procs: map[string]*proc{}, args: map[string][]string{}}
+	for _, d := range []string{"run", "logs", "etcd"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			return e, err
+		}
+	}
+	p, err := genPKI(filepath.Join(dir, "pki"))
+	if err != nil {
+		return e, fmt.Errorf("testenv: pki: %w", err)
+	}
+	ports := map[string]int{}
+	for _, n := range []string{"etcd", "peer", "api", "kwok", "sched"} {
+		if ports[n], err = freePort(); err != nil {
+			return e, err
+		}
+	}
+	e.apiPort = ports["api"]
+	etcdURL := fmt.Sprintf("http://127.0.0.1:%d", ports["etcd"])
+	if err := e.start(ctx, "etcd", filepath.Join(bin, "etcd-embed"), filepath.Join(dir, "etcd"), etcdURL, fmt.Sprintf("http://127.0.0.1:%d", ports["peer"])); err != nil {
+		return e, err
+	}
+	if err := waitHTTP(ctx, etcdURL+"/health", nil, 30*time.Second, e.alive("etcd")); err != nil {
+		return e, e.failed("etcd", err)
+	}
+	if err := e.start(ctx, "kube-apiserver", filepath.Join(bin, "kube-apiserver"),
+		"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port="+strconv.Itoa(ports["api"]),
+		"--etcd-servers="+etcdURL,
+		"--tls-cert-file="+p.path("apiserver.crt"), "--tls-private-key-file="+p.path("apiserver.key"),
+		"--client-ca-file="+p.path("ca.crt"),
+		"--service-account-key-file="+p.path("sa.pub"), "--service-account-signing-key-file="+p.path("sa.key"),
+		"--service-account-issuer=https://kubernetes.default.svc.cluster.local", "--api-audiences=https://kubernetes.default.svc.cluster.local",
+		"--authorization-mode=RBAC", "--service-cluster-ip-range=10.0.0.0/24", "--allow-privileged=true",
+		// No controller-manager creates SA tokens or removes the not-ready taint here.
+		"--disable-admission-plugins=ServiceAccount,TaintNodesByCondition",
+		"--kubelet-client-certificate="+p.path("admin.crt"), "--kubelet-client-key="+p.path("admin.key"),
+		"--endpoint-reconciler-type=none"); err != nil {
+		return e, err
+	}
+	e.Kubeconfig = filepath.Join(dir, "kubeconfig")
+	kc := fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters:
+- name: local
+  cluster: {server: "https://127.0.0.1:%d", certificate-authority: %q}
+users:
+- name: admin
+  user: {client-certificate: %q, client-key: %q}
+contexts:
+- name: local
+  context: {cluster: local, user: admin}
+current-context: local
+`, ports["api"], p.path("ca.crt"), p.path("admin.crt"), p.path("admin.key"))
+	if err := os.WriteFile(e.Kubeconfig, []byte(kc), 0o600); err != nil {
+		return e, err
+	}
+	if e.Config, err = clientcmd.BuildConfigFromFlags("", e.Kubeconfig); err != nil {
+		return e, err
+	}
+	if err := e.waitAPI(ctx, 90*time.Second); err != nil {
+		return e, e.failed("kube-apiserver", err)
+	}
+	crds := filepath.Join(filepath.Dir(bin), "argo-crds", "full")
+	if err := e.kubectl(ctx, "apply", "--server-side", "-k", crds); err != nil {
+		return e, fmt.Errorf("testenv: install Argo CRDs: %w", err)
+	}
+	if err := e.kubectl(ctx, "wait", "--for", "condition=established", "--timeout=60s", "crd/workflows.argoproj.io", "crd/workflowtemplates.argoproj.io"); err != nil {
+		return e, fmt.Errorf("testenv: Argo CRDs not established: %w", err)
+	}
+	setup := filepath.Join(dir, "argo-setup.yaml")
+	if err := os.WriteFile(setup, []byte(argoSetup), 0o644); err != nil {
+		return e, err
+	}
+	if err := e.kubectl(ctx, "apply", "-f", setup); err != nil {
+		return e, fmt.Errorf("testenv: argo setup: %w", err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "logs", "pod.log"), []byte("2026-01-01T00:00:00.000000000Z stdout F hello from a kwok pod\n"), 0o644); err != nil {
+		return e, err
+	}
+	kcfg := strings.NewReplacer("{{DIR}}", dir, "{{KWOK_PORT}}", strconv.Itoa(ports["kwok"])).Replace(kwokConfig)
+	if err := os.WriteFile(filepath.Join(dir, "kwok-config.yaml"), []byte(kcfg), 0o644); err != nil {
+		return e, err
+	}
+	if err := e.start(ctx, "kwok", filepath.Join(bin, "kwok"), "--kubeconfig="+e.Kubeconfig, "--config="+filepath.Join(dir, "kwok-config.yaml")); err != nil {
+		return e, err
+	}
+	if err := e.start(ctx, "kube-scheduler", filepath.Join(bin, "kube-scheduler"), "--kubeconfig="+e.Kubeconfig,
+		"--authentication-kubeconfig="+e.Kubeconfig, "--authorization-kubeconfig="+e.Kubeconfig,
+		"--leader-elect=false", "--bind-address=127.0.0.1", "--secure-port="+strconv.Itoa(ports["sched"])); err != nil {
+		return e, err
+	}
+	if err := e.startController(ctx); err != nil {
+		return e, err
+	}
+	return e, nil
+}
+
+func (e *Env) startController(ctx context.Context) error {
+	if err := e.start(ctx, "workflow-controller", filepath.Join(e.Bin, "workflow-controller"), "--kubeconfig="+e.Kubeconfig,
+		"--namespace=argo", "--namespaced", "--managed-namespace=argo", "--configmap=workflow-controller-configmap",
+		"--executor-image=quay.io/argoproj/argoexec:v3.7.18", "--loglevel=info"); err != nil {
+		return err
+	}
+	// The controller's health port is fixed at :6060 in 3.7 (one stack per network namespace).
+	if err := waitHTTP(ctx, "http://127.0.0.1:6060/healthz", nil, 60*time.Second, e.alive("workflow-controller")); err != nil {
+		return e.failed("workflow-controller", err)
+	}
+	return nil
+}
+
+func (e *Env) kubectl(ctx context.Context, args ...string) error {
+	var err error
+	for attempt := 0; attempt < 5; attempt++ { // "established" can fail transiently right after apply
+		cmd := exec.CommandContext(ctx, filepath.Join(e.Bin, "kubectl"), append([]string{"--kubeconfig=" + e.Kubeconfig}, args...)...)
+		var out []byte
+		if out, err = cmd.CombinedOutput(); err == nil {
+			return nil
+		}
+		err = fmt.Errorf("kubectl %s: %w\n%s", strings.Join(args, " "), err, tail(string(out), 20))
+		time.Sleep(time.Second)
+	}
+	return err
+}
+
+func (e *Env) start(ctx context.Context, name, path string, args ...string) error {
+	logf, err := os.Create(filepath.Join(e.Dir, "run", name+".log"))
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(path, args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.Env = append(os.Environ(), "LEADER_ELECTION_DISABLE=true", "KUBECONFIG="+e.Kubeconfig)
+	// Own process group, so Stop ends children too; Pdeathsig ends them if the test binary dies.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return fmt.Errorf("testenv: start %s: %w", name, err)
+	}
+	pr := &proc{cmd: cmd, done: make(chan struct{})}
+	go func() { pr.err = cmd.Wait(); logf.Close(); close(pr.done) }()
+	e.procs[name] = pr
+	e.args[name] = append([]string{path}, args...)
+	e.order = append(e.order, name)
+	return nil
+}
+
+// proc is one started component; done closes when it has exited.
+type proc struct {
+	cmd  *exec.Cmd
+	done chan struct{}
+	err  error
+}
+
+func (e *Env) alive(name string) func() error {
+	return func() error {
+		pr := e.procs[name]
+		if pr == nil {
+			return fmt.Errorf("%s not started", name)
+		}
+		select {
+		case <-pr.done:
+			return fmt.Errorf("%s exited: %v", name, pr.err)
+		default:
+			return nil
+		}
+	}
+}
+
+func (e *Env) failed(name string, err error) error {
+	data, _ := os.ReadFile(filepath.Join(e.Dir, "run", name+".log"))
+	return fmt.Errorf("testenv: %s not ready: %w\n%s", name, err, tail(string(data), 30))
+}
+
+func (e *Env) waitAPI(ctx context.Context, timeout time.Duration) error {
+	tr, err := rest.TransportFor(e.Config)
+	if err != nil {
+		return err
+	}
+	return waitHTTP(ctx, fmt.Sprintf("https://127.0.0.1:%d/readyz", e.apiPort), &http.Client{Transport: tr, Timeout: 2 * time.Second}, timeout, e.alive("kube-apiserver"))
+}
+
+func waitHTTP(ctx context.Context, url string, c *http.Client, timeout time.Duration, alive func() error) error {
+	if c == nil {
+		c = &http.Client{Timeout: 2 * time.Second}
+	}
+	deadline := time.Now().Add(timeout)
+	for {
+		resp, err := c.Get(url)
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+			err = fmt.Errorf("%s: %s", url, resp.Status)
+		}
+		if aerr := alive(); aerr != nil {
+			return aerr
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+}
+
+// RestartAPIServer stops and starts the kube-apiserver (same flags, same etcd), for
+// tests of clients that must survive a dropped connection.
+func (e *Env) RestartAPIServer(ctx context.Context) error {
+	e.stop("kube-apiserver")
+	args := e.args["kube-apiserver"]
+	if err := e.start(ctx, "kube-apiserver", args[0], args[1:]...); err != nil {
+		return err
+	}
+	return e.waitAPI(ctx, 90*time.Second)
+}
+
+func (e *Env) stop(name string) {
+	pr := e.procs[name]
+	if pr == nil {
+		return
+	}
+	_ = syscall.Kill(-pr.cmd.Process.Pid, syscall.SIGTERM)
+	select {
+	case <-pr.done:
+	case <-time.After(10 * time.Second):
+		_ = syscall.Kill(-pr.cmd.Process.Pid, syscall.SIGKILL)
+		<-pr.done
+	}
+	delete(e.procs, name)
+}
+
+// Stop ends every process Start started, newest first.
+func (e *Env) Stop() {
+	if e == nil {
+		return
+	}
+	for i := len(e.order) - 1; i >= 0; i-- {
+		e.stop(e.order[i])
+	}
+}
+
+// Log returns the tail of a component's log, for test failure messages.
+func (e *Env) Log(name string) string {
+	data, _ := os.ReadFile(filepath.Join(e.Dir, "run", name+".log"))
+	return tail(string(data), 40)
+}
+
+func tail(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
