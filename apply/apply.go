@@ -1,0 +1,196 @@
+package apply
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
+
+	"github.com/appflowc/appflowc/render"
+)
+
+// FieldManager is the server-side apply field manager of everything appflowc applies.
+const FieldManager = "appflowc"
+
+// Options configure Apply. Each field names its flag.
+type Options struct {
+	// DryRun asks the API server to validate and default without persisting (--dry-run).
+	DryRun bool
+}
+
+// Action is what happened to one object.
+type Action string
+
+const (
+	Created    Action = "created"
+	Configured Action = "configured"
+	Unchanged  Action = "unchanged"
+	Submitted  Action = "submitted" // a Workflow created from its generateName
+)
+
+// Change is one entry of a change set; it prints as "WorkflowTemplate/argo/application-create configured".
+type Change struct {
+	Kind, Namespace, Name string
+	Action                Action
+}
+
+func (c Change) String() string {
+	if c.Namespace == "" {
+		return fmt.Sprintf("%s/%s %s", c.Kind, c.Name, c.Action)
+	}
+	return fmt.Sprintf("%s/%s/%s %s", c.Kind, c.Namespace, c.Name, c.Action)
+}
+
+// Client applies objects to one cluster.
+type Client struct {
+	dyn    dynamic.Interface
+	mapper meta.RESTMapper
+}
+
+// NewClient builds a client from a rest.Config.
+func NewClient(cfg *rest.Config) (*Client, error) {
+	dyn, err := dynamic.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("apply: %w", err)
+	}
+	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("apply: %w", err)
+	}
+	return &Client{dyn: dyn, mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc))}, nil
+}
+
+// stage orders kinds so that what an object needs exists before it: namespaces and RBAC,
+// then configuration, then templates, then the Workflows that run them.
+func stage(kind string) int {
+	switch kind {
+	case "Namespace", "CustomResourceDefinition":
+		return 0
+	case "ServiceAccount", "ClusterRole", "Role", "ClusterRoleBinding", "RoleBinding":
+		return 1
+	case "ConfigMap", "Secret":
+		return 2
+	case "WorkflowTemplate", "ClusterWorkflowTemplate":
+		return 3
+	case "Workflow", "CronWorkflow":
+		return 5
+	}
+	return 4
+}
+
+// Apply applies objs in dependency order and creates their Workflows. Preview objects
+// are skipped. It stops at the first error, which names the object.
+func (c *Client) Apply(ctx context.Context, objs []render.Object, opts Options) ([]Change, error) {
+	var todo []render.Object
+	for _, o := range objs {
+		if !o.Preview {
+			todo = append(todo, o)
+		}
+	}
+	sort.SliceStable(todo, func(i, j int) bool { return stage(todo[i].Kind) < stage(todo[j].Kind) })
+	var changes []Change
+	for _, o := range todo {
+		if err := ctx.Err(); err != nil {
+			return changes, err
+		}
+		ch, err := c.applyOne(ctx, o, opts)
+		if err != nil {
+			return changes, err
+		}
+		changes = append(changes, ch)
+	}
+	return changes, nil
+}
+
+func (c *Client) resource(o render.Object) (dynamic.ResourceInterface, error) {
+	gv, err := schema.ParseGroupVersion(o.APIVersion)
+	if err != nil {
+		return nil, err
+	}
+	m, err := c.mapper.RESTMapping(schema.GroupKind{Group: gv.Group, Kind: o.Kind}, gv.Version)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w (are the CRDs installed? run appflowc install)", o.ID(), err)
+	}
+	if m.Scope.Name() == meta.RESTScopeNameNamespace {
+		return c.dyn.Resource(m.Resource).Namespace(o.Namespace), nil
+	}
+	return c.dyn.Resource(m.Resource), nil
+}
+
+func (c *Client) applyOne(ctx context.Context, o render.Object, opts Options) (Change, error) {
+	ch := Change{Kind: o.Kind, Namespace: o.Namespace, Name: o.Name}
+	obj, err := render.ToMap(o.Obj)
+	if err != nil {
+		return ch, fmt.Errorf("%s: %w", o.ID(), err)
+	}
+	u := &unstructured.Unstructured{Object: obj}
+	ri, err := c.resource(o)
+	if err != nil {
+		return ch, err
+	}
+	var dry []string
+	if opts.DryRun {
+		dry = []string{metav1.DryRunAll}
+	}
+	if u.GetName() == "" && u.GetGenerateName() != "" {
+		created, err := ri.Create(ctx, u, metav1.CreateOptions{FieldManager: FieldManager, DryRun: dry})
+		if err != nil {
+			return ch, fmt.Errorf("%s: create: %w", o.ID(), err)
+		}
+		ch.Name, ch.Action = created.GetName(), Submitted
+		return ch, nil
+	}
+	before, err := ri.Get(ctx, u.GetName(), metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		before = nil
+	case err != nil:
+		return ch, fmt.Errorf("%s: %w", o.ID(), err)
+	}
+	data, err := json.Marshal(u.Object)
+	if err != nil {
+		return ch, fmt.Errorf("%s: %w", o.ID(), err)
+	}
+	force := true // appflowc owns what it renders; take fields over from earlier kubectl edits
+	after, err := ri.Patch(ctx, u.GetName(), types.ApplyPatchType, data, metav1.PatchOptions{FieldManager: FieldManager, Force: &force, DryRun: dry})
+	if err != nil {
+		return ch, fmt.Errorf("%s: server-side apply: %w", o.ID(), err)
+	}
+	switch {
+	case before == nil:
+		ch.Action = Created
+	case sameContent(before, after):
+		ch.Action = Unchanged
+	default:
+		ch.Action = Configured
+	}
+	return ch, nil
+}
+
+// sameContent compares two versions of an object without the fields the server changes
+// on every write; resourceVersion alone cannot tell for dry runs.
+func sameContent(a, b *unstructured.Unstructured) bool {
+	strip := func(u *unstructured.Unstructured) map[string]any {
+		c := u.DeepCopy().Object
+		for _, f := range []string{"resourceVersion", "generation", "managedFields", "creationTimestamp", "uid"} {
+			unstructured.RemoveNestedField(c, "metadata", f)
+		}
+		delete(c, "status")
+		return c
+	}
+	x, _ := json.Marshal(strip(a))
+	y, _ := json.Marshal(strip(b))
+	return string(x) == string(y)
+}

@@ -1,0 +1,175 @@
+package apply_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"testing/fstest"
+	"time"
+
+	"github.com/appflowc/appflowc/apply"
+	"github.com/appflowc/appflowc/config"
+	"github.com/appflowc/appflowc/internal/testenv"
+	"github.com/appflowc/appflowc/render"
+)
+
+var env *testenv.Env
+
+// TestMain runs one real control plane for the package (etcd, kube-apiserver with Argo's
+// CRDs, kwok, scheduler, Argo's controller) and stops it whatever happens.
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "appflowc-testenv-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	env, err = testenv.Start(ctx, dir)
+	cancel()
+	code := 2
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+	} else {
+		code = m.Run()
+	}
+	env.Stop()
+	if code == 0 {
+		os.RemoveAll(dir)
+	} else {
+		fmt.Fprintln(os.Stderr, "control plane logs kept in", dir)
+	}
+	os.Exit(code)
+}
+
+func renderConfig(t *testing.T, src string) []render.Object {
+	t.Helper()
+	fsys := fstest.MapFS{"c/app.yaml": {Data: []byte(src)}}
+	res, err := render.Render(context.Background(), config.Input{FS: fsys, Paths: []string{"c"}}, render.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Objects
+}
+
+func app(name, extra string) string {
+	return fmt.Sprintf(`applications:
+  %s:
+    source: {repoURL: "https://charts.example.com", chart: nginx, targetRevision: 1.2.3}
+    destination: {namespace: %s}
+%s`, name, name, extra)
+}
+
+func submitted(changes []apply.Change) []string {
+	var names []string
+	for _, c := range changes {
+		if c.Action == apply.Submitted {
+			names = append(names, c.Name)
+		}
+	}
+	return names
+}
+
+func TestApplyIsOrderedAndIdempotent(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	c, err := apply.NewClient(env.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs := renderConfig(t, app("idem", ""))
+	first, err := c.Apply(ctx, objs, apply.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first[0].Kind != "ServiceAccount" && first[0].Kind != "ClusterRole" {
+		t.Errorf("RBAC must come first, got %v", first[0])
+	}
+	if last := first[len(first)-1]; last.Kind != "Workflow" || last.Action != apply.Submitted {
+		t.Errorf("the Workflow must be submitted last, got %v", last)
+	}
+	second, err := c.Apply(ctx, objs, apply.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ch := range second {
+		if ch.Kind != "Workflow" && ch.Action != apply.Unchanged {
+			t.Errorf("second apply changed %v", ch)
+		}
+	}
+	dry, err := c.Apply(ctx, renderConfig(t, app("idem", "appflow: {activeDeadlineSeconds: 900}\n")), apply.Options{DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	configured := 0
+	for _, ch := range dry {
+		if ch.Action == apply.Configured {
+			configured++
+		}
+	}
+	if configured != 3 {
+		t.Errorf("dry run of a changed deadline: %d templates configured, want 3: %v", configured, dry)
+	}
+}
+
+// stepsWorkflow is an appflowc-labelled two-step Workflow; exitCode makes the second
+// step fail through the annotation kwok reads.
+func stepsWorkflow(name, exitCode string) render.Object {
+	m := map[string]any{
+		"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
+		"metadata": map[string]any{"generateName": name + "-", "namespace": "argo", "labels": map[string]any{"app.kubernetes.io/managed-by": "appflowc"}},
+		"spec": map[string]any{
+			"entrypoint": "main",
+			"templates": []any{
+				map[string]any{"name": "main", "steps": []any{
+					[]any{map[string]any{"name": "prepare", "template": "step"}},
+					[]any{map[string]any{"name": "deploy", "template": "last"}},
+				}},
+				map[string]any{"name": "step", "container": map[string]any{"image": "docker.io/library/busybox:1.37.0", "command": []any{"true"}}},
+				map[string]any{"name": "last", "metadata": map[string]any{"annotations": map[string]any{"sim.ctlplane/exit-code": exitCode}},
+					"container": map[string]any{"image": "docker.io/library/busybox:1.37.0", "command": []any{"sh", "-c", "exit " + exitCode}}},
+			},
+		},
+	}
+	return render.Object{APIVersion: "argoproj.io/v1alpha1", Kind: "Workflow", Namespace: "argo", Name: name + "-", Obj: m}
+}
+
+// TestWatchFollowsWorkflowsToTheEnd follows two Workflows with one watch: one succeeds,
+// one fails in its second step, and the outcome names that step.
+func TestWatchFollowsWorkflowsToTheEnd(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	c, err := apply.NewClient(env.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes, err := c.Apply(ctx, []render.Object{stepsWorkflow("watch-ok", "0"), stepsWorkflow("watch-fail", "3")}, apply.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	res, err := c.Watch(ctx, "argo", submitted(changes), &out)
+	if err != nil {
+		t.Fatalf("%v\n%s\ncontroller:\n%s", err, out.String(), env.Log("workflow-controller"))
+	}
+	if len(res) != 2 {
+		t.Fatalf("outcomes %+v\n%s", res, out.String())
+	}
+	got := map[string]apply.Outcome{}
+	for _, oc := range res {
+		got[strings.SplitN(oc.Name, "-", 3)[1]] = oc
+	}
+	if got["ok"].Phase != "Succeeded" {
+		t.Errorf("watch-ok: %+v", got["ok"])
+	}
+	if f := got["fail"]; f.Phase != "Failed" || f.Failed != "deploy" || !strings.Contains(f.Message, "exit code 3") {
+		t.Errorf("watch-fail: %+v", f)
+	}
+	for _, want := range []string{"Running", "step: prepare", "step: deploy", "Succeeded", "Failed"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("progress output lacks %q:\n%s", want, out.String())
+		}
+	}
+}

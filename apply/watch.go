@@ -1,0 +1,134 @@
+package apply
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/tools/cache"
+	watchtools "k8s.io/client-go/tools/watch"
+)
+
+// WorkflowsGVR is the Argo Workflow resource.
+var WorkflowsGVR = schema.GroupVersionResource{Group: "argoproj.io", Version: "v1alpha1", Resource: "workflows"}
+
+// Outcome is how one followed Workflow ended.
+type Outcome struct {
+	Name    string
+	Phase   string // Succeeded, Failed or Error
+	Message string // the workflow's message, with the failed step's
+	Failed  string // display name of the first failed step, if any
+}
+
+// Watch follows the named Workflows in namespace until each has finished, with ONE
+// list+watch for all of them (no polling per workflow). When the watch drops, it
+// re-lists and resumes. It prints a line whenever a workflow's phase, progress or
+// current step changes.
+func (c *Client) Watch(ctx context.Context, namespace string, names []string, out io.Writer) ([]Outcome, error) {
+	ri := c.dyn.Resource(WorkflowsGVR).Namespace(namespace)
+	want := map[string]bool{}
+	for _, n := range names {
+		want[n] = true
+	}
+	lw := &cache.ListWatch{
+		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			o.LabelSelector = "app.kubernetes.io/managed-by=appflowc"
+			return ri.List(ctx, o)
+		},
+		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+			o.LabelSelector = "app.kubernetes.io/managed-by=appflowc"
+			return ri.Watch(ctx, o)
+		},
+	}
+	last := map[string]string{}
+	done := map[string]Outcome{}
+	cond := func(ev watch.Event) (bool, error) {
+		u, ok := ev.Object.(*unstructured.Unstructured)
+		if !ok || !want[u.GetName()] {
+			return false, nil
+		}
+		line := statusLine(u)
+		if line != last[u.GetName()] {
+			last[u.GetName()] = line
+			fmt.Fprintln(out, line)
+		}
+		if oc, finished := outcome(u); finished {
+			done[u.GetName()] = oc
+		}
+		return len(done) == len(want), nil
+	}
+	_, err := watchtools.UntilWithSync(ctx, lw, &unstructured.Unstructured{}, nil, cond)
+	res := make([]Outcome, 0, len(done))
+	for _, oc := range done {
+		res = append(res, oc)
+	}
+	sort.Slice(res, func(i, j int) bool { return res[i].Name < res[j].Name })
+	if err != nil {
+		return res, fmt.Errorf("watch workflows: %w", err)
+	}
+	return res, nil
+}
+
+func str(u map[string]any, path ...string) string {
+	s, _, _ := unstructured.NestedString(u, path...)
+	return s
+}
+
+// statusLine is "NAME  PHASE  PROGRESS  step: CURRENT".
+func statusLine(u *unstructured.Unstructured) string {
+	phase := str(u.Object, "status", "phase")
+	if phase == "" {
+		phase = "Pending"
+	}
+	progress := str(u.Object, "status", "progress")
+	var running []string
+	nodes, _, _ := unstructured.NestedMap(u.Object, "status", "nodes")
+	for _, n := range nodes {
+		m, _ := n.(map[string]any)
+		if str(m, "type") == "Pod" && str(m, "phase") == "Running" {
+			running = append(running, str(m, "displayName"))
+		}
+	}
+	sort.Strings(running)
+	line := fmt.Sprintf("%s  %s", u.GetName(), phase)
+	if progress != "" {
+		line += "  " + progress
+	}
+	if len(running) > 0 {
+		line += "  step: " + strings.Join(running, ",")
+	}
+	return line
+}
+
+// outcome reports whether the workflow finished, and how; the failed step is the
+// earliest-finished failed Pod node, whose message is what a user needs.
+func outcome(u *unstructured.Unstructured) (Outcome, bool) {
+	phase := str(u.Object, "status", "phase")
+	if phase != "Succeeded" && phase != "Failed" && phase != "Error" {
+		return Outcome{}, false
+	}
+	oc := Outcome{Name: u.GetName(), Phase: phase, Message: str(u.Object, "status", "message")}
+	nodes, _, _ := unstructured.NestedMap(u.Object, "status", "nodes")
+	first := ""
+	for _, n := range nodes {
+		m, _ := n.(map[string]any)
+		if str(m, "type") != "Pod" || (str(m, "phase") != "Failed" && str(m, "phase") != "Error") {
+			continue
+		}
+		if fin := str(m, "finishedAt"); first == "" || fin < first {
+			first = fin
+			oc.Failed = str(m, "displayName")
+			if msg := str(m, "message"); msg != "" {
+				oc.Message = msg
+			}
+		}
+	}
+	return oc, true
+}
