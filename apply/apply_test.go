@@ -173,3 +173,36 @@ func TestWatchFollowsWorkflowsToTheEnd(t *testing.T) {
 		}
 	}
 }
+
+// TestWatchSurvivesAPIServerRestart restarts the kube-apiserver while a watch follows a
+// Workflow; the watch re-lists, resumes and still reports the outcome.
+func TestWatchSurvivesAPIServerRestart(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	c, err := apply.NewClient(env.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes, err := c.Apply(ctx, []render.Object{stepsWorkflow("restart", "0")}, apply.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	type result struct {
+		res []apply.Outcome
+		err error
+	}
+	done := make(chan result, 1)
+	var out bytes.Buffer
+	go func() {
+		res, err := c.Watch(ctx, "argo", submitted(changes), &out)
+		done <- result{res, err}
+	}()
+	time.Sleep(2 * time.Second) // let the watch establish
+	if err := env.RestartAPIServer(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := <-done
+	if r.err != nil || len(r.res) != 1 || r.res[0].Phase != "Succeeded" {
+		t.Fatalf("after restart: %+v %v", r.res, r.err)
+	}
+}
