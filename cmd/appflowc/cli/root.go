@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"k8s.io/klog/v2"
 
 	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/diag"
@@ -51,6 +52,10 @@ func Main() int {
 
 // Run executes one command line with the given streams.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	// client-go logs retries and discovery failures through klog; appflowc reports the
+	// errors that matter itself, so klog's lines would only be noise on stderr.
+	klog.LogToStderr(false)
+	klog.SetOutput(io.Discard)
 	root := NewRootCmd()
 	root.SetArgs(args)
 	root.SetOut(stdout)
@@ -86,7 +91,7 @@ Argo Workflows manifests on disk, and can submit them to a cluster and follow th
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
-	root.AddCommand(newVersionCmd(), newVetCmd(), newRenderCmd())
+	root.AddCommand(newVersionCmd(), newVetCmd(), newRenderCmd(), newApplyCmd())
 	return root
 }
 

@@ -1,0 +1,151 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/spf13/cobra"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/appflowc/appflowc/apply"
+	"github.com/appflowc/appflowc/render"
+)
+
+// kubeFlags are the kubectl-style connection flags.
+type kubeFlags struct {
+	kubeconfig, context string
+}
+
+func (k *kubeFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&k.kubeconfig, "kubeconfig", "", "path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
+	cmd.Flags().StringVar(&k.context, "context", "", "kubeconfig context to use")
+}
+
+func (k *kubeFlags) client() (*apply.Client, error) {
+	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	rules.ExplicitPath = k.kubeconfig
+	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: k.context}).ClientConfig()
+	if err != nil {
+		return nil, fmt.Errorf("kubeconfig: %w", err)
+	}
+	return apply.NewClient(cfg)
+}
+
+func newApplyCmd() *cobra.Command {
+	var kf kubeFlags
+	opts := apply.Options{}
+	var watch bool
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "apply [PATH...|DIR]",
+		Short: "Apply a config (or a render output directory) to the cluster and follow its Workflows",
+		Long: `apply
+  1. takes a config (rendered in memory, with every check of vet) or a directory written
+     by appflowc render (applied exactly as reviewed);
+  2. server-side applies it (field manager appflowc) in dependency order: RBAC, then
+     ConfigMaps and Secrets, then WorkflowTemplates; then creates the Workflows;
+  3. with --watch, follows all submitted Workflows over one watch connection, printing
+     phase, progress and current step, until each has finished.
+Exit status: 0 applied (and, with --watch, every Workflow Succeeded), 1 a Workflow
+Failed or Errored, 2 usage, config or connection error, 130 interrupted (the Workflows
+keep running on the cluster).`,
+		Example: `  appflowc apply examples/quickstart --watch
+  appflowc render . -o deploy && appflowc apply deploy --watch --timeout 30m
+  appflowc apply . --dry-run`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if watch && opts.DryRun {
+				return withCode(ExitUsage, errors.New("apply: --watch follows real Workflows; it cannot be used with --dry-run"))
+			}
+			var objs []render.Object
+			if len(args) == 1 && render.IsOutputDir(args[0]) {
+				var err error
+				if objs, err = render.LoadDir(args[0]); err != nil {
+					return withCode(ExitUsage, err)
+				}
+			} else {
+				in, err := configInput(args)
+				if err != nil {
+					return withCode(ExitUsage, err)
+				}
+				res, err := render.Render(cmd.Context(), in, render.DefaultOptions())
+				if err != nil {
+					err = configErr(cmd.ErrOrStderr(), err)
+					var ee *exitError
+					if errors.As(err, &ee) {
+						ee.code = ExitUsage
+					}
+					return err
+				}
+				objs = res.Objects
+			}
+			c, err := kf.client()
+			if err != nil {
+				return withCode(ExitUsage, err)
+			}
+			ctx := cmd.Context()
+			if timeout > 0 {
+				var cancel context.CancelFunc
+				ctx, cancel = context.WithTimeout(ctx, timeout)
+				defer cancel()
+			}
+			changes, err := c.Apply(ctx, objs, opts)
+			for _, ch := range changes {
+				fmt.Fprintln(cmd.OutOrStdout(), ch)
+			}
+			if err != nil {
+				return interrupted(cmd, ctx, withCode(ExitUsage, err), nil)
+			}
+			if !watch {
+				return nil
+			}
+			var names []string
+			ns := ""
+			for _, ch := range changes {
+				if ch.Action == apply.Submitted {
+					names, ns = append(names, ch.Name), ch.Namespace
+				}
+			}
+			if len(names) == 0 {
+				return nil
+			}
+			outcomes, err := c.Watch(ctx, ns, names, cmd.ErrOrStderr())
+			if err != nil {
+				return interrupted(cmd, ctx, withCode(ExitUsage, err), names)
+			}
+			failed := 0
+			for _, oc := range outcomes {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s %s", oc.Name, oc.Phase)
+				if oc.Phase != "Succeeded" {
+					failed++
+					fmt.Fprintf(cmd.OutOrStdout(), ": step %s: %s", oc.Failed, oc.Message)
+				}
+				fmt.Fprintln(cmd.OutOrStdout())
+			}
+			if failed > 0 {
+				return withCode(ExitFailed, fmt.Errorf("apply: %d of %d workflow(s) did not succeed", failed, len(outcomes)))
+			}
+			return nil
+		},
+	}
+	kf.register(cmd)
+	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "server-side dry run: validate and show changes without persisting")
+	cmd.Flags().BoolVar(&watch, "watch", false, "follow the submitted Workflows until they finish")
+	cmd.Flags().DurationVar(&timeout, "timeout", 0, "give up after this long (e.g. 30m); 0 waits indefinitely")
+	return cmd
+}
+
+// interrupted turns a cancelled context into exit 130 with how to keep following.
+func interrupted(cmd *cobra.Command, ctx context.Context, err error, names []string) error {
+	if errors.Is(ctx.Err(), context.Canceled) {
+		if len(names) > 0 {
+			fmt.Fprintf(cmd.ErrOrStderr(), "interrupted: the workflows keep running; follow them with: kubectl -n argo get workflows %v -w\n", names)
+		}
+		return withCode(ExitInterrupted, errors.New("interrupted"))
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return withCode(ExitUsage, fmt.Errorf("apply: --timeout reached: %w", err))
+	}
+	return err
+}

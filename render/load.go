@@ -1,0 +1,57 @@
+package render
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"sigs.k8s.io/yaml"
+)
+
+// IsOutputDir reports whether dir was written by render.
+func IsOutputDir(dir string) bool {
+	k, err := os.ReadFile(filepath.Join(dir, KustomizationFile))
+	return err == nil && bytes.HasPrefix(k, []byte(headerMark))
+}
+
+// LoadDir reads the objects of a render output directory (previews excluded), so that
+// what was reviewed is exactly what gets applied.
+func LoadDir(dir string) ([]Object, error) {
+	if !IsOutputDir(dir) {
+		return nil, fmt.Errorf("%s is not a directory written by appflowc render", dir)
+	}
+	files, err := ReadDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	for p := range files {
+		if p != KustomizationFile && !strings.HasPrefix(p, previewDir+"/") && strings.HasSuffix(p, ".yaml") {
+			paths = append(paths, p)
+		}
+	}
+	sort.Strings(paths)
+	var objs []Object
+	for _, p := range paths {
+		var m map[string]any
+		if err := yaml.Unmarshal(files[p], &m); err != nil {
+			return nil, fmt.Errorf("read %s: %w", filepath.Join(dir, p), err)
+		}
+		meta, _ := m["metadata"].(map[string]any)
+		s := func(k string) string { v, _ := meta[k].(string); return v }
+		name := s("name")
+		if name == "" {
+			name = s("generateName")
+		}
+		apiVersion, _ := m["apiVersion"].(string)
+		kind, _ := m["kind"].(string)
+		if apiVersion == "" || kind == "" || name == "" {
+			return nil, fmt.Errorf("read %s: not a Kubernetes object (apiVersion, kind and name are required)", filepath.Join(dir, p))
+		}
+		objs = append(objs, Object{APIVersion: apiVersion, Kind: kind, Namespace: s("namespace"), Name: name, Obj: m})
+	}
+	return objs, nil
+}
