@@ -12,6 +12,7 @@ import (
 
 	schema "github.com/appflowc/appflowc/cue"
 	"github.com/appflowc/appflowc/diag"
+	"github.com/appflowc/appflowc/library"
 )
 
 func load(t *testing.T, files map[string]string) (*Tree, error) {
@@ -103,16 +104,7 @@ func TestDefaultsMatchSchema(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer schema.Lock()()
-	var got struct {
-		Namespace             string `json:"namespace"`
-		ArgoCDNamespace       string `json:"argocdNamespace"`
-		ServiceAccount        string `json:"serviceAccount"`
-		DestinationServer     string `json:"destinationServer"`
-		ActiveDeadlineSeconds int64  `json:"activeDeadlineSeconds"`
-		Images                struct {
-			Shell string `json:"shell"`
-		} `json:"images"`
-	}
+	var got library.Settings // the same JSON shape as #Appflow
 	data, err := v.LookupPath(cue.ParsePath("#Appflow")).MarshalJSON()
 	if err != nil {
 		t.Fatal(err)

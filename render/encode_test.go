@@ -1,25 +1,16 @@
 package render
 
 import (
-	"context"
 	"encoding/json"
 	"reflect"
 	"testing"
 
-	"github.com/appflowc/appflowc/config"
 	sigyaml "sigs.k8s.io/yaml"
 )
 
 // TestEncodingRoundTrips parses every encoded object back and requires the same data.
 func TestEncodingRoundTrips(t *testing.T) {
-	cfg, err := config.Decode(&config.Tree{Root: &config.Node{Kind: config.Map}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := Build(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	objs := libraryObjects(t)
 	odd := map[string]any{"apiVersion": "v1", "kind": "ConfigMap", "data": map[string]any{"a": "true", "b": "1.0", "c": "0x1F", "d": "null", "e": "~", "f": "a: b", "g": "- x", "h": "multi\nline\n", "i": " lead", "j": "{{x}}", "k": "'q'\"", "l": "", "m": "2026-01-01", "n": "yes", "o": "#c"}}
 	objs = append(objs, Object{Kind: "ConfigMap", Name: "odd", Obj: odd})
 	for _, o := range objs {

@@ -11,7 +11,9 @@ import (
 	"github.com/appflowc/appflowc/config"
 )
 
-func TestLibraryPassesArgoValidation(t *testing.T) {
+// libraryObjects renders the empty config: the library and its RBAC.
+func libraryObjects(t *testing.T) []Object {
+	t.Helper()
 	cfg, err := config.Decode(&config.Tree{Root: &config.Node{Kind: config.Map}})
 	if err != nil {
 		t.Fatal(err)
@@ -20,6 +22,11 @@ func TestLibraryPassesArgoValidation(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return objs
+}
+
+func TestLibraryPassesArgoValidation(t *testing.T) {
+	objs := libraryObjects(t)
 	if ds := Validate(objs); len(ds) > 0 {
 		t.Fatalf("library fails Argo validation:\n%v", ds)
 	}
@@ -28,14 +35,7 @@ func TestLibraryPassesArgoValidation(t *testing.T) {
 // TestShapeCacheAgreesWithArgo validates Workflows one by one with Argo and through the
 // shape cache, and requires the same verdicts, including for values Argo would reject.
 func TestShapeCacheAgreesWithArgo(t *testing.T) {
-	cfg, err := config.Decode(&config.Tree{Root: &config.Node{Kind: config.Map}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	objs, err := Build(context.Background(), cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
+	objs := libraryObjects(t)
 	mk := func(name string, params ...string) Object {
 		wf := &wfv1.Workflow{}
 		wf.GenerateName = name
