@@ -1,6 +1,9 @@
 // Package testenv starts a real local control plane for integration tests: etcd, the
 // kube-apiserver with Argo's full CRDs, kwok as a fake node, kube-scheduler and the real
 // Argo workflow-controller, all on loopback, built once by hack/testenv/build.sh.
+//
+// One stack per network namespace: the controller's health port is fixed. The apply
+// package's TestMain runs the only one today, and its tests exercise this package.
 package testenv
 
 import (
@@ -186,6 +189,14 @@ current-context: local
 }
 
 func (e *Env) startController(ctx context.Context) error {
+	// Argo 3.7 fixes its health port at :6060: if it is taken, a second control plane is
+	// running in this network namespace and its controller would answer our readiness
+	// check. Fail instead (run stack-using tests in one package, or in separate netns).
+	if l, err := net.Listen("tcp", "127.0.0.1:6060"); err != nil {
+		return fmt.Errorf("testenv: port 6060 is in use (another workflow-controller?): %w", err)
+	} else {
+		l.Close()
+	}
 	if err := e.start(ctx, "workflow-controller", filepath.Join(e.Bin, "workflow-controller"), "--kubeconfig="+e.Kubeconfig,
 		"--namespace=argo", "--namespaced", "--managed-namespace=argo", "--configmap=workflow-controller-configmap",
 		"--executor-image=quay.io/argoproj/argoexec:v3.7.18", "--loglevel=info"); err != nil {
