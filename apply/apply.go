@@ -194,3 +194,12 @@ func sameContent(a, b *unstructured.Unstructured) bool {
 	y, _ := json.Marshal(strip(b))
 	return string(x) == string(y)
 }
+
+// Get reads one object, for callers that check what apply did.
+func (c *Client) Get(ctx context.Context, apiVersion, kind, namespace, name string) (*unstructured.Unstructured, error) {
+	ri, err := c.resource(render.Object{APIVersion: apiVersion, Kind: kind, Namespace: namespace, Name: name})
+	if err != nil {
+		return nil, err
+	}
+	return ri.Get(ctx, name, metav1.GetOptions{})
+}

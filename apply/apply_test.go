@@ -3,6 +3,7 @@ package apply_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"fmt"
 	"os"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/internal/testenv"
 	"github.com/appflowc/appflowc/render"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 var env *testenv.Env
@@ -248,5 +250,74 @@ func TestApplyCommand(t *testing.T) {
 	}
 	if code, _, _ = run("apply", cfgDir, "--watch", "--dry-run"); code != 2 {
 		t.Fatalf("--watch --dry-run: exit %d, want 2", code)
+	}
+}
+
+// TestSecretsFromTheOperatorsEnvironment applies an infra config whose Secret reads an
+// environment variable and a file: the Secret holds the values, no output holds them,
+// and a missing source stops everything before any apply.
+func TestSecretsFromTheOperatorsEnvironment(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	const envValue, fileValue = "s3cret-env-7d1f", "s3cret-file-22ab"
+	dir := t.TempDir()
+	cfg := `infra:
+  vault:
+    namespace: vault-test
+    secrets:
+      db:
+        keys:
+          password: {fromEnv: APPFLOWC_TEST_DB_PASSWORD}
+          cert: {fromFile: cert.pem}
+`
+	for name, data := range map[string]string{"app.yaml": cfg, "cert.pem": fileValue} {
+		if err := os.WriteFile(dir+"/"+name, []byte(data), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var o, e bytes.Buffer
+	if code := cli.Run(ctx, []string{"apply", dir, "--kubeconfig", env.Kubeconfig}, &o, &e); code != 2 || !strings.Contains(e.String(), "environment variable APPFLOWC_TEST_DB_PASSWORD is not set") {
+		t.Fatalf("missing env: exit %d\n%s", code, e.String())
+	}
+	if strings.Contains(o.String(), "created") {
+		t.Fatalf("something was applied before the missing source was found:\n%s", o.String())
+	}
+	t.Setenv("APPFLOWC_TEST_DB_PASSWORD", envValue)
+	o.Reset()
+	e.Reset()
+	if code := cli.Run(ctx, []string{"apply", dir, "--kubeconfig", env.Kubeconfig}, &o, &e); code != 0 {
+		t.Fatalf("apply: exit %d\n%s\n%s", code, o.String(), e.String())
+	}
+	if !strings.Contains(o.String(), "Secret/vault-test/db created") {
+		t.Fatalf("change set:\n%s", o.String())
+	}
+	for _, v := range []string{envValue, fileValue} {
+		if strings.Contains(o.String()+e.String(), v) {
+			t.Fatalf("a secret value appears in the output")
+		}
+	}
+	c, err := apply.NewClient(env.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := c.Get(ctx, "v1", "Secret", "vault-test", "db")
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _, _ := unstructured.NestedStringMap(got.Object, "data")
+	if data["password"] != base64.StdEncoding.EncodeToString([]byte(envValue)) || data["cert"] != base64.StdEncoding.EncodeToString([]byte(fileValue)) {
+		t.Fatalf("secret data %v", data)
+	}
+	// The rendered Workflow carries the Secret's name and keys only.
+	res, err := render.Render(ctx, config.Input{FS: os.DirFS(dir), Paths: []string{"."}}, render.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range res.Files {
+		for _, v := range []string{envValue, fileValue} {
+			if bytes.Contains(f.Data, []byte(v)) {
+				t.Fatalf("%s contains a secret value", f.Path)
+			}
+		}
 	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -78,7 +80,21 @@ keep running on the cluster).`,
 					}
 					return err
 				}
-				objs = res.Objects
+				// Secrets are created here, from the operator's environment or files,
+				// never rendered: their values appear in no Workflow and no output.
+				base := "."
+				if len(args) > 0 {
+					if st, err := os.Stat(args[0]); err == nil && st.IsDir() {
+						base = args[0]
+					} else {
+						base = filepath.Dir(args[0])
+					}
+				}
+				secrets, err := apply.Secrets(res.Config, apply.OSSecretSource(base))
+				if err != nil {
+					return withCode(ExitUsage, err)
+				}
+				objs = append(secrets, res.Objects...)
 			}
 			c, err := kf.client()
 			if err != nil {

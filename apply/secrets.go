@@ -1,0 +1,88 @@
+package apply
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/appflowc/appflowc/config"
+	"github.com/appflowc/appflowc/render"
+)
+
+// SecretSource reads secret values on the operator's machine. Tests inject their own.
+type SecretSource struct {
+	LookupEnv func(string) (string, bool)
+	ReadFile  func(string) ([]byte, error)
+	// BaseDir resolves relative fromFile paths (the config's directory).
+	BaseDir string
+}
+
+// OSSecretSource reads the process environment and the file system.
+func OSSecretSource(baseDir string) SecretSource {
+	return SecretSource{LookupEnv: os.LookupEnv, ReadFile: os.ReadFile, BaseDir: baseDir}
+}
+
+// Secrets builds the Secrets that infra entries declare, with each value read from its
+// declared source, plus the namespaces they live in. It checks every source before
+// returning, so that nothing is applied when one is missing. Errors name the key and the
+// source, never a value.
+func Secrets(cfg *config.Config, src SecretSource) ([]render.Object, error) {
+	var objs []render.Object
+	var missing []string
+	for _, in := range cfg.Infra {
+		if len(in.Secrets) == 0 {
+			continue
+		}
+		labels := map[string]string{render.LabelManagedBy: render.ManagedBy}
+		for _, l := range in.Labels {
+			labels[l.Name] = l.Value
+		}
+		objs = append(objs, render.Object{APIVersion: "v1", Kind: "Namespace", Name: in.Namespace, Entry: "infra." + in.Name,
+			Obj: &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: metav1.ObjectMeta{Name: in.Namespace, Labels: labels}}})
+		for _, s := range in.Secrets {
+			data := map[string][]byte{}
+			for _, k := range s.Keys {
+				where := fmt.Sprintf("infra.%s.secrets.%s.keys.%s", in.Name, s.Name, k.Key)
+				switch {
+				case k.FromEnv != "":
+					v, ok := src.LookupEnv(k.FromEnv)
+					if !ok {
+						missing = append(missing, fmt.Sprintf("%s: environment variable %s is not set", where, k.FromEnv))
+						continue
+					}
+					data[k.Key] = []byte(v)
+				default:
+					p := k.FromFile
+					if !filepath.IsAbs(p) {
+						p = filepath.Join(src.BaseDir, p)
+					}
+					v, err := src.ReadFile(p)
+					if err != nil {
+						missing = append(missing, fmt.Sprintf("%s: cannot read %s: %v", where, k.FromFile, unwrap(err)))
+						continue
+					}
+					data[k.Key] = v
+				}
+			}
+			sec := &corev1.Secret{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
+				ObjectMeta: metav1.ObjectMeta{Name: s.Name, Namespace: in.Namespace, Labels: map[string]string{render.LabelManagedBy: render.ManagedBy}},
+				Type:       corev1.SecretType(s.Type), Data: data}
+			objs = append(objs, render.Object{APIVersion: "v1", Kind: "Secret", Namespace: in.Namespace, Name: s.Name, Entry: "infra." + in.Name, Obj: sec})
+		}
+	}
+	if len(missing) > 0 {
+		return nil, fmt.Errorf("secret values not available (nothing was applied):\n  %s", strings.Join(missing, "\n  "))
+	}
+	return objs, nil
+}
+
+func unwrap(err error) error {
+	if pe, ok := err.(*os.PathError); ok {
+		return pe.Err
+	}
+	return err
+}
