@@ -73,3 +73,31 @@ func TestShapeCacheAgreesWithArgo(t *testing.T) {
 		t.Fatal("expected the missing-required case to be reported")
 	}
 }
+
+// TestWorkflowParametersCheckedAgainstTemplate covers what argo lint misses
+// (argo-workflows#14603): unknown parameter names, missing required ones, unknown templates.
+func TestWorkflowParametersCheckedAgainstTemplate(t *testing.T) {
+	objs := libraryObjects(t)
+	wf := func(tmpl string, params ...string) Object {
+		w := &wfv1.Workflow{}
+		w.GenerateName, w.Namespace = "x-", "argo"
+		w.Spec.WorkflowTemplateRef = &wfv1.WorkflowTemplateRef{Name: tmpl}
+		for _, p := range params {
+			w.Spec.Arguments.Parameters = append(w.Spec.Arguments.Parameters, wfv1.Parameter{Name: p, Value: wfv1.AnyStringPtr("v")})
+		}
+		return Object{Kind: "Workflow", Namespace: "argo", Name: "x-", Entry: "applications.x", Obj: w}
+	}
+	for _, c := range []struct {
+		obj  Object
+		want string
+	}{
+		{wf("application-create", "app_name", "namespace", "repo_url", "chart_path", "app_nmae"), `parameter "app_nmae" is not declared by WorkflowTemplate application-create`},
+		{wf("application-create", "app_name", "namespace", "repo_url"), `required parameter "chart_path" of WorkflowTemplate application-create is not set`},
+		{wf("application-craete", "app_name"), `workflowTemplateRef "application-craete" names no known WorkflowTemplate`},
+	} {
+		ds := Validate(append(append([]Object{}, objs...), c.obj))
+		if !strings.Contains(ds.Error(), c.want) {
+			t.Errorf("want %q, got:\n%v", c.want, ds)
+		}
+	}
+}
