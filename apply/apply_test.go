@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"io"
 	"os"
 	"strings"
 	"testing"
@@ -319,5 +320,57 @@ func TestSecretsFromTheOperatorsEnvironment(t *testing.T) {
 				t.Fatalf("%s contains a secret value", f.Path)
 			}
 		}
+	}
+}
+
+// TestListAndStatusCommands runs two Workflows to their end, then reads them back with
+// `appflowc list` and `appflowc status`.
+func TestListAndStatusCommands(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	c, err := apply.NewClient(env.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes, err := c.Apply(ctx, []render.Object{stepsWorkflow("listok", "0"), stepsWorkflow("listfail", "3")}, apply.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := submitted(changes)
+	if _, err := c.Watch(ctx, "argo", names, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) string {
+		var o, e bytes.Buffer
+		if code := cli.Run(ctx, append(args, "--kubeconfig", env.Kubeconfig), &o, &e); code != 0 {
+			t.Fatalf("appflowc %v: exit %d\n%s", args, code, e.String())
+		}
+		return o.String()
+	}
+	all := run("list", "-o", "name")
+	for _, n := range names {
+		if !strings.Contains(all, "workflow/"+n+"\n") {
+			t.Errorf("list lacks %s:\n%s", n, all)
+		}
+	}
+	failed := run("list", "--phase", "Failed")
+	if !strings.HasPrefix(failed, "NAME") || !strings.Contains(failed, "listfail-") || strings.Contains(failed, "listok-") {
+		t.Errorf("list --phase Failed:\n%s", failed)
+	}
+	var failName string
+	for _, n := range names {
+		if strings.HasPrefix(n, "listfail-") {
+			failName = n
+		}
+	}
+	st := run("status", failName)
+	for _, want := range []string{"Phase:     Failed", "Progress:  1/2", "Steps:", "  prepare  Succeeded", "  deploy  Failed  "} {
+		if !strings.Contains(st, want) {
+			t.Errorf("status lacks %q:\n%s", want, st)
+		}
+	}
+	var o, e bytes.Buffer
+	if code := cli.Run(ctx, []string{"status", "no-such-workflow", "--kubeconfig", env.Kubeconfig}, &o, &e); code != 2 || !strings.Contains(e.String(), "not found") {
+		t.Errorf("status of a missing workflow: exit %d, %s", code, e.String())
 	}
 }

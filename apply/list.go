@@ -1,0 +1,114 @@
+package apply
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+)
+
+// WorkflowSummary is one row of `appflowc list`.
+type WorkflowSummary struct {
+	Name     string    `json:"name"`
+	Config   string    `json:"config,omitempty"` // appflowc.dev/config label
+	Kind     string    `json:"kind,omitempty"`   // appflowc.dev/kind label
+	Phase    string    `json:"phase"`
+	Progress string    `json:"progress,omitempty"`
+	Started  time.Time `json:"started,omitzero"`
+	Finished time.Time `json:"finished,omitzero"`
+	Message  string    `json:"message,omitempty"`
+}
+
+// Duration is how long the workflow ran (until now when it is still running).
+func (w WorkflowSummary) Duration(now time.Time) time.Duration {
+	if w.Started.IsZero() {
+		return 0
+	}
+	end := w.Finished
+	if end.IsZero() {
+		end = now
+	}
+	return end.Sub(w.Started).Round(time.Second)
+}
+
+func summary(u *unstructured.Unstructured) WorkflowSummary {
+	t := func(path ...string) time.Time {
+		v, _ := time.Parse(time.RFC3339, str(u.Object, path...))
+		return v
+	}
+	phase := str(u.Object, "status", "phase")
+	if phase == "" {
+		phase = "Pending"
+	}
+	return WorkflowSummary{Name: u.GetName(), Config: u.GetLabels()["appflowc.dev/config"], Kind: u.GetLabels()["appflowc.dev/kind"],
+		Phase: phase, Progress: str(u.Object, "status", "progress"), Started: t("status", "startedAt"), Finished: t("status", "finishedAt"),
+		Message: str(u.Object, "status", "message")}
+}
+
+// ListWorkflows lists the Workflows of namespace matching selector (and phase, if set),
+// newest first.
+func (c *Client) ListWorkflows(ctx context.Context, namespace, selector, phase string) ([]WorkflowSummary, error) {
+	l, err := c.dyn.Resource(WorkflowsGVR).Namespace(namespace).List(ctx, metav1.ListOptions{LabelSelector: selector})
+	if err != nil {
+		return nil, fmt.Errorf("list workflows in %s: %w", namespace, err)
+	}
+	var out []WorkflowSummary
+	for i := range l.Items {
+		s := summary(&l.Items[i])
+		if phase == "" || s.Phase == phase {
+			out = append(out, s)
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool {
+		if !out[i].Started.Equal(out[j].Started) {
+			return out[i].Started.After(out[j].Started)
+		}
+		return out[i].Name < out[j].Name
+	})
+	return out, nil
+}
+
+// StepStatus is one node of a workflow's tree.
+type StepStatus struct {
+	Name     string       `json:"name"`
+	Type     string       `json:"type"`
+	Phase    string       `json:"phase"`
+	Message  string       `json:"message,omitempty"`
+	Children []StepStatus `json:"children,omitempty"`
+}
+
+// WorkflowStatus is what `appflowc status` shows.
+type WorkflowStatus struct {
+	WorkflowSummary
+	Nodes *StepStatus `json:"nodes,omitempty"`
+}
+
+// Status reads one workflow and its node tree.
+func (c *Client) Status(ctx context.Context, namespace, name string) (*WorkflowStatus, error) {
+	u, err := c.dyn.Resource(WorkflowsGVR).Namespace(namespace).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("Workflow/%s/%s: %w", namespace, name, err)
+	}
+	st := &WorkflowStatus{WorkflowSummary: summary(u)}
+	nodes, _, _ := unstructured.NestedMap(u.Object, "status", "nodes")
+	var build func(id string, depth int) *StepStatus
+	build = func(id string, depth int) *StepStatus {
+		m, ok := nodes[id].(map[string]any)
+		if !ok || depth > 100 {
+			return nil
+		}
+		s := &StepStatus{Name: str(m, "displayName"), Type: str(m, "type"), Phase: str(m, "phase"), Message: str(m, "message")}
+		kids, _, _ := unstructured.NestedStringSlice(m, "children")
+		for _, k := range kids {
+			if ch := build(k, depth+1); ch != nil {
+				s.Children = append(s.Children, *ch)
+			}
+		}
+		return s
+	}
+	st.Nodes = build(name, 0) // the root node's ID is the workflow's name
+	return st, nil
+}

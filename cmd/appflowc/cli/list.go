@@ -1,0 +1,165 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+	"sigs.k8s.io/yaml"
+
+	"github.com/appflowc/appflowc/apply"
+)
+
+func newListCmd() *cobra.Command {
+	var kf kubeFlags
+	var ns, selector, phase string
+	output := enumFlag{allowed: []string{"table", "wide", "json", "yaml", "name"}, value: "table"}
+	cmd := &cobra.Command{
+		Use:   "list",
+		Short: "List workflows (newest first)",
+		Example: `  appflowc list
+  appflowc list --phase Failed -o wide
+  appflowc list -l appflowc.dev/config=web -o name`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			c, err := kf.client()
+			if err != nil {
+				return withCode(ExitUsage, err)
+			}
+			wfs, err := c.ListWorkflows(cmd.Context(), ns, selector, phase)
+			if err != nil {
+				return withCode(ExitUsage, err)
+			}
+			return writeList(cmd.OutOrStdout(), wfs, output.value, time.Now())
+		},
+	}
+	kf.register(cmd)
+	cmd.Flags().StringVarP(&ns, "namespace", "n", "argo", "namespace of the workflows")
+	cmd.Flags().StringVarP(&selector, "selector", "l", "app.kubernetes.io/managed-by=appflowc", "label selector")
+	cmd.Flags().StringVar(&phase, "phase", "", "only workflows in this phase (Pending, Running, Succeeded, Failed, Error)")
+	cmd.Flags().VarP(&output, "output", "o", output.help("output format"))
+	return cmd
+}
+
+func writeList(w io.Writer, wfs []apply.WorkflowSummary, format string, now time.Time) error {
+	switch format {
+	case "json":
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		if wfs == nil {
+			wfs = []apply.WorkflowSummary{}
+		}
+		return enc.Encode(wfs)
+	case "yaml":
+		b, err := yaml.Marshal(wfs)
+		if err != nil {
+			return err
+		}
+		_, err = w.Write(b)
+		return err
+	case "name":
+		for _, wf := range wfs {
+			fmt.Fprintf(w, "workflow/%s\n", wf.Name)
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	head := "NAME\tCONFIG\tKIND\tPHASE\tPROGRESS\tDURATION"
+	if format == "wide" {
+		head += "\tSTARTED\tMESSAGE"
+	}
+	fmt.Fprintln(tw, head)
+	for _, wf := range wfs {
+		row := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s", wf.Name, dash(wf.Config), dash(wf.Kind), wf.Phase, dash(wf.Progress), wf.Duration(now))
+		if format == "wide" {
+			started := "-"
+			if !wf.Started.IsZero() {
+				started = wf.Started.UTC().Format(time.RFC3339)
+			}
+			row += "\t" + started + "\t" + dash(wf.Message)
+		}
+		fmt.Fprintln(tw, row)
+	}
+	return tw.Flush()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func newStatusCmd() *cobra.Command {
+	var kf kubeFlags
+	var ns string
+	output := enumFlag{allowed: []string{"text", "json", "yaml"}, value: "text"}
+	cmd := &cobra.Command{
+		Use:     "status NAME",
+		Short:   "Show a workflow's phase, timing, progress, message and step tree",
+		Example: `  appflowc status app-web-x7k2p`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			c, err := kf.client()
+			if err != nil {
+				return withCode(ExitUsage, err)
+			}
+			st, err := c.Status(cmd.Context(), ns, args[0])
+			if err != nil {
+				return withCode(ExitUsage, err)
+			}
+			w := cmd.OutOrStdout()
+			switch output.value {
+			case "json":
+				enc := json.NewEncoder(w)
+				enc.SetIndent("", "  ")
+				return enc.Encode(st)
+			case "yaml":
+				b, err := yaml.Marshal(st)
+				if err != nil {
+					return err
+				}
+				_, err = w.Write(b)
+				return err
+			}
+			fmt.Fprintf(w, "Name:      %s\nPhase:     %s\nProgress:  %s\nDuration:  %s\n", st.Name, st.Phase, dash(st.Progress), st.Duration(time.Now()))
+			if !st.Started.IsZero() {
+				fmt.Fprintf(w, "Started:   %s\n", st.Started.UTC().Format(time.RFC3339))
+			}
+			if !st.Finished.IsZero() {
+				fmt.Fprintf(w, "Finished:  %s\n", st.Finished.UTC().Format(time.RFC3339))
+			}
+			if st.Message != "" {
+				fmt.Fprintf(w, "Message:   %s\n", st.Message)
+			}
+			if st.Nodes != nil {
+				fmt.Fprintln(w, "\nSteps:")
+				writeTree(w, *st.Nodes, "")
+			}
+			return nil
+		},
+	}
+	kf.register(cmd)
+	cmd.Flags().StringVarP(&ns, "namespace", "n", "argo", "namespace of the workflow")
+	cmd.Flags().VarP(&output, "output", "o", output.help("output format"))
+	return cmd
+}
+
+// writeTree prints the step tree; StepGroup nodes are folded into their children, as argo does.
+func writeTree(w io.Writer, n apply.StepStatus, indent string) {
+	if n.Type != "StepGroup" {
+		line := fmt.Sprintf("%s%s  %s", indent, n.Name, n.Phase)
+		if n.Message != "" && n.Phase != "Succeeded" {
+			line += "  " + strings.ReplaceAll(n.Message, "\n", " ")
+		}
+		fmt.Fprintln(w, line)
+		indent += "  "
+	}
+	for _, c := range n.Children {
+		writeTree(w, c, indent)
+	}
+}
