@@ -45,22 +45,32 @@ func newListCmd() *cobra.Command {
 	return cmd
 }
 
-func writeList(w io.Writer, wfs []apply.WorkflowSummary, format string, now time.Time) error {
+// writeData writes v as JSON or YAML when format asks for one; ok is false otherwise.
+func writeData(w io.Writer, format string, v any) (ok bool, err error) {
 	switch format {
 	case "json":
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
-		if wfs == nil {
-			wfs = []apply.WorkflowSummary{}
-		}
-		return enc.Encode(wfs)
+		return true, enc.Encode(v)
 	case "yaml":
-		b, err := yaml.Marshal(wfs)
+		b, err := yaml.Marshal(v)
 		if err != nil {
-			return err
+			return true, err
 		}
 		_, err = w.Write(b)
+		return true, err
+	}
+	return false, nil
+}
+
+func writeList(w io.Writer, wfs []apply.WorkflowSummary, format string, now time.Time) error {
+	if wfs == nil {
+		wfs = []apply.WorkflowSummary{} // [] rather than null in JSON
+	}
+	if ok, err := writeData(w, format, wfs); ok {
 		return err
+	}
+	switch format {
 	case "name":
 		for _, wf := range wfs {
 			fmt.Fprintf(w, "workflow/%s\n", wf.Name)
@@ -113,17 +123,7 @@ func newStatusCmd() *cobra.Command {
 				return withCode(ExitUsage, err)
 			}
 			w := cmd.OutOrStdout()
-			switch output.value {
-			case "json":
-				enc := json.NewEncoder(w)
-				enc.SetIndent("", "  ")
-				return enc.Encode(st)
-			case "yaml":
-				b, err := yaml.Marshal(st)
-				if err != nil {
-					return err
-				}
-				_, err = w.Write(b)
+			if ok, err := writeData(w, output.value, st); ok {
 				return err
 			}
 			fmt.Fprintf(w, "Name:      %s\nPhase:     %s\nProgress:  %s\nDuration:  %s\n", st.Name, st.Phase, dash(st.Progress), st.Duration(time.Now()))
