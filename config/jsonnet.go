@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path"
-	"regexp"
 	"strconv"
 	"strings"
 
@@ -47,11 +46,30 @@ func relocate(n *Node, lines []string, parent diag.Pos) {
 }
 
 func findKey(lines []string, key string, after diag.Pos) diag.Pos {
-	re := regexp.MustCompile(`(^|[\s{,])(` + regexp.QuoteMeta(key) + `|"` + regexp.QuoteMeta(key) + `"|'` + regexp.QuoteMeta(key) + `')\s*:`)
+	// A key is written bare, "quoted" or 'quoted', followed by ':' (or '::', ':::').
+	forms := []string{key, `"` + key + `"`, "'" + key + "'"}
+	at := func(line string) int {
+		for _, f := range forms {
+			for off := 0; ; {
+				i := strings.Index(line[off:], f)
+				if i < 0 {
+					break
+				}
+				i += off
+				before := i == 0 || strings.ContainsRune(" \t{,", rune(line[i-1]))
+				rest := strings.TrimLeft(line[i+len(f):], " \t")
+				if before && strings.HasPrefix(rest, ":") {
+					return i
+				}
+				off = i + 1
+			}
+		}
+		return -1
+	}
 	search := func(from int) (diag.Pos, bool) {
 		for i := from; i < len(lines); i++ {
-			if loc := re.FindStringSubmatchIndex(lines[i]); loc != nil {
-				return diag.Pos{File: after.File, Line: i + 1, Col: loc[4] + 1}, true
+			if c := at(lines[i]); c >= 0 {
+				return diag.Pos{File: after.File, Line: i + 1, Col: c + 1}, true
 			}
 		}
 		return diag.Pos{}, false

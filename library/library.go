@@ -110,5 +110,3 @@ func StrictJSON(data []byte, v any) error {
 	dec.DisallowUnknownFields()
 	return dec.Decode(v)
 }
-
-func sortStrings(s []string) { sort.Strings(s) }

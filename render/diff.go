@@ -2,13 +2,10 @@ package render
 
 import (
 	"fmt"
-	"sort"
 	"strings"
 
 	"github.com/sergi/go-diff/diffmatchpatch"
 )
-
-func sortStrings(s []string) { sort.Strings(s) }
 
 // UnifiedDiff returns a unified diff (3 lines of context) of two texts. The line diff
 // comes from go-diff; go-diff prints no unified format, so hunks are assembled here.

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strings"
 
 	"github.com/appflowc/appflowc/config"
 )
@@ -91,7 +92,7 @@ func generated(a *config.ApplicationSet) ([]genApp, error) {
 			}
 			src["helm"] = map[string]any{"valueFiles": vf, "parameters": params}
 			dest := map[string]any{"namespace": e.Namespace}
-			if regexp.MustCompile(`^https://`).MatchString(e.Cluster) {
+			if strings.HasPrefix(e.Cluster, "https://") {
 				dest["server"] = e.Cluster
 			} else {
 				dest["name"] = e.Cluster
@@ -126,8 +127,10 @@ func generated(a *config.ApplicationSet) ([]genApp, error) {
 // basenameNormalized follows Argo CD's path.basenameNormalized: characters other than
 // letters, digits and '-' become '-'.
 func basenameNormalized(p string) string {
-	return regexp.MustCompile(`[^a-zA-Z0-9-]`).ReplaceAllString(path.Base(p), "-")
+	return notNameChar.ReplaceAllString(path.Base(p), "-")
 }
+
+var notNameChar = regexp.MustCompile(`[^a-zA-Z0-9-]`)
 
 func matchDirs(fsys fs.FS, patterns []string) ([]string, error) {
 	seen := map[string]bool{}

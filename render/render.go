@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/appflowc/appflowc/config"
@@ -87,7 +88,7 @@ func GuardDeletions(files []File, existing map[string][]byte, opts Options) erro
 	if len(gone) == 0 {
 		return nil
 	}
-	sortStrings(gone)
+	sort.Strings(gone)
 	return &DeletionError{Paths: gone}
 }
 

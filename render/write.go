@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 
@@ -210,7 +211,7 @@ func Compare(files []File, existing map[string][]byte) Drift {
 			removed = append(removed, p)
 		}
 	}
-	sortStrings(removed)
+	sort.Strings(removed)
 	for _, p := range removed {
 		d.Removed = append(d.Removed, p)
 		b.WriteString(UnifiedDiff("a/"+p, "/dev/null", string(existing[p]), ""))
