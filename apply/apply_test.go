@@ -374,3 +374,63 @@ func TestListAndStatusCommands(t *testing.T) {
 		t.Errorf("status of a missing workflow: exit %d, %s", code, e.String())
 	}
 }
+
+// TestInstallTemplatesDelete covers install, templates list/create and delete.
+func TestInstallTemplatesDelete(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	run := func(wantCode int, args ...string) (string, string) {
+		var o, e bytes.Buffer
+		if code := cli.Run(ctx, append(args, "--kubeconfig", env.Kubeconfig), &o, &e); code != wantCode {
+			t.Fatalf("appflowc %v: exit %d, want %d\n%s\n%s", args, code, wantCode, o.String(), e.String())
+		}
+		return o.String(), e.String()
+	}
+	out, errOut := run(0, "install")
+	if !strings.Contains(out, "ClusterRole/appflowc-workflows") || !strings.Contains(out, "WorkflowTemplate/argo/infra-provision") {
+		t.Errorf("install change set:\n%s", out)
+	}
+	// The test stack runs the controller as a process, not a Deployment.
+	if !strings.Contains(errOut, "no workflow-controller Deployment found") {
+		t.Errorf("install did not warn about the controller:\n%s", errOut)
+	}
+	out, _ = run(0, "templates", "create")
+	if strings.Count(out, " unchanged") != 3 {
+		t.Errorf("templates create after install should change nothing:\n%s", out)
+	}
+	out, _ = run(0, "templates", "list")
+	if !strings.Contains(out, "application-create") || !strings.Contains(out, "app_name,namespace,repo_url,chart_path") {
+		t.Errorf("templates list:\n%s", out)
+	}
+	c, err := apply.NewClient(env.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes, err := c.Apply(ctx, []render.Object{stepsWorkflow("delone", "0"), stepsWorkflow("deltwo", "0")}, apply.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := submitted(changes)
+	if _, err := c.Watch(ctx, "argo", names, io.Discard); err != nil {
+		t.Fatal(err)
+	}
+	run(2, "delete")
+	run(2, "delete", names[0], "--completed")
+	out, _ = run(0, "delete", names[0])
+	if out != "Workflow/argo/"+names[0]+" deleted\n" {
+		t.Errorf("delete by name: %q", out)
+	}
+	out, _ = run(0, "delete", "--completed")
+	if !strings.Contains(out, names[1]+" deleted") {
+		t.Errorf("delete --completed:\n%s", out)
+	}
+	left, err := c.ListWorkflows(ctx, "argo", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range left {
+		if w.Name == names[0] || w.Name == names[1] {
+			t.Errorf("%s still listed after delete", w.Name)
+		}
+	}
+}

@@ -8,6 +8,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // WorkflowSummary is one row of `appflowc list`.
@@ -111,4 +112,89 @@ func (c *Client) Status(ctx context.Context, namespace, name string) (*WorkflowS
 	}
 	st.Nodes = build(name, 0) // the root node's ID is the workflow's name
 	return st, nil
+}
+
+// TemplateSummary is one row of `appflowc templates list`.
+type TemplateSummary struct {
+	Name        string   `json:"name"`
+	Description string   `json:"description,omitempty"`
+	Parameters  []string `json:"parameters"`
+	Library     bool     `json:"library"` // part of appflowc's library
+}
+
+// ListTemplates lists the WorkflowTemplates of namespace.
+func (c *Client) ListTemplates(ctx context.Context, namespace string) ([]TemplateSummary, error) {
+	l, err := c.dyn.Resource(TemplatesGVR).Namespace(namespace).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("list workflowtemplates in %s: %w", namespace, err)
+	}
+	out := []TemplateSummary{}
+	for _, u := range l.Items {
+		ts := TemplateSummary{Name: u.GetName(), Description: u.GetAnnotations()["workflows.argoproj.io/description"],
+			Library: u.GetLabels()["appflowc.dev/library"] == "true", Parameters: []string{}}
+		params, _, _ := unstructured.NestedSlice(u.Object, "spec", "arguments", "parameters")
+		for _, p := range params {
+			if m, ok := p.(map[string]any); ok {
+				ts.Parameters = append(ts.Parameters, str(m, "name"))
+			}
+		}
+		out = append(out, ts)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// TemplatesGVR is the Argo WorkflowTemplate resource.
+var TemplatesGVR = schema.GroupVersionResource{Group: "argoproj.io", Version: "v1alpha1", Resource: "workflowtemplates"}
+
+// DeleteOptions select what DeleteWorkflows removes.
+type DeleteOptions struct {
+	Names     []string // explicit names
+	Selector  string   // --selector
+	Completed bool     // --completed: only finished workflows (with the selector)
+}
+
+// DeleteWorkflows deletes workflows by name, or those matching a selector (optionally
+// only completed ones), and returns the names deleted.
+func (c *Client) DeleteWorkflows(ctx context.Context, namespace string, opts DeleteOptions) ([]string, error) {
+	ri := c.dyn.Resource(WorkflowsGVR).Namespace(namespace)
+	names := opts.Names
+	if len(names) == 0 {
+		l, err := ri.List(ctx, metav1.ListOptions{LabelSelector: opts.Selector})
+		if err != nil {
+			return nil, fmt.Errorf("list workflows in %s: %w", namespace, err)
+		}
+		for i := range l.Items {
+			if _, done := outcome(&l.Items[i]); done || !opts.Completed {
+				names = append(names, l.Items[i].GetName())
+			}
+		}
+	}
+	sort.Strings(names)
+	var deleted []string
+	for _, n := range names {
+		if err := ri.Delete(ctx, n, metav1.DeleteOptions{}); err != nil {
+			return deleted, fmt.Errorf("Workflow/%s/%s: delete: %w", namespace, n, err)
+		}
+		deleted = append(deleted, n)
+	}
+	return deleted, nil
+}
+
+// ControllerPresent reports whether the Argo CRDs are served and whether a
+// workflow-controller Deployment exists (it may also run outside the cluster).
+func (c *Client) ControllerPresent(ctx context.Context) (crds bool, deployment string, err error) {
+	if _, err := c.mapper.RESTMapping(schema.GroupKind{Group: "argoproj.io", Kind: "Workflow"}, "v1alpha1"); err != nil {
+		return false, "", nil
+	}
+	deps, err := c.dyn.Resource(schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return true, "", fmt.Errorf("list deployments: %w", err)
+	}
+	for _, d := range deps.Items {
+		if d.GetName() == "workflow-controller" || d.GetName() == "argo-workflows-workflow-controller" {
+			return true, d.GetNamespace() + "/" + d.GetName(), nil
+		}
+	}
+	return true, "", nil
 }
