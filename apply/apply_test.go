@@ -434,3 +434,48 @@ func TestInstallTemplatesDelete(t *testing.T) {
 		}
 	}
 }
+
+// TestLogsCommand reads step logs through the API server (kwok serves them), filtered by
+// step, and follows a running workflow until it completes.
+func TestLogsCommand(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	c, err := apply.NewClient(env.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(args ...string) string {
+		var o, e bytes.Buffer
+		if code := cli.Run(ctx, append(args, "--kubeconfig", env.Kubeconfig), &o, &e); code != 0 {
+			t.Fatalf("appflowc %v: exit %d\n%s", args, code, e.String())
+		}
+		return o.String()
+	}
+	changes, err := c.Apply(ctx, []render.Object{stepsWorkflow("logs", "0")}, apply.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	name := submitted(changes)[0]
+	// Follow from the start: returns only once the workflow has completed.
+	followed := run("logs", name, "-f")
+	st, err := c.Status(ctx, "argo", name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Phase != "Succeeded" {
+		t.Errorf("logs -f returned while the workflow was %s", st.Phase)
+	}
+	if !strings.Contains(followed, "prepare: ") {
+		t.Errorf("followed logs:\n%s", followed)
+	}
+	all := run("logs", name)
+	for _, want := range []string{"prepare: ", "deploy: ", "hello from a kwok pod"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("logs lack %q:\n%s", want, all)
+		}
+	}
+	only := run("logs", name, "--step", "deploy")
+	if strings.Contains(only, "prepare: ") || !strings.Contains(only, "deploy: ") {
+		t.Errorf("logs --step deploy:\n%s", only)
+	}
+}

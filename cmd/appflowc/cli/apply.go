@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/appflowc/appflowc/apply"
@@ -25,12 +26,20 @@ func (k *kubeFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&k.context, "context", "", "kubeconfig context to use")
 }
 
-func (k *kubeFlags) client() (*apply.Client, error) {
+func (k *kubeFlags) restConfig() (*rest.Config, error) {
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
 	rules.ExplicitPath = k.kubeconfig
 	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: k.context}).ClientConfig()
 	if err != nil {
 		return nil, fmt.Errorf("kubeconfig: %w", err)
+	}
+	return cfg, nil
+}
+
+func (k *kubeFlags) client() (*apply.Client, error) {
+	cfg, err := k.restConfig()
+	if err != nil {
+		return nil, err
 	}
 	return apply.NewClient(cfg)
 }

@@ -163,3 +163,36 @@ func writeTree(w io.Writer, n apply.StepStatus, indent string) {
 		writeTree(w, c, indent)
 	}
 }
+
+func newLogsCmd() *cobra.Command {
+	var kf kubeFlags
+	var ns string
+	var opts apply.LogOptions
+	cmd := &cobra.Command{
+		Use:   "logs NAME",
+		Short: "Print the logs of a workflow's steps, each line prefixed by its step",
+		Example: `  appflowc logs app-web-x7k2p
+  appflowc logs app-web-x7k2p --step validate-inputs
+  appflowc logs app-web-x7k2p -f`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := kf.restConfig()
+			if err != nil {
+				return withCode(ExitUsage, err)
+			}
+			c, err := apply.NewClient(cfg)
+			if err != nil {
+				return withCode(ExitUsage, err)
+			}
+			if err := apply.Logs(cmd.Context(), cfg, c, ns, args[0], opts, cmd.OutOrStdout()); err != nil {
+				return withCode(ExitUsage, err)
+			}
+			return nil
+		},
+	}
+	kf.register(cmd)
+	cmd.Flags().StringVarP(&ns, "namespace", "n", "argo", "namespace of the workflow")
+	cmd.Flags().StringVar(&opts.Step, "step", "", "only this step")
+	cmd.Flags().BoolVarP(&opts.Follow, "follow", "f", false, "stream the logs until the workflow completes")
+	return cmd
+}

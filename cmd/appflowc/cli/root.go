@@ -91,7 +91,7 @@ Argo Workflows manifests on disk, and can submit them to a cluster and follow th
 		SilenceErrors: true,
 		SilenceUsage:  true,
 	}
-	root.AddCommand(newVersionCmd(), newVetCmd(), newRenderCmd(), newApplyCmd(), newListCmd(), newStatusCmd(), newTemplatesCmd(), newInstallCmd(), newDeleteCmd())
+	root.AddCommand(newVersionCmd(), newVetCmd(), newRenderCmd(), newApplyCmd(), newListCmd(), newStatusCmd(), newTemplatesCmd(), newInstallCmd(), newDeleteCmd(), newLogsCmd())
 	return root
 }
 
