@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"path"
 	"sort"
 	"strings"
@@ -191,4 +192,25 @@ func prune(v any) any {
 		return out
 	}
 	return v
+}
+
+// WriteStream writes files as one multi-document YAML stream (kustomization.yaml left
+// out): what `render -o -` and `install --print` print.
+func WriteStream(w io.Writer, files []File) error {
+	first := true
+	for _, f := range files {
+		if f.Path == KustomizationFile {
+			continue
+		}
+		if !first {
+			if _, err := io.WriteString(w, "---\n"); err != nil {
+				return err
+			}
+		}
+		first = false
+		if _, err := w.Write(f.Data); err != nil {
+			return err
+		}
+	}
+	return nil
 }

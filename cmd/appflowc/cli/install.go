@@ -148,16 +148,8 @@ With --print nothing is applied: the objects are printed as one YAML stream.`,
 				if err != nil {
 					return withCode(ExitUsage, err)
 				}
-				first := true
-				for _, f := range files {
-					if f.Path == render.KustomizationFile {
-						continue
-					}
-					if !first {
-						fmt.Fprintln(cmd.OutOrStdout(), "---")
-					}
-					first = false
-					cmd.OutOrStdout().Write(f.Data)
+				if err := render.WriteStream(cmd.OutOrStdout(), files); err != nil {
+					return withCode(ExitUsage, err)
 				}
 				return nil
 			}

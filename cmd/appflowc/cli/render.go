@@ -54,16 +54,8 @@ Removing previewed Applications fails unless --allow-deletions is given.`,
 			}
 			w := cmd.OutOrStdout()
 			if out == "-" {
-				for i, f := range res.Files {
-					if f.Path == render.KustomizationFile {
-						continue
-					}
-					if i > 0 {
-						fmt.Fprintln(w, "---")
-					}
-					if _, err := w.Write(f.Data); err != nil {
-						return withCode(ExitUsage, err)
-					}
+				if err := render.WriteStream(w, res.Files); err != nil {
+					return withCode(ExitUsage, err)
 				}
 				return nil
 			}
