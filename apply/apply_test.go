@@ -66,6 +66,16 @@ func app(name, extra string) string {
 %s`, name, name, extra)
 }
 
+// appflowc runs the CLI in-process against the test cluster and requires exit wantCode.
+func appflowc(t *testing.T, ctx context.Context, wantCode int, args ...string) (stdout, stderr string) {
+	t.Helper()
+	var o, e bytes.Buffer
+	if code := cli.Run(ctx, append(args, "--kubeconfig", env.Kubeconfig), &o, &e); code != wantCode {
+		t.Fatalf("appflowc %v: exit %d, want %d\n%s\n%s", args, code, wantCode, o.String(), e.String())
+	}
+	return o.String(), e.String()
+}
+
 func submitted(changes []apply.Change) []string {
 	var names []string
 	for _, c := range changes {
@@ -341,11 +351,8 @@ func TestListAndStatusCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := func(args ...string) string {
-		var o, e bytes.Buffer
-		if code := cli.Run(ctx, append(args, "--kubeconfig", env.Kubeconfig), &o, &e); code != 0 {
-			t.Fatalf("appflowc %v: exit %d\n%s", args, code, e.String())
-		}
-		return o.String()
+		out, _ := appflowc(t, ctx, 0, args...)
+		return out
 	}
 	all := run("list", "-o", "name")
 	for _, n := range names {
@@ -369,9 +376,8 @@ func TestListAndStatusCommands(t *testing.T) {
 			t.Errorf("status lacks %q:\n%s", want, st)
 		}
 	}
-	var o, e bytes.Buffer
-	if code := cli.Run(ctx, []string{"status", "no-such-workflow", "--kubeconfig", env.Kubeconfig}, &o, &e); code != 2 || !strings.Contains(e.String(), "not found") {
-		t.Errorf("status of a missing workflow: exit %d, %s", code, e.String())
+	if _, errOut := appflowc(t, ctx, 2, "status", "no-such-workflow"); !strings.Contains(errOut, "not found") {
+		t.Errorf("status of a missing workflow: %s", errOut)
 	}
 }
 
@@ -379,14 +385,7 @@ func TestListAndStatusCommands(t *testing.T) {
 func TestInstallTemplatesDelete(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	run := func(wantCode int, args ...string) (string, string) {
-		var o, e bytes.Buffer
-		if code := cli.Run(ctx, append(args, "--kubeconfig", env.Kubeconfig), &o, &e); code != wantCode {
-			t.Fatalf("appflowc %v: exit %d, want %d\n%s\n%s", args, code, wantCode, o.String(), e.String())
-		}
-		return o.String(), e.String()
-	}
-	out, errOut := run(0, "install")
+	out, errOut := appflowc(t, ctx, 0, "install")
 	if !strings.Contains(out, "ClusterRole/appflowc-workflows") || !strings.Contains(out, "WorkflowTemplate/argo/infra-provision") {
 		t.Errorf("install change set:\n%s", out)
 	}
@@ -394,11 +393,11 @@ func TestInstallTemplatesDelete(t *testing.T) {
 	if !strings.Contains(errOut, "no workflow-controller Deployment found") {
 		t.Errorf("install did not warn about the controller:\n%s", errOut)
 	}
-	out, _ = run(0, "templates", "create")
+	out, _ = appflowc(t, ctx, 0, "templates", "create")
 	if strings.Count(out, " unchanged") != 3 {
 		t.Errorf("templates create after install should change nothing:\n%s", out)
 	}
-	out, _ = run(0, "templates", "list")
+	out, _ = appflowc(t, ctx, 0, "templates", "list")
 	if !strings.Contains(out, "application-create") || !strings.Contains(out, "app_name,namespace,repo_url,chart_path") {
 		t.Errorf("templates list:\n%s", out)
 	}
@@ -414,13 +413,13 @@ func TestInstallTemplatesDelete(t *testing.T) {
 	if _, err := c.Watch(ctx, "argo", names, io.Discard); err != nil {
 		t.Fatal(err)
 	}
-	run(2, "delete")
-	run(2, "delete", names[0], "--completed")
-	out, _ = run(0, "delete", names[0])
+	appflowc(t, ctx, 2, "delete")
+	appflowc(t, ctx, 2, "delete", names[0], "--completed")
+	out, _ = appflowc(t, ctx, 0, "delete", names[0])
 	if out != "Workflow/argo/"+names[0]+" deleted\n" {
 		t.Errorf("delete by name: %q", out)
 	}
-	out, _ = run(0, "delete", "--completed")
+	out, _ = appflowc(t, ctx, 0, "delete", "--completed")
 	if !strings.Contains(out, names[1]+" deleted") {
 		t.Errorf("delete --completed:\n%s", out)
 	}
@@ -445,11 +444,8 @@ func TestLogsCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	run := func(args ...string) string {
-		var o, e bytes.Buffer
-		if code := cli.Run(ctx, append(args, "--kubeconfig", env.Kubeconfig), &o, &e); code != 0 {
-			t.Fatalf("appflowc %v: exit %d\n%s", args, code, e.String())
-		}
-		return o.String()
+		out, _ := appflowc(t, ctx, 0, args...)
+		return out
 	}
 	changes, err := c.Apply(ctx, []render.Object{stepsWorkflow("logs", "0")}, apply.Options{})
 	if err != nil {

@@ -113,9 +113,10 @@ type logStreamer struct {
 	wg        sync.WaitGroup
 }
 
-// start streams a pod's log once it has a container to read, at most once per pod.
+// start streams a pod's log once it has a container to read, at most once per pod
+// (stream applies the --step filter).
 func (l *logStreamer) start(ctx context.Context, p *corev1.Pod) {
-	if p.Status.Phase == corev1.PodPending || (l.opts.Step != "" && stepName(p) != l.opts.Step) {
+	if p.Status.Phase == corev1.PodPending {
 		return
 	}
 	l.mu.Lock()

@@ -37,15 +37,9 @@ func Render(ctx context.Context, in config.Input, opts Options) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
-	objs, err := Build(ctx, cfg)
+	objs, err := Compile(ctx, cfg)
 	if err != nil {
 		return nil, err
-	}
-	if objs, err = ApplyPatches(objs, cfg.Patches); err != nil {
-		return nil, err
-	}
-	if ds := Validate(objs); len(ds) > 0 {
-		return nil, ds
 	}
 	if opts.Expand {
 		previews, err := Expand(cfg)
@@ -59,6 +53,23 @@ func Render(ctx context.Context, in config.Input, opts Options) (*Result, error)
 		return nil, err
 	}
 	return &Result{Config: cfg, Objects: objs, Files: files}, nil
+}
+
+// Compile builds a config's objects, applies its patches and validates the result with
+// Argo: the one pipeline that vet, render and apply share, so none can skip a step.
+// Problems in the config come back as a diag.List error.
+func Compile(ctx context.Context, cfg *config.Config) ([]Object, error) {
+	objs, err := Build(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	if objs, err = ApplyPatches(objs, cfg.Patches); err != nil {
+		return nil, err
+	}
+	if ds := Validate(objs); len(ds) > 0 {
+		return nil, ds
+	}
+	return objs, nil
 }
 
 // DeletionError reports previewed Applications that a render would remove.

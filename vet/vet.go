@@ -57,15 +57,11 @@ func Run(ctx context.Context, in config.Input, opts Options) (Result, error) {
 			return res, nil
 		}
 	}
-	objs, err := render.Build(ctx, cfg)
+	objs, err := render.Compile(ctx, cfg)
 	if err != nil {
-		return res, err
-	}
-	if objs, err = render.ApplyPatches(objs, cfg.Patches); err != nil {
 		return res, asDiags(&res, err)
 	}
 	res.Objects = len(objs)
-	res.Diags = render.Validate(objs)
 	return res, nil
 }
 

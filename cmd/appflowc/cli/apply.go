@@ -82,12 +82,7 @@ keep running on the cluster).`,
 				}
 				res, err := render.Render(cmd.Context(), in, render.DefaultOptions())
 				if err != nil {
-					err = configErr(cmd.ErrOrStderr(), err)
-					var ee *exitError
-					if errors.As(err, &ee) {
-						ee.code = ExitUsage
-					}
-					return err
+					return configErr(cmd.ErrOrStderr(), err, ExitUsage)
 				}
 				// Secrets are created here, from the operator's environment or files,
 				// never rendered: their values appear in no Workflow and no output.

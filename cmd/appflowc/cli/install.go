@@ -28,12 +28,7 @@ func libraryObjects(cmd *cobra.Command, args []string, kinds func(string) bool) 
 		cfg, err = config.Load(cmd.Context(), in)
 	}
 	if err != nil {
-		err = configErr(cmd.ErrOrStderr(), err)
-		var ee *exitError
-		if errors.As(err, &ee) {
-			ee.code = ExitUsage
-		}
-		return nil, err
+		return nil, configErr(cmd.ErrOrStderr(), err, ExitUsage)
 	}
 	objs, err := render.Build(cmd.Context(), cfg)
 	if err != nil {

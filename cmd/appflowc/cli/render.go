@@ -45,12 +45,11 @@ Removing previewed Applications fails unless --allow-deletions is given.`,
 			}
 			res, err := render.Render(cmd.Context(), in, opts)
 			if err != nil {
-				err = configErr(cmd.ErrOrStderr(), err)
-				var ee *exitError
-				if check && errors.As(err, &ee) {
-					ee.code = ExitUsage // --check: 1 means drift only, so CI can tell it from breakage
+				code := ExitFailed
+				if check {
+					code = ExitUsage // --check: 1 means drift only, so CI can tell it from breakage
 				}
-				return err
+				return configErr(cmd.ErrOrStderr(), err, code)
 			}
 			w := cmd.OutOrStdout()
 			if out == "-" {

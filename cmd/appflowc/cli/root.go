@@ -152,12 +152,14 @@ func absAll(args []string) []string {
 	return out
 }
 
-// configErr splits config problems (exit 1, printed as diagnostics) from other errors (exit 2).
-func configErr(w io.Writer, err error) error {
+// configErr prints config problems as diagnostics and exits with code (1 for vet and
+// render, where they are the check's verdict; 2 where a 1 means something else, such as
+// drift for render --check or a failed workflow for apply). Other errors exit 2.
+func configErr(w io.Writer, err error, code int) error {
 	var dl diag.List
 	if errors.As(err, &dl) {
 		_ = dl.WriteText(w)
-		return withCode(ExitFailed, fmt.Errorf("%d error(s) in config", len(dl)))
+		return withCode(code, fmt.Errorf("%d error(s) in config", len(dl)))
 	}
 	if errors.Is(err, context.Canceled) {
 		return err

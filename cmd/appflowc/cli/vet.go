@@ -33,7 +33,7 @@ It needs no kubeconfig and no network. Exit status: 0 clean, 1 errors, 2 usage o
 			}
 			res, err := vet.Run(cmd.Context(), in, opts)
 			if err != nil {
-				return configErr(cmd.ErrOrStderr(), err)
+				return configErr(cmd.ErrOrStderr(), err, ExitFailed)
 			}
 			if output.value == "json" {
 				if err := res.Diags.WriteJSON(cmd.OutOrStdout(), res.Summary()); err != nil {
