@@ -6,7 +6,7 @@ export CGO_ENABLED = 0
 export GOTOOLCHAIN = local
 LDFLAGS := -s -w -X github.com/appflowc/appflowc/cmd/appflowc/cli.version=$(VERSION)
 
-.PHONY: build demo test lint golden testenv clean
+.PHONY: build demo test lint golden testenv testenv-up clean
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/appflowc
@@ -34,6 +34,10 @@ golden:
 # $$HOME/.cache/appflowc/testenv; seconds when cached, ~40 min cold on 2 cores.
 testenv:
 	hack/testenv/build.sh
+
+# Starts the local control plane by hand (private network namespace) until Ctrl-C.
+testenv-up:
+	$(GO) run ./internal/testenv/up
 
 clean:
 	rm -rf bin

@@ -1,9 +1,12 @@
 // Package testenv starts a real local control plane for integration tests: etcd, the
-// kube-apiserver with Argo's full CRDs, kwok as a fake node, kube-scheduler and the real
-// Argo workflow-controller, all on loopback, built once by hack/testenv/build.sh.
+// kube-apiserver with Argo's and Argo CD's CRDs, kwok as a fake node, kube-scheduler, the
+// real Argo workflow-controller and the real Argo CD ApplicationSet and Application
+// controllers, all on loopback, built once by hack/testenv/build.sh. kwok runs no
+// containers: an in-process simulator plays Argo's executor for resource steps (see
+// executor.go); every other step just completes with the exit code its pod asks for.
 //
-// One stack per network namespace: the controller's health port is fixed. The apply
-// package's TestMain runs the only one today, and its tests exercise this package.
+// One stack per network namespace (Argo's controller fixes its health port): test
+// packages call Main from TestMain to get a private one.
 package testenv
 
 import (
@@ -22,6 +25,8 @@ import (
 	"syscall"
 	"time"
 
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 )
@@ -43,10 +48,15 @@ type Env struct {
 	// Bin is the directory of the cached binaries.
 	Bin string
 
-	apiPort int
-	procs   map[string]*proc
-	order   []string
-	args    map[string][]string
+	apiPort  int
+	procs    map[string]*proc
+	order    []string
+	args     map[string][]string
+	extraEnv []string
+	// stopExecutor ends the executor simulator.
+	stopExecutor func()
+	// cleanup runs after every process has stopped (in-process helpers).
+	cleanup []func()
 }
 
 // RepoRoot finds the repository root from the calling test's directory.
@@ -185,7 +195,32 @@ current-context: local
 	if err := e.startController(ctx); err != nil {
 		return e, err
 	}
+	if err := e.startExecutor(); err != nil {
+		return e, err
+	}
+	if err := e.startArgoCD(ctx); err != nil {
+		return e, err
+	}
 	return e, nil
+}
+
+// startExecutor runs the resource-step executor simulator (see executor) until Stop.
+func (e *Env) startExecutor() error {
+	clients, err := kubernetes.NewForConfig(e.Config)
+	if err != nil {
+		return err
+	}
+	logf, err := os.Create(filepath.Join(e.Dir, "run", "executor.log"))
+	if err != nil {
+		return err
+	}
+	x := &executor{kubectl: filepath.Join(e.Bin, "kubectl"), kubeconfig: e.Kubeconfig, dir: filepath.Join(e.Dir, "run"),
+		admin: e.Config, clients: clients, log: logf, seen: map[types.UID]bool{}}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { x.run(ctx); close(done) }()
+	e.stopExecutor = func() { cancel(); <-done; logf.Close() }
+	return nil
 }
 
 func (e *Env) startController(ctx context.Context) error {
@@ -231,6 +266,7 @@ func (e *Env) start(ctx context.Context, name, path string, args ...string) erro
 	cmd := exec.Command(path, args...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	cmd.Env = append(os.Environ(), "LEADER_ELECTION_DISABLE=true", "KUBECONFIG="+e.Kubeconfig)
+	cmd.Env = append(cmd.Env, e.extraEnv...)
 	// Own process group, so Stop ends children too; Pdeathsig ends them if the test binary dies.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := cmd.Start(); err != nil {
@@ -339,8 +375,14 @@ func (e *Env) Stop() {
 	if e == nil {
 		return
 	}
+	if e.stopExecutor != nil {
+		e.stopExecutor()
+	}
 	for i := len(e.order) - 1; i >= 0; i-- {
 		e.stop(e.order[i])
+	}
+	for _, f := range e.cleanup {
+		f()
 	}
 }
 
@@ -356,4 +398,20 @@ func tail(s string, n int) string {
 		lines = lines[len(lines)-n:]
 	}
 	return strings.Join(lines, "\n")
+}
+
+// KubeconfigAs writes a kubeconfig that acts as user (admin credentials impersonating
+// user, which holds only the rights RBAC gives that name), for tests of what a user
+// without rights sees.
+func (e *Env) KubeconfigAs(user string) (string, error) {
+	data, err := os.ReadFile(e.Kubeconfig)
+	if err != nil {
+		return "", err
+	}
+	kc := strings.Replace(string(data), "  user: {client-certificate:", "  user: {as: "+strconv.Quote(user)+", client-certificate:", 1)
+	if kc == string(data) {
+		return "", fmt.Errorf("testenv: unexpected kubeconfig shape")
+	}
+	path := filepath.Join(e.Dir, "kubeconfig-"+user)
+	return path, os.WriteFile(path, []byte(kc), 0o600)
 }
