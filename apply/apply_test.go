@@ -4,8 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"flag"
 	"fmt"
-	"io"
 	"os"
 	"strings"
 	"testing"
@@ -23,12 +23,26 @@ import (
 var env *testenv.Env
 
 // TestMain runs one real control plane for the package (etcd, kube-apiserver with Argo's
-// CRDs, kwok, scheduler, Argo's controller) and stops it whatever happens.
+// and Argo CD's CRDs, kwok, scheduler, Argo's controller, Argo CD's ApplicationSet and
+// Application controllers, the executor simulator) in a private network namespace, and
+// stops it whatever happens.
 func TestMain(m *testing.M) {
+	os.Exit(testenv.Main(func() int { return runWithStack(m) }))
+}
+
+func runWithStack(m *testing.M) int {
+	// The end-to-end subtests mostly wait on the control plane; let them all run at once
+	// unless -parallel was given.
+	flag.Parse()
+	explicit := false
+	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
+	if !explicit {
+		_ = flag.Set("test.parallel", "8")
+	}
 	dir, err := os.MkdirTemp("", "appflowc-testenv-")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
+		return 2
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	env, err = testenv.Start(ctx, dir)
@@ -45,7 +59,7 @@ func TestMain(m *testing.M) {
 	} else {
 		fmt.Fprintln(os.Stderr, "control plane logs kept in", dir)
 	}
-	os.Exit(code)
+	return code
 }
 
 func renderConfig(t *testing.T, src string) []render.Object {
@@ -69,8 +83,13 @@ func app(name, extra string) string {
 // appflowc runs the CLI in-process against the test cluster and requires exit wantCode.
 func appflowc(t *testing.T, ctx context.Context, wantCode int, args ...string) (stdout, stderr string) {
 	t.Helper()
+	return runCLI(t, ctx, wantCode, append(args, "--kubeconfig", env.Kubeconfig)...)
+}
+
+func runCLI(t *testing.T, ctx context.Context, wantCode int, args ...string) (stdout, stderr string) {
+	t.Helper()
 	var o, e bytes.Buffer
-	if code := cli.Run(ctx, append(args, "--kubeconfig", env.Kubeconfig), &o, &e); code != wantCode {
+	if code := cli.Run(ctx, args, &o, &e); code != wantCode {
 		t.Fatalf("appflowc %v: exit %d, want %d\n%s\n%s", args, code, wantCode, o.String(), e.String())
 	}
 	return o.String(), e.String()
@@ -164,7 +183,7 @@ func TestWatchFollowsWorkflowsToTheEnd(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	res, err := c.Watch(ctx, "argo", submitted(changes), &out)
+	res, err := c.Watch(ctx, "argo", submitted(changes), apply.WatchOptions{Out: &out})
 	if err != nil {
 		t.Fatalf("%v\n%s\ncontroller:\n%s", err, out.String(), env.Log("workflow-controller"))
 	}
@@ -210,7 +229,7 @@ func TestWatchSurvivesAPIServerRestart(t *testing.T) {
 	done := make(chan result, 1)
 	var out bytes.Buffer
 	go func() {
-		res, err := c.Watch(ctx, "argo", submitted(changes), &out)
+		res, err := c.Watch(ctx, "argo", submitted(changes), apply.WatchOptions{Out: &out})
 		done <- result{res, err}
 	}()
 	time.Sleep(2 * time.Second) // let the watch establish
@@ -347,7 +366,7 @@ func TestListAndStatusCommands(t *testing.T) {
 		t.Fatal(err)
 	}
 	names := submitted(changes)
-	if _, err := c.Watch(ctx, "argo", names, io.Discard); err != nil {
+	if _, err := c.Watch(ctx, "argo", names, apply.WatchOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	run := func(args ...string) string {
@@ -410,7 +429,7 @@ func TestInstallTemplatesDelete(t *testing.T) {
 		t.Fatal(err)
 	}
 	names := submitted(changes)
-	if _, err := c.Watch(ctx, "argo", names, io.Discard); err != nil {
+	if _, err := c.Watch(ctx, "argo", names, apply.WatchOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	appflowc(t, ctx, 2, "delete")

@@ -84,7 +84,9 @@ type StepStatus struct {
 // WorkflowStatus is what `appflowc status` shows.
 type WorkflowStatus struct {
 	WorkflowSummary
-	Nodes *StepStatus `json:"nodes,omitempty"`
+	// Outputs are the entrypoint's output parameters (e.g. the Application's sync status).
+	Outputs map[string]string `json:"outputs,omitempty"`
+	Nodes   *StepStatus       `json:"nodes,omitempty"`
 }
 
 // Status reads one workflow and its node tree.
@@ -111,6 +113,15 @@ func (c *Client) Status(ctx context.Context, namespace, name string) (*WorkflowS
 		return s
 	}
 	st.Nodes = build(name, 0) // the root node's ID is the workflow's name
+	params, _, _ := unstructured.NestedSlice(nodes, name, "outputs", "parameters")
+	for _, p := range params {
+		if m, ok := p.(map[string]any); ok {
+			if st.Outputs == nil {
+				st.Outputs = map[string]string{}
+			}
+			st.Outputs[str(m, "name")] = str(m, "value")
+		}
+	}
 	return st, nil
 }
 

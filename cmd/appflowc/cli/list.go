@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -136,6 +138,12 @@ func newStatusCmd() *cobra.Command {
 			if st.Message != "" {
 				fmt.Fprintf(w, "Message:   %s\n", st.Message)
 			}
+			if len(st.Outputs) > 0 {
+				fmt.Fprintln(w, "\nOutputs:")
+				for _, k := range slices.Sorted(maps.Keys(st.Outputs)) {
+					fmt.Fprintf(w, "  %s: %s\n", k, st.Outputs[k])
+				}
+			}
 			if st.Nodes != nil {
 				fmt.Fprintln(w, "\nSteps:")
 				writeTree(w, *st.Nodes, "")
@@ -176,15 +184,11 @@ func newLogsCmd() *cobra.Command {
   appflowc logs app-web-x7k2p -f`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := kf.restConfig()
+			c, err := kf.client()
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			c, err := apply.NewClient(cfg)
-			if err != nil {
-				return withCode(ExitUsage, err)
-			}
-			if err := apply.Logs(cmd.Context(), cfg, c, ns, args[0], opts, cmd.OutOrStdout()); err != nil {
+			if err := c.Logs(cmd.Context(), ns, args[0], opts, cmd.OutOrStdout()); err != nil {
 				return withCode(ExitUsage, err)
 			}
 			return nil
