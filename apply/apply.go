@@ -15,6 +15,7 @@ import (
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/restmapper"
 
@@ -56,11 +57,18 @@ func (c Change) String() string {
 // Client applies objects to one cluster.
 type Client struct {
 	dyn    dynamic.Interface
+	cs     kubernetes.Interface
 	mapper meta.RESTMapper
 }
 
 // NewClient builds a client from a rest.Config.
 func NewClient(cfg *rest.Config) (*Client, error) {
+	// client-go's default rate limit (5 QPS) would make pre-flight's access reviews and
+	// a large apply wait on the client rather than the server; kubectl uses 50.
+	if cfg.QPS == 0 && cfg.RateLimiter == nil {
+		cfg = rest.CopyConfig(cfg)
+		cfg.QPS, cfg.Burst = 50, 100
+	}
 	dyn, err := dynamic.NewForConfig(cfg)
 	if err != nil {
 		return nil, fmt.Errorf("apply: %w", err)
@@ -69,7 +77,11 @@ func NewClient(cfg *rest.Config) (*Client, error) {
 	if err != nil {
 		return nil, fmt.Errorf("apply: %w", err)
 	}
-	return &Client{dyn: dyn, mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc))}, nil
+	cs, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		return nil, fmt.Errorf("apply: %w", err)
+	}
+	return &Client{dyn: dyn, cs: cs, mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc))}, nil
 }
 
 // stage orders kinds so that what an object needs exists before it: namespaces and RBAC,
@@ -182,16 +194,8 @@ func (c *Client) applyOne(ctx context.Context, o render.Object, opts Options) (C
 // sameContent compares two versions of an object without the fields the server changes
 // on every write; resourceVersion alone cannot tell for dry runs.
 func sameContent(a, b *unstructured.Unstructured) bool {
-	strip := func(u *unstructured.Unstructured) map[string]any {
-		c := u.DeepCopy().Object
-		for _, f := range []string{"resourceVersion", "generation", "managedFields", "creationTimestamp", "uid"} {
-			unstructured.RemoveNestedField(c, "metadata", f)
-		}
-		delete(c, "status")
-		return c
-	}
-	x, _ := json.Marshal(strip(a))
-	y, _ := json.Marshal(strip(b))
+	x, _ := json.Marshal(comparable(a.Object))
+	y, _ := json.Marshal(comparable(b.Object))
 	return string(x) == string(y)
 }
 

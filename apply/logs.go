@@ -14,7 +14,6 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
 )
 
 // LogOptions configure Logs. Each field names its flag.
@@ -27,47 +26,53 @@ type LogOptions struct {
 // prefixed by the step's name. With Follow it streams each step as its pod starts, and
 // stops when the workflow completes: a follow on a pod never ends by itself while the
 // container runs (and kwok always reports it running).
-func Logs(ctx context.Context, cfg *rest.Config, c *Client, namespace, workflow string, opts LogOptions, w io.Writer) error {
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return fmt.Errorf("logs: %w", err)
-	}
+func (c *Client) Logs(ctx context.Context, namespace, workflow string, opts LogOptions, w io.Writer) error {
 	if _, err := c.Status(ctx, namespace, workflow); err != nil {
 		return err
 	}
-	l := &logStreamer{cs: cs, namespace: namespace, opts: opts, w: w, started: map[string]bool{}}
-	selector := metav1.ListOptions{LabelSelector: "workflows.argoproj.io/workflow=" + workflow}
-	if !opts.Follow {
-		pods, err := cs.CoreV1().Pods(namespace).List(ctx, selector)
-		if err != nil {
-			return fmt.Errorf("logs: list pods of %s: %w", workflow, err)
-		}
-		items := pods.Items
-		sort.Slice(items, func(i, j int) bool { return items[i].CreationTimestamp.Before(&items[j].CreationTimestamp) })
-		for i := range items {
-			l.stream(ctx, &items[i])
-		}
-		return errors.Join(l.errs...)
+	if opts.Follow {
+		streamCtx, stop := context.WithCancel(ctx)
+		defer stop()
+		wfDone := make(chan struct{})
+		go func() {
+			_, _ = c.Watch(streamCtx, namespace, []string{workflow}, WatchOptions{Out: io.Discard})
+			close(wfDone)
+		}()
+		return c.FollowLogs(ctx, namespace, []string{workflow}, opts, w, wfDone)
 	}
+	l := &logStreamer{cs: c.cs, namespace: namespace, opts: opts, w: w, started: map[string]bool{}}
+	pods, err := c.cs.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: "workflows.argoproj.io/workflow=" + workflow})
+	if err != nil {
+		return fmt.Errorf("logs: list pods of %s: %w", workflow, err)
+	}
+	items := pods.Items
+	sort.Slice(items, func(i, j int) bool { return items[i].CreationTimestamp.Before(&items[j].CreationTimestamp) })
+	for i := range items {
+		l.stream(ctx, &items[i])
+	}
+	return errors.Join(l.errs...)
+}
+
+// FollowLogs streams the step logs of the given workflows' pods as each pod starts, over
+// one pod watch, until stop is closed (the caller knows when the workflows are done).
+// With more than one workflow, lines are prefixed "workflow/step: ".
+func (c *Client) FollowLogs(ctx context.Context, namespace string, workflows []string, opts LogOptions, w io.Writer, stop <-chan struct{}) error {
+	l := &logStreamer{cs: c.cs, namespace: namespace, opts: opts, w: w, started: map[string]bool{}, withWorkflow: len(workflows) > 1}
+	selector := metav1.ListOptions{LabelSelector: fmt.Sprintf("workflows.argoproj.io/workflow in (%s)", strings.Join(workflows, ","))}
 	streamCtx, stopStreams := context.WithCancel(ctx)
 	defer stopStreams()
-	wfDone := make(chan struct{})
-	go func() {
-		_, _ = c.Watch(streamCtx, namespace, []string{workflow}, io.Discard)
-		close(wfDone)
-	}()
 	for {
-		pods, err := cs.CoreV1().Pods(namespace).List(ctx, selector)
+		pods, err := c.cs.CoreV1().Pods(namespace).List(ctx, selector)
 		if err != nil {
-			return fmt.Errorf("logs: list pods of %s: %w", workflow, err)
+			return fmt.Errorf("logs: list pods: %w", err)
 		}
 		for i := range pods.Items {
 			l.start(streamCtx, &pods.Items[i])
 		}
 		selector.ResourceVersion = pods.ResourceVersion
-		pw, err := cs.CoreV1().Pods(namespace).Watch(ctx, selector)
+		pw, err := c.cs.CoreV1().Pods(namespace).Watch(ctx, selector)
 		if err != nil {
-			return fmt.Errorf("logs: watch pods of %s: %w", workflow, err)
+			return fmt.Errorf("logs: watch pods: %w", err)
 		}
 		done := false
 		for !done {
@@ -80,7 +85,7 @@ func Logs(ctx context.Context, cfg *rest.Config, c *Client, namespace, workflow 
 				if p, isPod := ev.Object.(*corev1.Pod); isPod {
 					l.start(streamCtx, p)
 				}
-			case <-wfDone:
+			case <-stop:
 				pw.Stop()
 				// Streams of finished containers end by themselves; give them a moment
 				// to deliver their last lines before stopping the rest.
@@ -95,6 +100,8 @@ func Logs(ctx context.Context, cfg *rest.Config, c *Client, namespace, workflow 
 				return errors.Join(l.errs...)
 			case <-ctx.Done():
 				pw.Stop()
+				stopStreams()
+				l.wg.Wait()
 				return ctx.Err()
 			}
 		}
@@ -103,14 +110,15 @@ func Logs(ctx context.Context, cfg *rest.Config, c *Client, namespace, workflow 
 }
 
 type logStreamer struct {
-	cs        kubernetes.Interface
-	namespace string
-	opts      LogOptions
-	w         io.Writer
-	mu        sync.Mutex // guards started, errs and writes (lines must not interleave)
-	started   map[string]bool
-	errs      []error
-	wg        sync.WaitGroup
+	cs           kubernetes.Interface
+	namespace    string
+	opts         LogOptions
+	w            io.Writer
+	withWorkflow bool       // prefix lines with the workflow's name too
+	mu           sync.Mutex // guards started, errs and writes (lines must not interleave)
+	started      map[string]bool
+	errs         []error
+	wg           sync.WaitGroup
 }
 
 // start streams a pod's log once it has a container to read, at most once per pod
@@ -134,11 +142,15 @@ func (l *logStreamer) stream(ctx context.Context, p *corev1.Pod) {
 	if l.opts.Step != "" && step != l.opts.Step {
 		return
 	}
+	prefix := step
+	if l.withWorkflow {
+		prefix = p.Labels["workflows.argoproj.io/workflow"] + "/" + step
+	}
 	rc, err := l.cs.CoreV1().Pods(l.namespace).GetLogs(p.Name, &corev1.PodLogOptions{Container: "main", Follow: l.opts.Follow}).Stream(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			l.mu.Lock()
-			l.errs = append(l.errs, fmt.Errorf("logs of step %s: %w", step, err))
+			l.errs = append(l.errs, fmt.Errorf("logs of step %s: %w", prefix, err))
 			l.mu.Unlock()
 		}
 		return
@@ -147,12 +159,12 @@ func (l *logStreamer) stream(ctx context.Context, p *corev1.Pod) {
 	sc := bufio.NewScanner(rc)
 	for sc.Scan() {
 		l.mu.Lock()
-		fmt.Fprintf(l.w, "%s: %s\n", step, sc.Text())
+		fmt.Fprintf(l.w, "%s: %s\n", prefix, sc.Text())
 		l.mu.Unlock()
 	}
 	if err := sc.Err(); err != nil && ctx.Err() == nil {
 		l.mu.Lock()
-		l.errs = append(l.errs, fmt.Errorf("logs of step %s: %w", step, err))
+		l.errs = append(l.errs, fmt.Errorf("logs of step %s: %w", prefix, err))
 		l.mu.Unlock()
 	}
 }

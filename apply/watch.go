@@ -27,11 +27,21 @@ type Outcome struct {
 	Failed  string // display name of the first failed step, if any
 }
 
+// WatchOptions say where and how Watch reports progress.
+type WatchOptions struct {
+	Out   io.Writer // a line per change of phase, progress or current step
+	Color bool      // colour the phase (for terminals)
+}
+
 // Watch follows the named Workflows in namespace until each has finished, with ONE
 // list+watch for all of them (no polling per workflow). When the watch drops, it
 // re-lists and resumes. It prints a line whenever a workflow's phase, progress or
 // current step changes.
-func (c *Client) Watch(ctx context.Context, namespace string, names []string, out io.Writer) ([]Outcome, error) {
+func (c *Client) Watch(ctx context.Context, namespace string, names []string, opts WatchOptions) ([]Outcome, error) {
+	out := opts.Out
+	if out == nil {
+		out = io.Discard
+	}
 	ri := c.dyn.Resource(WorkflowsGVR).Namespace(namespace)
 	want := map[string]bool{}
 	for _, n := range names {
@@ -54,10 +64,10 @@ func (c *Client) Watch(ctx context.Context, namespace string, names []string, ou
 		if !ok || !want[u.GetName()] {
 			return false, nil
 		}
-		line := statusLine(u)
+		line := statusLine(u, false)
 		if line != last[u.GetName()] {
 			last[u.GetName()] = line
-			fmt.Fprintln(out, line)
+			fmt.Fprintln(out, statusLine(u, opts.Color))
 		}
 		if oc, finished := outcome(u); finished {
 			done[u.GetName()] = oc
@@ -81,8 +91,15 @@ func str(u map[string]any, path ...string) string {
 	return s
 }
 
-// statusLine is "NAME  PHASE  PROGRESS  step: CURRENT".
-func statusLine(u *unstructured.Unstructured) string {
+// ANSI colours of the phases, for terminals.
+var phaseColor = map[string]string{
+	"Pending": "\x1b[2m", "Running": "\x1b[33m", "Succeeded": "\x1b[32m", "Failed": "\x1b[31m", "Error": "\x1b[31m",
+}
+
+// statusLine is "NAME  PHASE  PROGRESS  step: CURRENT". Steps fanned out by withParam are
+// shown as "name(i)" (Argo's display name repeats the whole item), and at most three
+// running steps are named.
+func statusLine(u *unstructured.Unstructured, color bool) string {
 	phase := str(u.Object, "status", "phase")
 	if phase == "" {
 		phase = "Pending"
@@ -93,18 +110,38 @@ func statusLine(u *unstructured.Unstructured) string {
 	for _, n := range nodes {
 		m, _ := n.(map[string]any)
 		if str(m, "type") == "Pod" && str(m, "phase") == "Running" {
-			running = append(running, str(m, "displayName"))
+			running = append(running, shortStep(str(m, "displayName")))
 		}
 	}
 	sort.Strings(running)
-	line := fmt.Sprintf("%s  %s", u.GetName(), phase)
+	shown := phase
+	if c, ok := phaseColor[phase]; ok && color {
+		shown = c + phase + "\x1b[0m"
+	}
+	line := fmt.Sprintf("%s  %s", u.GetName(), shown)
 	if progress != "" {
 		line += "  " + progress
+	}
+	if len(running) > 3 {
+		running = append(running[:3], fmt.Sprintf("+%d more", len(running)-3))
 	}
 	if len(running) > 0 {
 		line += "  step: " + strings.Join(running, ",")
 	}
 	return line
+}
+
+// shortStep turns "validate-environment(0:cluster:https://...,name:dev)" into
+// "validate-environment(0)"; retries' "step(1)" stay as they are.
+func shortStep(name string) string {
+	open := strings.IndexByte(name, '(')
+	if open < 0 || !strings.HasSuffix(name, ")") {
+		return name
+	}
+	if colon := strings.IndexByte(name[open:], ':'); colon > 0 {
+		return name[:open+colon] + ")"
+	}
+	return name
 }
 
 // outcome reports whether the workflow finished, and how; the failed step is the

@@ -4,11 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -47,7 +49,7 @@ func (k *kubeFlags) client() (*apply.Client, error) {
 func newApplyCmd() *cobra.Command {
 	var kf kubeFlags
 	opts := apply.Options{}
-	var watch bool
+	var watch, showLogs, preflight, checkSources bool
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "apply [PATH...|DIR]",
@@ -55,10 +57,16 @@ func newApplyCmd() *cobra.Command {
 		Long: `apply
   1. takes a config (rendered in memory, with every check of vet) or a directory written
      by appflowc render (applied exactly as reviewed);
-  2. server-side applies it (field manager appflowc) in dependency order: RBAC, then
+  2. runs pre-flight checks (cluster reachable, CRDs served, Argo CD installed when the
+     Workflows create Applications, namespaces and service accounts present, your rights
+     for every write and for every right the RBAC grants; with --check-sources, chart
+     repositories and Git remotes answer) and stops before any write if one fails;
+  3. server-side applies it (field manager appflowc) in dependency order: RBAC, then
      ConfigMaps and Secrets, then WorkflowTemplates; then creates the Workflows;
-  3. with --watch, follows all submitted Workflows over one watch connection, printing
-     phase, progress and current step, until each has finished.
+  4. with --watch, follows all submitted Workflows over one watch connection, printing
+     phase, progress and current step (stderr; coloured on a terminal unless NO_COLOR
+     is set), and streams each step's log prefixed by its step (stdout; --logs=false
+     turns it off), until each has finished.
 Exit status: 0 applied (and, with --watch, every Workflow Succeeded), 1 a Workflow
 Failed or Errored, 2 usage, config or connection error, 130 interrupted (the Workflows
 keep running on the cluster).`,
@@ -69,36 +77,9 @@ keep running on the cluster).`,
 			if watch && opts.DryRun {
 				return withCode(ExitUsage, errors.New("apply: --watch follows real Workflows; it cannot be used with --dry-run"))
 			}
-			var objs []render.Object
-			if len(args) == 1 && render.IsOutputDir(args[0]) {
-				var err error
-				if objs, err = render.LoadDir(args[0]); err != nil {
-					return withCode(ExitUsage, err)
-				}
-			} else {
-				in, err := configInput(args)
-				if err != nil {
-					return withCode(ExitUsage, err)
-				}
-				res, err := render.Render(cmd.Context(), in, render.DefaultOptions())
-				if err != nil {
-					return configErr(cmd.ErrOrStderr(), err, ExitUsage)
-				}
-				// Secrets are created here, from the operator's environment or files,
-				// never rendered: their values appear in no Workflow and no output.
-				base := "."
-				if len(args) > 0 {
-					if st, err := os.Stat(args[0]); err == nil && st.IsDir() {
-						base = args[0]
-					} else {
-						base = filepath.Dir(args[0])
-					}
-				}
-				secrets, err := apply.Secrets(res.Config, apply.OSSecretSource(base))
-				if err != nil {
-					return withCode(ExitUsage, err)
-				}
-				objs = append(secrets, res.Objects...)
+			objs, err := loadObjects(cmd, args)
+			if err != nil {
+				return err
 			}
 			c, err := kf.client()
 			if err != nil {
@@ -109,6 +90,18 @@ keep running on the cluster).`,
 				var cancel context.CancelFunc
 				ctx, cancel = context.WithTimeout(ctx, timeout)
 				defer cancel()
+			}
+			if preflight {
+				probs, err := c.Preflight(ctx, objs, apply.PreflightOptions{Watch: watch, CheckSources: checkSources})
+				if err != nil {
+					return interrupted(cmd, ctx, withCode(ExitUsage, fmt.Errorf("pre-flight: %w", err)), nil)
+				}
+				if len(probs) > 0 {
+					for _, p := range probs {
+						fmt.Fprintf(cmd.ErrOrStderr(), "pre-flight: %s\n", p)
+					}
+					return withCode(ExitUsage, fmt.Errorf("apply: %d pre-flight problem(s); nothing was applied", len(probs)))
+				}
 			}
 			changes, err := c.Apply(ctx, objs, opts)
 			for _, ch := range changes {
@@ -130,7 +123,21 @@ keep running on the cluster).`,
 			if len(names) == 0 {
 				return nil
 			}
-			outcomes, err := c.Watch(ctx, ns, names, cmd.ErrOrStderr())
+			// Step logs go to stdout as they are written, progress lines to stderr.
+			stopLogs := make(chan struct{})
+			logsDone := make(chan error, 1)
+			if showLogs {
+				go func() {
+					logsDone <- c.FollowLogs(ctx, ns, names, apply.LogOptions{Follow: true}, cmd.OutOrStdout(), stopLogs)
+				}()
+			} else {
+				logsDone <- nil
+			}
+			outcomes, err := c.Watch(ctx, ns, names, apply.WatchOptions{Out: cmd.ErrOrStderr(), Color: colorful(cmd.ErrOrStderr())})
+			close(stopLogs)
+			if lerr := <-logsDone; lerr != nil && err == nil && ctx.Err() == nil {
+				fmt.Fprintln(cmd.ErrOrStderr(), "appflowc: warning: step logs:", lerr)
+			}
 			if err != nil {
 				return interrupted(cmd, ctx, withCode(ExitUsage, err), names)
 			}
@@ -152,6 +159,9 @@ keep running on the cluster).`,
 	kf.register(cmd)
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "server-side dry run: validate and show changes without persisting")
 	cmd.Flags().BoolVar(&watch, "watch", false, "follow the submitted Workflows until they finish")
+	cmd.Flags().BoolVar(&showLogs, "logs", true, "with --watch, stream each step's log as it runs, prefixed by its step")
+	cmd.Flags().BoolVar(&preflight, "preflight", true, "check the cluster, namespaces, service accounts and your RBAC rights before applying anything")
+	cmd.Flags().BoolVar(&checkSources, "check-sources", false, "pre-flight also checks that Helm repositories and Git remotes answer (network)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 0, "give up after this long (e.g. 30m); 0 waits indefinitely")
 	return cmd
 }
@@ -168,4 +178,48 @@ func interrupted(cmd *cobra.Command, ctx context.Context, err error, names []str
 		return withCode(ExitUsage, fmt.Errorf("apply: --timeout reached: %w", err))
 	}
 	return err
+}
+
+// colorful reports whether w is a terminal that wants colour (https://no-color.org).
+func colorful(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok || os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+		return false
+	}
+	return term.IsTerminal(int(f.Fd()))
+}
+
+// loadObjects reads what apply and diff work on: a render output directory as written, or
+// a config rendered in memory plus the Secrets its infra declares, built from the
+// operator's environment or files (never rendered: their values appear in no Workflow and
+// no output).
+func loadObjects(cmd *cobra.Command, args []string) ([]render.Object, error) {
+	if len(args) == 1 && render.IsOutputDir(args[0]) {
+		objs, err := render.LoadDir(args[0])
+		if err != nil {
+			return nil, withCode(ExitUsage, err)
+		}
+		return objs, nil
+	}
+	in, err := configInput(args)
+	if err != nil {
+		return nil, withCode(ExitUsage, err)
+	}
+	res, err := render.Render(cmd.Context(), in, render.DefaultOptions())
+	if err != nil {
+		return nil, configErr(cmd.ErrOrStderr(), err, ExitUsage)
+	}
+	base := "."
+	if len(args) > 0 {
+		if st, err := os.Stat(args[0]); err == nil && st.IsDir() {
+			base = args[0]
+		} else {
+			base = filepath.Dir(args[0])
+		}
+	}
+	secrets, err := apply.Secrets(res.Config, apply.OSSecretSource(base))
+	if err != nil {
+		return nil, withCode(ExitUsage, err)
+	}
+	return append(secrets, res.Objects...), nil
 }

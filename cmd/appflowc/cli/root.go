@@ -5,6 +5,7 @@ package cli
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -54,7 +55,11 @@ func Main() int {
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// client-go logs retries and discovery failures through klog; appflowc reports the
 	// errors that matter itself, so klog's lines would only be noise on stderr.
-	klog.LogToStderr(false)
+	// Error lines go to stderr above stderrthreshold even when logtostderr is off.
+	kfs := flag.NewFlagSet("klog", flag.ContinueOnError)
+	klog.InitFlags(kfs)
+	_ = kfs.Set("logtostderr", "false")
+	_ = kfs.Set("stderrthreshold", "FATAL")
 	klog.SetOutput(io.Discard)
 	root := NewRootCmd()
 	root.SetArgs(args)
@@ -90,8 +95,11 @@ infrastructure prerequisites (written in CUE, YAML, JSON or Jsonnet), compiles t
 Argo Workflows manifests on disk, and can submit them to a cluster and follow them.`,
 		SilenceErrors: true,
 		SilenceUsage:  true,
+		// Defaults from ~/.config/appflowc/config.yaml, for flags not given.
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return applyUserConfig(cmd) },
 	}
-	root.AddCommand(newVersionCmd(), newVetCmd(), newRenderCmd(), newApplyCmd(), newListCmd(), newStatusCmd(), newTemplatesCmd(), newInstallCmd(), newDeleteCmd(), newLogsCmd())
+	root.AddCommand(newVersionCmd(), newVetCmd(), newRenderCmd(), newApplyCmd(), newDiffCmd(), newListCmd(), newStatusCmd(),
+		newTemplatesCmd(), newInstallCmd(), newDeleteCmd(), newLogsCmd(), newConfigCmd())
 	return root
 }
 
