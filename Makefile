@@ -6,7 +6,7 @@ export CGO_ENABLED = 0
 export GOTOOLCHAIN = local
 LDFLAGS := -s -w -X github.com/appflowc/appflowc/cmd/appflowc/cli.version=$(VERSION)
 
-.PHONY: build demo test lint golden testenv testenv-up clean
+.PHONY: build demo test lint golden bench testenv testenv-up clean
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/appflowc
@@ -29,6 +29,17 @@ lint:
 # Rewrites golden files and testscript expectations; read the diff before committing.
 golden:
 	$(GO) test ./render/ ./cmd/appflowc/cli/ -update
+
+# Whole-process figures against `cue export` (built once at the pinned CUE version), the
+# request count of apply+watch on the local control plane, then the Go benchmarks of the
+# hot paths. BENCH_SIZES / BENCH_RUNS / BENCH_WORKFLOWS tune it.
+BENCH_SIZES     ?= 100,1000,10000
+BENCH_RUNS      ?= 3
+BENCH_WORKFLOWS ?= 100
+bench: build
+	$(GO) run ./bench -appflowc $(BIN) -sizes $(BENCH_SIZES) -runs $(BENCH_RUNS)
+	$(GO) run ./bench -apply $(BENCH_WORKFLOWS)
+	$(GO) test ./render/ -run '^$$' -bench . -benchmem
 
 # Builds the local control plane (kube-apiserver, etcd, Argo, kwok, Argo CD, helm) into
 # $$HOME/.cache/appflowc/testenv; seconds when cached, ~40 min cold on 2 cores.

@@ -222,3 +222,31 @@ func waitGone(t *testing.T, ctx context.Context, c *apply.Client, name string) {
 		time.Sleep(500 * time.Millisecond)
 	}
 }
+
+// TestWatchInterrupted: Ctrl-C during --watch exits 130, leaves the Workflow running on
+// the cluster and says how to follow it.
+func TestWatchInterrupted(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	runCtx, interrupt := context.WithCancel(ctx)
+	time.AfterFunc(5*time.Second, interrupt)
+	dir := writeConfig(t, app("e2e-intr", ""))
+	_, errOut := runCLI(t, runCtx, 130, "apply", dir, "--watch", "--kubeconfig", env.Kubeconfig)
+	if !strings.Contains(errOut, "keep running on the cluster: app-e2e-intr-") || !strings.Contains(errOut, "follow one with: appflowc logs -f app-e2e-intr-") {
+		t.Errorf("interrupt message:\n%s", errOut)
+	}
+	c, err := apply.NewClient(env.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wfs, err := c.ListWorkflows(ctx, "argo", "", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, w := range wfs {
+		if strings.HasPrefix(w.Name, "app-e2e-intr-") {
+			return
+		}
+	}
+	t.Errorf("the interrupted apply's Workflow is gone")
+}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -170,7 +171,7 @@ keep running on the cluster).`,
 func interrupted(cmd *cobra.Command, ctx context.Context, err error, names []string) error {
 	if errors.Is(ctx.Err(), context.Canceled) {
 		if len(names) > 0 {
-			fmt.Fprintf(cmd.ErrOrStderr(), "interrupted: the workflows keep running; follow them with: kubectl -n argo get workflows %v -w\n", names)
+			fmt.Fprintf(cmd.ErrOrStderr(), "interrupted: the workflows keep running on the cluster: %s\nfollow one with: appflowc logs -f %s (or appflowc status NAME, appflowc list)\n", strings.Join(names, " "), names[0])
 		}
 		return withCode(ExitInterrupted, errors.New("interrupted"))
 	}

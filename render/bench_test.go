@@ -1,0 +1,96 @@
+package render_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"testing/fstest"
+
+	"github.com/appflowc/appflowc/config"
+	"github.com/appflowc/appflowc/internal/benchgen"
+	"github.com/appflowc/appflowc/render"
+)
+
+// The hot paths of vet and render, per stage (make bench runs them; the whole-process
+// figures come from bench/). Sizes: one app for per-app costs, 1,000 entries for
+// throughput.
+
+func benchFS(n int, format string) config.Input {
+	fsys := fstest.MapFS{}
+	for name, data := range benchgen.Files(n, format) {
+		fsys["c/"+name] = &fstest.MapFile{Data: data}
+	}
+	return config.Input{FS: fsys, Paths: []string{"c"}}
+}
+
+func BenchmarkLoad1000YAML(b *testing.B) { benchLoad(b, "yaml") }
+func BenchmarkLoad1000CUE(b *testing.B)  { benchLoad(b, "cue") }
+
+func benchLoad(b *testing.B, format string) {
+	in := benchFS(1000, format)
+	b.ReportAllocs()
+	for b.Loop() {
+		t, err := config.LoadTree(context.Background(), in)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := config.Decode(t); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkSchemaOneApp is the CUE schema check (vet's second line) of one app.
+func BenchmarkSchemaOneApp(b *testing.B) {
+	t, err := config.LoadTree(context.Background(), benchFS(1, "yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if d := config.CheckSchema(t); len(d) > 0 {
+			b.Fatal(d)
+		}
+	}
+}
+
+// BenchmarkRenderOneApp compiles one app (library, build, Argo validation) after load.
+func BenchmarkRenderOneApp(b *testing.B) {
+	cfg, err := config.Load(context.Background(), benchFS(1, "yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := render.Compile(context.Background(), cfg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkEncode1000(b *testing.B) {
+	res, err := render.Render(context.Background(), benchFS(1000, "yaml"), render.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := render.Encode(res.Objects); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkWriteDir1000(b *testing.B) {
+	res, err := render.Render(context.Background(), benchFS(1000, "yaml"), render.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	dir := filepath.Join(b.TempDir(), "out")
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := render.WriteDir(context.Background(), dir, res.Files); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
