@@ -164,21 +164,9 @@ func (c *Client) applyOne(ctx context.Context, o render.Object, opts Options) (C
 		ch.Name, ch.Action = created.GetName(), Submitted
 		return ch, nil
 	}
-	before, err := ri.Get(ctx, u.GetName(), metav1.GetOptions{})
-	switch {
-	case apierrors.IsNotFound(err):
-		before = nil
-	case err != nil:
-		return ch, fmt.Errorf("%s: %w", o.ID(), err)
-	}
-	data, err := json.Marshal(u.Object)
+	before, after, err := serverApply(ctx, ri, o, u, dry)
 	if err != nil {
-		return ch, fmt.Errorf("%s: %w", o.ID(), err)
-	}
-	force := true // appflowc owns what it renders; take fields over from earlier kubectl edits
-	after, err := ri.Patch(ctx, u.GetName(), types.ApplyPatchType, data, metav1.PatchOptions{FieldManager: FieldManager, Force: &force, DryRun: dry})
-	if err != nil {
-		return ch, fmt.Errorf("%s: server-side apply: %w", o.ID(), err)
+		return ch, err
 	}
 	switch {
 	case before == nil:
@@ -189,6 +177,28 @@ func (c *Client) applyOne(ctx context.Context, o render.Object, opts Options) (C
 		ch.Action = Configured
 	}
 	return ch, nil
+}
+
+// serverApply reads the live object (nil when absent) and server-side applies u,
+// returning both versions.
+func serverApply(ctx context.Context, ri dynamic.ResourceInterface, o render.Object, u *unstructured.Unstructured, dry []string) (before, after *unstructured.Unstructured, err error) {
+	before, err = ri.Get(ctx, u.GetName(), metav1.GetOptions{})
+	switch {
+	case apierrors.IsNotFound(err):
+		before = nil
+	case err != nil:
+		return nil, nil, fmt.Errorf("%s: %w", o.ID(), err)
+	}
+	data, err := json.Marshal(u.Object)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", o.ID(), err)
+	}
+	force := true // appflowc owns what it renders; take fields over from earlier kubectl edits
+	after, err = ri.Patch(ctx, u.GetName(), types.ApplyPatchType, data, metav1.PatchOptions{FieldManager: FieldManager, Force: &force, DryRun: dry})
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s: server-side apply: %w", o.ID(), err)
+	}
+	return before, after, nil
 }
 
 // sameContent compares two versions of an object without the fields the server changes

@@ -147,26 +147,9 @@ func TestApplyIsOrderedAndIdempotent(t *testing.T) {
 	}
 }
 
-// stepsWorkflow is an appflowc-labelled two-step Workflow; exitCode makes the second
-// step fail through the annotation kwok reads.
+// stepsWorkflow is testenv's two-step Workflow as a render.Object.
 func stepsWorkflow(name, exitCode string) render.Object {
-	m := map[string]any{
-		"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
-		"metadata": map[string]any{"generateName": name + "-", "namespace": "argo", "labels": map[string]any{"app.kubernetes.io/managed-by": "appflowc"}},
-		"spec": map[string]any{
-			"entrypoint": "main",
-			"templates": []any{
-				map[string]any{"name": "main", "steps": []any{
-					[]any{map[string]any{"name": "prepare", "template": "step"}},
-					[]any{map[string]any{"name": "deploy", "template": "last"}},
-				}},
-				map[string]any{"name": "step", "container": map[string]any{"image": "docker.io/library/busybox:1.37.0", "command": []any{"true"}}},
-				map[string]any{"name": "last", "metadata": map[string]any{"annotations": map[string]any{"sim.ctlplane/exit-code": exitCode}},
-					"container": map[string]any{"image": "docker.io/library/busybox:1.37.0", "command": []any{"sh", "-c", "exit " + exitCode}}},
-			},
-		},
-	}
-	return render.Object{APIVersion: "argoproj.io/v1alpha1", Kind: "Workflow", Namespace: "argo", Name: name + "-", Obj: m}
+	return render.Object{APIVersion: "argoproj.io/v1alpha1", Kind: "Workflow", Namespace: "argo", Name: name + "-", Obj: testenv.StepsWorkflow(name, exitCode)}
 }
 
 // TestWatchFollowsWorkflowsToTheEnd follows two Workflows with one watch: one succeeds,

@@ -2,14 +2,12 @@ package apply
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"sort"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/types"
 	"sigs.k8s.io/yaml"
 
 	"github.com/appflowc/appflowc/render"
@@ -82,21 +80,9 @@ func (c *Client) diffOne(ctx context.Context, o render.Object, inNewNamespace bo
 	if err != nil {
 		return d, err
 	}
-	live, err := ri.Get(ctx, u.GetName(), metav1.GetOptions{})
-	switch {
-	case apierrors.IsNotFound(err):
-		live = nil
-	case err != nil:
-		return d, fmt.Errorf("%s: %w", o.ID(), err)
-	}
-	data, err := json.Marshal(u.Object)
+	live, after, err := serverApply(ctx, ri, o, u, []string{metav1.DryRunAll})
 	if err != nil {
-		return d, fmt.Errorf("%s: %w", o.ID(), err)
-	}
-	force := true
-	after, err := ri.Patch(ctx, u.GetName(), types.ApplyPatchType, data, metav1.PatchOptions{FieldManager: FieldManager, Force: &force, DryRun: []string{metav1.DryRunAll}})
-	if err != nil {
-		return d, fmt.Errorf("%s: server-side dry run: %w", o.ID(), err)
+		return d, err
 	}
 	var before map[string]any
 	if live != nil {

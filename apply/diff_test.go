@@ -14,14 +14,15 @@ func TestDiffCommand(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	const v1, v2 = "diff-secret-one-8c2e", "diff-secret-two-41aa"
-	dir := writeConfig(t, `infra:
+	const infra = `infra:
   difft:
     namespace: difft
     secrets:
       creds:
         keys:
           token: {fromEnv: APPFLOWC_DIFF_TOKEN}
-`)
+`
+	dir := writeConfig(t, infra)
 	t.Setenv("APPFLOWC_DIFF_TOKEN", v1)
 	out, errOut := appflowc(t, ctx, 1, "diff", dir)
 	for _, want := range []string{"+++ apply/Secret/difft/creds", "+  token: '***'", "# Workflow/argo/infra-difft-* would be submitted by apply"} {
@@ -47,14 +48,7 @@ func TestDiffCommand(t *testing.T) {
 			t.Fatal("a secret value appears in diff output")
 		}
 	}
-	changed := writeConfig(t, "appflow: {activeDeadlineSeconds: 1234}\n"+`infra:
-  difft:
-    namespace: difft
-    secrets:
-      creds:
-        keys:
-          token: {fromEnv: APPFLOWC_DIFF_TOKEN}
-`)
+	changed := writeConfig(t, "appflow: {activeDeadlineSeconds: 1234}\n"+infra)
 	t.Setenv("APPFLOWC_DIFF_TOKEN", v1)
 	out, _ = appflowc(t, ctx, 1, "diff", changed)
 	if !strings.Contains(out, "+++ apply/WorkflowTemplate/argo/infra-provision") || !strings.Contains(out, "+  activeDeadlineSeconds: 1234") {

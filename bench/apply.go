@@ -63,7 +63,8 @@ func applyBench(n int) int {
 		}
 		objs := make([]render.Object, n)
 		for i := range objs {
-			objs[i] = twoStepWorkflow(fmt.Sprintf("bench-%03d", i))
+			name := fmt.Sprintf("bench-%03d", i)
+			objs[i] = render.Object{APIVersion: "argoproj.io/v1alpha1", Kind: "Workflow", Namespace: "argo", Name: name + "-", Obj: testenv.StepsWorkflow(name, "0")}
 		}
 		start := time.Now()
 		changes, err := c.Apply(ctx, objs, apply.Options{})
@@ -100,22 +101,4 @@ func applyBench(n int) int {
 		}
 		return 0
 	})
-}
-
-func twoStepWorkflow(name string) render.Object {
-	m := map[string]any{
-		"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
-		"metadata": map[string]any{"generateName": name + "-", "namespace": "argo", "labels": map[string]any{"app.kubernetes.io/managed-by": "appflowc"}},
-		"spec": map[string]any{
-			"entrypoint": "main",
-			"templates": []any{
-				map[string]any{"name": "main", "steps": []any{
-					[]any{map[string]any{"name": "prepare", "template": "step"}},
-					[]any{map[string]any{"name": "deploy", "template": "step"}},
-				}},
-				map[string]any{"name": "step", "container": map[string]any{"image": "docker.io/library/busybox:1.37.0", "command": []any{"true"}}},
-			},
-		},
-	}
-	return render.Object{APIVersion: "argoproj.io/v1alpha1", Kind: "Workflow", Namespace: "argo", Name: name + "-", Obj: m}
 }

@@ -12,7 +12,7 @@ import (
 // (workflow/executor/resource.go): a condition it cannot parse fails the step at run
 // time, and Argo's offline validation does not check them.
 func TestResourceConditionsParseLikeArgosExecutor(t *testing.T) {
-	wts, err := Templates(testSettings())
+	wts, err := Templates(testSettings(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ var hostile = []string{
 
 func template(t *testing.T, wtName, name string) *wfv1.Template {
 	t.Helper()
-	wts, err := Templates(testSettings())
+	wts, err := Templates(testSettings(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -17,6 +17,8 @@ import (
 	cueerrors "cuelang.org/go/cue/errors"
 	"cuelang.org/go/cue/parser"
 	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
+
+	"github.com/appflowc/appflowc/internal/diskcache"
 )
 
 //go:embed *.cue
@@ -42,27 +44,48 @@ const (
 )
 
 var (
-	mu    sync.Mutex
-	cache = map[Settings][]*wfv1.WorkflowTemplate{}
+	mu   sync.Mutex
+	memo = map[Settings][]*wfv1.WorkflowTemplate{}
 )
 
-// Templates returns the library for s, sorted by name. Results are cached per settings:
-// evaluation costs milliseconds and every render needs it. Callers must not modify them.
-func Templates(s Settings) ([]*wfv1.WorkflowTemplate, error) {
+// Templates returns the library for s, sorted by name. Results are cached per settings,
+// in the process and in cache (nil: none), which keeps the evaluated JSON across runs:
+// evaluation costs tens of milliseconds, a pre-commit vet's budget. Callers must not
+// modify the result.
+func Templates(s Settings, cache *diskcache.Cache) ([]*wfv1.WorkflowTemplate, error) {
 	mu.Lock()
 	defer mu.Unlock()
-	if t, ok := cache[s]; ok {
+	if t, ok := memo[s]; ok {
 		return t, nil
 	}
-	t, err := evaluate(s)
+	key, err := json.Marshal(s)
 	if err != nil {
 		return nil, err
 	}
-	cache[s] = t
-	return t, nil
+	var docs []json.RawMessage
+	if data, ok := cache.Get("library", key); !ok || json.Unmarshal(data, &docs) != nil {
+		if docs, err = evaluate(s); err != nil {
+			return nil, err
+		}
+		if data, err := json.Marshal(docs); err == nil {
+			cache.Put("library", data, key)
+		}
+	}
+	var out []*wfv1.WorkflowTemplate
+	for _, d := range docs {
+		var wt wfv1.WorkflowTemplate
+		if err := StrictJSON(d, &wt); err != nil {
+			return nil, fmt.Errorf("library: %w", err)
+		}
+		out = append(out, &wt)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	memo[s] = out
+	return out, nil
 }
 
-func evaluate(s Settings) ([]*wfv1.WorkflowTemplate, error) {
+// evaluate returns the library's templates for s as JSON documents.
+func evaluate(s Settings) ([]json.RawMessage, error) {
 	ctx := cuecontext.New()
 	inst := build.NewContext().NewInstance("", nil)
 	names, _ := fs.Glob(sources, "*.cue")
@@ -87,19 +110,14 @@ func evaluate(s Settings) ([]*wfv1.WorkflowTemplate, error) {
 	if err != nil {
 		return nil, fmt.Errorf("library: %w", err)
 	}
-	var out []*wfv1.WorkflowTemplate
+	var out []json.RawMessage
 	for it.Next() {
 		data, err := it.Value().MarshalJSON()
 		if err != nil {
 			return nil, fmt.Errorf("library %s: %w", it.Selector(), err)
 		}
-		var wt wfv1.WorkflowTemplate
-		if err := StrictJSON(data, &wt); err != nil {
-			return nil, fmt.Errorf("library %s: %w", it.Selector(), err)
-		}
-		out = append(out, &wt)
+		out = append(out, data)
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
 }
 

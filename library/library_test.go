@@ -1,7 +1,13 @@
 package library
 
 import (
+	"encoding/json"
+	"strings"
 	"testing"
+
+	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
+
+	"github.com/appflowc/appflowc/internal/diskcache"
 )
 
 func testSettings() Settings {
@@ -13,7 +19,7 @@ func testSettings() Settings {
 }
 
 func TestTemplatesEvaluate(t *testing.T) {
-	wts, err := Templates(testSettings())
+	wts, err := Templates(testSettings(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,5 +28,40 @@ func TestTemplatesEvaluate(t *testing.T) {
 	}
 	for _, wt := range wts {
 		t.Logf("%s: %d templates", wt.Name, len(wt.Spec.Templates))
+	}
+}
+
+// TestTemplatesFromTheResultCache: a run that finds the library in the result cache gets
+// exactly the templates evaluation gives, and other settings are never served another
+// settings' library.
+func TestTemplatesFromTheResultCache(t *testing.T) {
+	cache := diskcache.New(t.TempDir(), []byte("test-build"))
+	reset := func() { mu.Lock(); memo = map[Settings][]*wfv1.WorkflowTemplate{}; mu.Unlock() }
+	asJSON := func(s Settings, c *diskcache.Cache) string {
+		t.Helper()
+		reset() // the in-process memo would answer before the disk cache
+		wts, err := Templates(s, c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := json.Marshal(wts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	s := testSettings()
+	want := asJSON(s, nil)
+	if miss := asJSON(s, cache); miss != want {
+		t.Fatal("templates differ when written to the cache")
+	}
+	if hit := asJSON(s, cache); hit != want {
+		t.Fatal("templates read from the cache differ from evaluation")
+	}
+	other := testSettings()
+	other.Namespace = "team-ops"
+	got := asJSON(other, cache)
+	if got == want || !strings.Contains(got, `"namespace":"team-ops"`) {
+		t.Fatal("other settings were served the cached library of different settings")
 	}
 }

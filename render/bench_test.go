@@ -8,6 +8,7 @@ import (
 
 	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/internal/benchgen"
+	"github.com/appflowc/appflowc/internal/diskcache"
 	"github.com/appflowc/appflowc/render"
 )
 
@@ -54,15 +55,22 @@ func BenchmarkSchemaOneApp(b *testing.B) {
 	}
 }
 
-// BenchmarkRenderOneApp compiles one app (library, build, Argo validation) after load.
-func BenchmarkRenderOneApp(b *testing.B) {
+// BenchmarkRenderOneApp compiles one app (library, build, Argo validation) after load;
+// Cached is the same with Argo's verdicts found in the result cache (a pre-commit vet of
+// unchanged templates and shapes).
+func BenchmarkRenderOneApp(b *testing.B) { benchCompile(b, nil) }
+func BenchmarkRenderOneAppCached(b *testing.B) {
+	benchCompile(b, diskcache.New(b.TempDir(), []byte("bench")))
+}
+
+func benchCompile(b *testing.B, cache *diskcache.Cache) {
 	cfg, err := config.Load(context.Background(), benchFS(1, "yaml"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		if _, err := render.Compile(context.Background(), cfg); err != nil {
+		if _, err := render.Compile(context.Background(), cfg, cache); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/diag"
+	"github.com/appflowc/appflowc/internal/diskcache"
 	"github.com/appflowc/appflowc/library"
 )
 
@@ -38,8 +39,8 @@ func Settings(a config.Appflow) library.Settings {
 
 // Build compiles cfg into objects in a stable order: library templates, RBAC, then one
 // Workflow per entry (applications, applicationSets, infra; each sorted by name).
-func Build(ctx context.Context, cfg *config.Config) ([]Object, error) {
-	wts, err := library.Templates(Settings(cfg.Appflow))
+func Build(ctx context.Context, cfg *config.Config, cache *diskcache.Cache) ([]Object, error) {
+	wts, err := library.Templates(Settings(cfg.Appflow), cache)
 	if err != nil {
 		return nil, fmt.Errorf("render library: %w", err)
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/diag"
+	"github.com/appflowc/appflowc/internal/diskcache"
 )
 
 // Options configure Render. Each field names its flag.
@@ -17,10 +18,13 @@ type Options struct {
 	Expand bool
 	// AllowDeletions lets a render remove previewed Applications that are on disk (--allow-deletions).
 	AllowDeletions bool
+	// Cache keeps the library's evaluation and Argo's verdicts across runs (nil: none).
+	Cache *diskcache.Cache
 }
 
-// DefaultOptions returns the options of a plain `appflowc render`.
-func DefaultOptions() Options { return Options{} }
+// DefaultOptions returns the options of a plain `appflowc render`: with the user's result
+// cache (APPFLOWC_NO_CACHE turns it off).
+func DefaultOptions() Options { return Options{Cache: diskcache.Open()} }
 
 // Result is a rendered config, in memory.
 type Result struct {
@@ -37,7 +41,7 @@ func Render(ctx context.Context, in config.Input, opts Options) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
-	objs, err := Compile(ctx, cfg)
+	objs, err := Compile(ctx, cfg, opts.Cache)
 	if err != nil {
 		return nil, err
 	}
@@ -57,16 +61,16 @@ func Render(ctx context.Context, in config.Input, opts Options) (*Result, error)
 
 // Compile builds a config's objects, applies its patches and validates the result with
 // Argo: the one pipeline that vet, render and apply share, so none can skip a step.
-// Problems in the config come back as a diag.List error.
-func Compile(ctx context.Context, cfg *config.Config) ([]Object, error) {
-	objs, err := Build(ctx, cfg)
+// Problems in the config come back as a diag.List error. cache may be nil.
+func Compile(ctx context.Context, cfg *config.Config, cache *diskcache.Cache) ([]Object, error) {
+	objs, err := Build(ctx, cfg, cache)
 	if err != nil {
 		return nil, err
 	}
 	if objs, err = ApplyPatches(objs, cfg.Patches); err != nil {
 		return nil, err
 	}
-	if ds := Validate(objs); len(ds) > 0 {
+	if ds := Validate(objs, cache); len(ds) > 0 {
 		return nil, ds
 	}
 	return objs, nil

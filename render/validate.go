@@ -1,6 +1,7 @@
 package render
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -12,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/appflowc/appflowc/diag"
+	"github.com/appflowc/appflowc/internal/diskcache"
 )
 
 // templateGetter serves WorkflowTemplates from the rendered set, so validation is offline
@@ -34,35 +36,79 @@ func (noClusterTemplates) Get(name string) (*wfv1.ClusterWorkflowTemplate, error
 // Validate runs Argo's own validation on every WorkflowTemplate and Workflow, and checks
 // each Workflow's arguments against the parameters its template declares (Argo's lint
 // does not: argo-workflows#14603). Problems are placed at the config entry they come from.
-func Validate(objs []Object) diag.List {
+// Argo's verdicts are kept in cache (nil: none), keyed by the exact object (or Workflow
+// shape) and every template it may reference.
+func Validate(objs []Object, cache *diskcache.Cache) diag.List {
 	getter := templateGetter{}
+	var names []string
 	for _, o := range objs {
 		if wt, ok := o.Obj.(*wfv1.WorkflowTemplate); ok {
 			getter[wt.Name] = wt
+			names = append(names, wt.Name)
 		}
 	}
+	// What every verdict depends on besides the object itself: all templates, by name.
+	sort.Strings(names)
+	lib := sha256.New()
+	for _, n := range names {
+		b, _ := json.Marshal(getter[n])
+		fmt.Fprintf(lib, "%d\x00%s", len(b), b)
+	}
+	libHash := lib.Sum(nil)
+	verdict := func(kind string, key []byte, check func() error) string {
+		if v, ok := cache.Get(kind, libHash, key); ok {
+			return string(v)
+		}
+		v := ""
+		if err := check(); err != nil {
+			v = err.Error()
+			if v == "" {
+				v = "invalid"
+			}
+		}
+		cache.Put(kind, []byte(v), libHash, key)
+		return v
+	}
 	var out diag.List
-	shapes := map[string]error{}
+	shapes := map[string]string{}
 	for _, o := range objs {
 		switch obj := o.Obj.(type) {
 		case *wfv1.WorkflowTemplate:
-			err := validate.ValidateWorkflowTemplate(getter, noClusterTemplates{}, obj.DeepCopy(), nil, validate.ValidateOpts{Lint: true, WorkflowTemplateValidation: true})
+			b, err := json.Marshal(obj)
 			if err != nil {
-				out = append(out, diag.Diagnostic{Pos: o.Source, Path: o.ID(), Msg: "Argo rejects the template: " + err.Error(),
+				b = nil // not cacheable: validate without the cache
+			}
+			check := func() error {
+				return validate.ValidateWorkflowTemplate(getter, noClusterTemplates{}, obj.DeepCopy(), nil, validate.ValidateOpts{Lint: true, WorkflowTemplateValidation: true})
+			}
+			var msg string
+			if b != nil {
+				msg = verdict("argo-template", b, check)
+			} else if err := check(); err != nil {
+				msg = err.Error()
+			}
+			if msg != "" {
+				out = append(out, diag.Diagnostic{Pos: o.Source, Path: o.ID(), Msg: "Argo rejects the template: " + msg,
 					Hint: "this comes from the template's definition; fix it where the template is written"})
 			}
 		case *wfv1.Workflow:
 			out = append(out, checkArguments(o, obj, getter)...)
-			key, cacheable := shapeKey(obj)
-			err, seen := shapes[key]
-			if !cacheable || !seen {
-				err = validate.ValidateWorkflow(getter, noClusterTemplates{}, obj.DeepCopy(), nil, validate.ValidateOpts{Lint: true})
-				if cacheable {
-					shapes[key] = err
-				}
+			check := func() error {
+				return validate.ValidateWorkflow(getter, noClusterTemplates{}, obj.DeepCopy(), nil, validate.ValidateOpts{Lint: true})
 			}
-			if err != nil {
-				out = append(out, diag.Diagnostic{Pos: o.Source, Path: o.Entry, Msg: "Argo rejects the rendered Workflow: " + err.Error(),
+			key, cacheable := shapeKey(obj)
+			msg, seen := shapes[key]
+			switch {
+			case !cacheable:
+				if err := check(); err != nil {
+					msg = err.Error()
+				}
+			case !seen:
+				msg = verdict("argo-workflow", []byte(key), check)
+				shapes[key] = msg
+			}
+			if msg != "" {
+				out = append(out, diag.Diagnostic{Pos: o.Source, Path: o.Entry, Msg: "Argo rejects the rendered Workflow: " + msg,
 					Hint: "check the entry's values against the template's parameters"})
 			}
 		}

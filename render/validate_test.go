@@ -9,6 +9,7 @@ import (
 	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
 
 	"github.com/appflowc/appflowc/config"
+	"github.com/appflowc/appflowc/internal/diskcache"
 )
 
 // libraryObjects renders the empty config: the library and its RBAC.
@@ -18,7 +19,7 @@ func libraryObjects(t *testing.T) []Object {
 	if err != nil {
 		t.Fatal(err)
 	}
-	objs, err := Build(context.Background(), cfg)
+	objs, err := Build(context.Background(), cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,7 +28,7 @@ func libraryObjects(t *testing.T) []Object {
 
 func TestLibraryPassesArgoValidation(t *testing.T) {
 	objs := libraryObjects(t)
-	if ds := Validate(objs); len(ds) > 0 {
+	if ds := Validate(objs, nil); len(ds) > 0 {
 		t.Fatalf("library fails Argo validation:\n%v", ds)
 	}
 }
@@ -53,10 +54,10 @@ func TestShapeCacheAgreesWithArgo(t *testing.T) {
 		mk("template-value-", append(append([]string{}, base...), "helm_values", "{{workflow.nope}}")...),
 		mk("missing-required-", "app_name", "a"),
 	}
-	together := Validate(append(append([]Object{}, objs...), cases...))
+	together := Validate(append(append([]Object{}, objs...), cases...), nil)
 	var alone []string
 	for _, c := range cases {
-		for _, d := range Validate(append(append([]Object{}, objs...), c)) {
+		for _, d := range Validate(append(append([]Object{}, objs...), c), nil) {
 			alone = append(alone, d.String())
 		}
 	}
@@ -95,9 +96,56 @@ func TestWorkflowParametersCheckedAgainstTemplate(t *testing.T) {
 		{wf("application-create", "app_name", "namespace", "repo_url"), `required parameter "chart_path" of WorkflowTemplate application-create is not set`},
 		{wf("application-craete", "app_name"), `workflowTemplateRef "application-craete" names no known WorkflowTemplate`},
 	} {
-		ds := Validate(append(append([]Object{}, objs...), c.obj))
+		ds := Validate(append(append([]Object{}, objs...), c.obj), nil)
 		if !strings.Contains(ds.Error(), c.want) {
 			t.Errorf("want %q, got:\n%v", c.want, ds)
 		}
+	}
+}
+
+// TestVerdictCacheNeverChangesAVerdict: with a persistent cache, the first (miss) and
+// second (hit) validation give exactly what validation without a cache gives, for valid
+// and rejected Workflows; and a change to a template invalidates the verdicts of the
+// Workflows that use it (a cached "valid" must not survive a broken template).
+func TestVerdictCacheNeverChangesAVerdict(t *testing.T) {
+	objs := libraryObjects(t)
+	mk := func(name, value string) Object {
+		wf := &wfv1.Workflow{}
+		wf.GenerateName, wf.Namespace = name, "argo"
+		wf.Spec.WorkflowTemplateRef = &wfv1.WorkflowTemplateRef{Name: "application-create"}
+		for _, p := range [][2]string{{"app_name", "a"}, {"namespace", "n"}, {"repo_url", "https://x"}, {"chart_path", value}} {
+			wf.Spec.Arguments.Parameters = append(wf.Spec.Arguments.Parameters, wfv1.Parameter{Name: p[0], Value: wfv1.AnyStringPtr(p[1])})
+		}
+		return Object{Kind: "Workflow", Namespace: "argo", Name: name, Entry: "applications." + name, Obj: wf}
+	}
+	set := append(append([]Object{}, objs...), mk("ok-", "c"), mk("bad-", "{{workflow.nope}}"))
+	want := Validate(set, nil).Error()
+	cache := diskcache.New(t.TempDir(), []byte("test-build"))
+	for i, run := range []string{"miss", "hit"} {
+		if got := Validate(set, cache).Error(); got != want {
+			t.Fatalf("%s (run %d): cached verdicts differ:\n%s\nwant:\n%s", run, i, got, want)
+		}
+	}
+	// Break the template: its entrypoint names no template. Argo rejects the template
+	// and every Workflow that uses it; the cache must not answer with the old verdicts.
+	broken := append([]Object{}, set...)
+	for i, o := range broken {
+		if wt, ok := o.Obj.(*wfv1.WorkflowTemplate); ok && wt.Name == "application-create" {
+			c := wt.DeepCopy()
+			c.Spec.Entrypoint = "no-such-template"
+			broken[i].Obj = c
+		}
+	}
+	fresh := Validate(broken, nil).Error()
+	if got := Validate(broken, cache).Error(); got != fresh {
+		t.Fatalf("after a template change the cache answered:\n%s\nwant:\n%s", got, fresh)
+	}
+	if !strings.Contains(fresh, "Argo rejects the rendered Workflow") || !strings.Contains(fresh, "no-such-template") {
+		t.Fatalf("the broken template did not fail its Workflows:\n%s", fresh)
+	}
+	// Another build of appflowc shares nothing with this one.
+	other := diskcache.New(cache.Dir(), []byte("other-build"))
+	if _, ok := other.Get("argo-workflow", []byte("x")); ok {
+		t.Fatal("a different build identity hit")
 	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/diag"
+	"github.com/appflowc/appflowc/internal/diskcache"
 	"github.com/appflowc/appflowc/render"
 )
 
@@ -16,10 +17,13 @@ import (
 type Options struct {
 	// SkipSchema skips the second-line check against the CUE schema (--schema=false).
 	SkipSchema bool
+	// Cache keeps the library's evaluation and Argo's verdicts across runs (nil: none).
+	Cache *diskcache.Cache
 }
 
-// DefaultOptions returns the options of a plain `appflowc vet`.
-func DefaultOptions() Options { return Options{} }
+// DefaultOptions returns the options of a plain `appflowc vet`: with the user's result
+// cache (APPFLOWC_NO_CACHE turns it off).
+func DefaultOptions() Options { return Options{Cache: diskcache.Open()} }
 
 // Result is what a clean or failed vet found.
 type Result struct {
@@ -57,7 +61,7 @@ func Run(ctx context.Context, in config.Input, opts Options) (Result, error) {
 			return res, nil
 		}
 	}
-	objs, err := render.Compile(ctx, cfg)
+	objs, err := render.Compile(ctx, cfg, opts.Cache)
 	if err != nil {
 		return res, asDiags(&res, err)
 	}

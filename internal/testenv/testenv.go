@@ -160,6 +160,9 @@ current-context: local
 	if e.Config, err = clientcmd.BuildConfigFromFlags("", e.Kubeconfig); err != nil {
 		return e, err
 	}
+	// client-go's default 5 QPS would throttle the executor simulator (one pod patch
+	// per step) far below what a cluster's executors do in parallel.
+	e.Config.QPS, e.Config.Burst = 200, 400
 	if err := e.waitAPI(ctx, 90*time.Second); err != nil {
 		return e, e.failed("kube-apiserver", err)
 	}
@@ -414,4 +417,25 @@ func (e *Env) KubeconfigAs(user string) (string, error) {
 	}
 	path := filepath.Join(e.Dir, "kubeconfig-"+user)
 	return path, os.WriteFile(path, []byte(kc), 0o600)
+}
+
+// StepsWorkflow is an appflowc-labelled two-step Workflow in namespace argo (generateName
+// name-); its second step exits with exitCode through the annotation kwok reads.
+func StepsWorkflow(name, exitCode string) map[string]any {
+	return map[string]any{
+		"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
+		"metadata": map[string]any{"generateName": name + "-", "namespace": "argo", "labels": map[string]any{"app.kubernetes.io/managed-by": "appflowc"}},
+		"spec": map[string]any{
+			"entrypoint": "main",
+			"templates": []any{
+				map[string]any{"name": "main", "steps": []any{
+					[]any{map[string]any{"name": "prepare", "template": "step"}},
+					[]any{map[string]any{"name": "deploy", "template": "last"}},
+				}},
+				map[string]any{"name": "step", "container": map[string]any{"image": "docker.io/library/busybox:1.37.0", "command": []any{"true"}}},
+				map[string]any{"name": "last", "metadata": map[string]any{"annotations": map[string]any{annExitCode: exitCode}},
+					"container": map[string]any{"image": "docker.io/library/busybox:1.37.0", "command": []any{"sh", "-c", "exit " + exitCode}}},
+			},
+		},
+	}
 }

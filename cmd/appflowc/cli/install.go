@@ -30,7 +30,7 @@ func libraryObjects(cmd *cobra.Command, args []string, kinds func(string) bool) 
 	if err != nil {
 		return nil, configErr(cmd.ErrOrStderr(), err, ExitUsage)
 	}
-	objs, err := render.Build(cmd.Context(), cfg)
+	objs, err := render.Build(cmd.Context(), cfg, render.DefaultOptions().Cache)
 	if err != nil {
 		return nil, withCode(ExitUsage, err)
 	}

@@ -1,0 +1,113 @@
+// Package diskcache keeps results that are pure functions of their inputs across runs:
+// the library evaluated for given settings, and Argo's verdict on a manifest. It makes a
+// pre-commit `appflowc vet` skip the work whose inputs have not changed.
+//
+// A wrong hit would be a correctness bug, so every key covers all that the result
+// depends on: the caller's inputs (exact bytes) and the identity of the running binary
+// (its version and build settings, and the executable's size and modification time, so a
+// rebuilt binary never reads results of another build). Failures to read or write are
+// ignored: the cache only ever saves work.
+package diskcache
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+)
+
+// Cache is a directory of results; a nil *Cache caches nothing.
+type Cache struct {
+	dir string
+	id  []byte
+}
+
+// Open returns the user's cache ($APPFLOWC_CACHE_DIR, else the OS user cache dir under
+// appflowc/), or nil when APPFLOWC_NO_CACHE is set or no directory can be found.
+func Open() *Cache {
+	if os.Getenv("APPFLOWC_NO_CACHE") != "" {
+		return nil
+	}
+	dir := os.Getenv("APPFLOWC_CACHE_DIR")
+	if dir == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			return nil
+		}
+		dir = filepath.Join(base, "appflowc", "results")
+	}
+	return New(dir, identity())
+}
+
+// New returns a cache in dir for a binary identified by id (tests pass their own).
+func New(dir string, id []byte) *Cache { return &Cache{dir: dir, id: id} }
+
+// identity names this build: module version and build settings (VCS revision, dirty
+// flag, flags), plus the executable's size and modification time.
+func identity() []byte {
+	h := sha256.New()
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		fmt.Fprintln(h, bi.GoVersion, bi.Main.Path, bi.Main.Version, bi.Main.Sum)
+		for _, s := range bi.Settings {
+			fmt.Fprintln(h, s.Key, s.Value)
+		}
+	}
+	if exe, err := os.Executable(); err == nil {
+		if st, err := os.Stat(exe); err == nil {
+			fmt.Fprintln(h, exe, st.Size(), st.ModTime().UnixNano())
+		}
+	}
+	return h.Sum(nil)
+}
+
+// key hashes the binary identity, the kind of result and its inputs.
+func (c *Cache) key(kind string, inputs [][]byte) string {
+	h := sha256.New()
+	h.Write(c.id)
+	fmt.Fprintf(h, "\x00%s", kind)
+	for _, in := range inputs {
+		fmt.Fprintf(h, "\x00%d\x00", len(in)) // length-prefixed: no two input lists collide
+		h.Write(in)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// Get returns the result stored for kind and inputs.
+func (c *Cache) Get(kind string, inputs ...[]byte) ([]byte, bool) {
+	if c == nil {
+		return nil, false
+	}
+	k := c.key(kind, inputs)
+	data, err := os.ReadFile(filepath.Join(c.dir, k[:2], k))
+	return data, err == nil
+}
+
+// Put stores a result, atomically (a reader sees the whole file or none).
+func (c *Cache) Put(kind string, value []byte, inputs ...[]byte) {
+	if c == nil {
+		return
+	}
+	k := c.key(kind, inputs)
+	dir := filepath.Join(c.dir, k[:2])
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return
+	}
+	tmp, err := os.CreateTemp(dir, ".tmp-*")
+	if err != nil {
+		return
+	}
+	_, werr := tmp.Write(value)
+	cerr := tmp.Close()
+	if werr != nil || cerr != nil {
+		os.Remove(tmp.Name())
+		return
+	}
+	if err := os.Rename(tmp.Name(), filepath.Join(dir, k)); err != nil {
+		os.Remove(tmp.Name())
+	}
+}
+
+// Dir is where the cache keeps its files.
+func (c *Cache) Dir() string { return c.dir }
