@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"testing/fstest"
@@ -157,5 +158,37 @@ func TestYAMLAliasGuards(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("%q: got %v, want %q", src, err, want)
 		}
+	}
+}
+
+// TestMergeOfManyFiles: large maps merged across many files (the indexed path) keep
+// every entry, unify repeats and report conflicts with both places.
+func TestMergeOfManyFiles(t *testing.T) {
+	files := map[string]string{}
+	for f := range 30 {
+		var b strings.Builder
+		b.WriteString("applications:\n")
+		for a := range 20 {
+			fmt.Fprintf(&b, "  app-%d-%d: {destination: {namespace: ns}}\n", f, a)
+		}
+		// Every file repeats one shared entry with the same value...
+		b.WriteString("  shared: {destination: {namespace: same}}\n")
+		files[fmt.Sprintf("f%02d.yaml", f)] = b.String()
+	}
+	tr, err := load(t, files)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apps := tr.Root.Get("applications")
+	if got := len(apps.Fields); got != 30*20+1 {
+		t.Fatalf("%d applications after merge, want %d", got, 30*20+1)
+	}
+	if ns := apps.Get("shared").Get("destination").Get("namespace"); ns == nil || ns.Str != "same" {
+		t.Fatalf("shared entry: %+v", ns)
+	}
+	// ...and a conflicting value in a late file is reported.
+	files["z.yaml"] = "applications:\n  app-3-7: {destination: {namespace: other}}\n"
+	if _, err := load(t, files); err == nil || !strings.Contains(err.Error(), "applications.app-3-7.destination.namespace") {
+		t.Fatalf("conflict not reported: %v", err)
 	}
 }

@@ -37,6 +37,11 @@ type Node struct {
 	Str    string
 	Fields []*Field // Map, in input order
 	Items  []*Node  // List
+
+	// index finds a large Map's fields by key while files are merged into it (thousands
+	// of entries under "applications"; a linear search made merging quadratic). Only
+	// merge appends to a Map once it has an index, and keeps it current.
+	index map[string]*Field
 }
 
 // Field is one key of a Map node.
@@ -63,6 +68,9 @@ func (n *Node) Get(key string) *Node {
 func (n *Node) field(key string) *Field {
 	if n == nil || n.Kind != Map {
 		return nil
+	}
+	if n.index != nil {
+		return n.index[key]
 	}
 	for _, f := range n.Fields {
 		if f.Key == key {
@@ -155,12 +163,21 @@ func (n *Node) display() string {
 func merge(a, b *Node, path []string, errs *diag.List) *Node {
 	switch {
 	case a.Kind == Map && b.Kind == Map:
+		if a.index == nil && len(a.Fields) > 16 {
+			a.index = make(map[string]*Field, len(a.Fields))
+			for _, f := range a.Fields {
+				a.index[f.Key] = f
+			}
+		}
 		for _, bf := range b.Fields {
 			if af := a.field(bf.Key); af != nil {
 				af.Value = merge(af.Value, bf.Value, append(path, bf.Key), errs)
 				continue
 			}
 			a.Fields = append(a.Fields, bf)
+			if a.index != nil {
+				a.index[bf.Key] = bf
+			}
 		}
 		return a
 	case a.Kind == List && b.Kind == List:
