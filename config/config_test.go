@@ -192,3 +192,35 @@ func TestMergeOfManyFiles(t *testing.T) {
 		t.Fatalf("conflict not reported: %v", err)
 	}
 }
+
+// TestSchemaCheckInChunks: a config larger than one chunk is checked entry by entry with
+// the same verdicts: a bad entry far past the first chunk is found at its position, and
+// top-level fields are checked once.
+func TestSchemaCheckInChunks(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("appflow: {namespace: argo}\napplications:\n")
+	n := 2*schemaChunkSize + 7
+	for i := range n {
+		ns := "ok"
+		if i == n-3 {
+			ns = "Not_A_Label"
+		}
+		fmt.Fprintf(&b, "  app-%d: {source: {repoURL: \"https://c.example.com\", chart: c, targetRevision: \"1.0.0\"}, destination: {namespace: %s}}\n", i, ns)
+	}
+	tr, err := load(t, map[string]string{"big.yaml": b.String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(schemaChunks(tr.Root)); got != 4 {
+		t.Fatalf("%d chunks, want 4 (top-level fields + 3 of entries)", got)
+	}
+	ds := CheckSchema(tr)
+	if len(ds) == 0 {
+		t.Fatal("the bad entry in the last chunk was not found")
+	}
+	for _, d := range ds {
+		if !strings.HasPrefix(d.Path, fmt.Sprintf("applications.app-%d.destination.namespace", n-3)) || d.Pos.Line != n-3+3 {
+			t.Errorf("unexpected diagnostic %v", d)
+		}
+	}
+}
