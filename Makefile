@@ -6,7 +6,7 @@ export CGO_ENABLED = 0
 export GOTOOLCHAIN = local
 LDFLAGS := -s -w -X github.com/appflowc/appflowc/cmd/appflowc/cli.version=$(VERSION)
 
-.PHONY: build demo test lint golden bench testenv testenv-up clean
+.PHONY: build demo test lint golden docs bench testenv testenv-up clean
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/appflowc
@@ -29,6 +29,11 @@ lint:
 # Rewrites golden files and testscript expectations; read the diff before committing.
 golden:
 	$(GO) test ./render/ ./cmd/appflowc/cli/ -update
+
+# The CLI reference (docs/cli/*.md) and man pages (docs/man/*.1), from the cobra tree.
+docs:
+	rm -rf docs/cli docs/man
+	$(GO) run ./hack/docs
 
 # Whole-process figures against `cue export` (built once at the pinned CUE version), the
 # request count of apply+watch on the local control plane, then the Go benchmarks of the

@@ -161,7 +161,14 @@ func TestWatchFollowsWorkflowsToTheEnd(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	changes, err := c.Apply(ctx, []render.Object{stepsWorkflow("watch-ok", "0"), stepsWorkflow("watch-fail", "3")}, apply.Options{})
+	// The first steps run for 5 s (kwok's delay annotation), so that a running step is
+	// there to be shown however busy the machine is.
+	slow := func(o render.Object) render.Object {
+		tmpls := o.Obj.(map[string]any)["spec"].(map[string]any)["templates"].([]any)
+		tmpls[1].(map[string]any)["metadata"] = map[string]any{"annotations": map[string]any{"sim.ctlplane/delay": "5s"}}
+		return o
+	}
+	changes, err := c.Apply(ctx, []render.Object{slow(stepsWorkflow("watch-ok", "0")), slow(stepsWorkflow("watch-fail", "3"))}, apply.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,8 +190,8 @@ func TestWatchFollowsWorkflowsToTheEnd(t *testing.T) {
 	if f := got["fail"]; f.Phase != "Failed" || f.Failed != "deploy" || !strings.Contains(f.Message, "exit code 3") {
 		t.Errorf("watch-fail: %+v", f)
 	}
-	// A fast step can finish between two status updates, so which step names are seen
-	// varies; that some step is shown running, and the ends, do not.
+	// Which step names are seen depends on timing; that a step is shown running, and the
+	// ends, do not.
 	for _, want := range []string{"Running", "step: ", "Succeeded  2/2", "Failed  1/2"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("progress output lacks %q:\n%s", want, out.String())
@@ -377,6 +384,11 @@ func TestListAndStatusCommands(t *testing.T) {
 		if !strings.Contains(st, want) {
 			t.Errorf("status lacks %q:\n%s", want, st)
 		}
+	}
+	// Shell completion offers the workflows of the cluster, with their phase.
+	comp, _ := runCLI(t, ctx, 0, "__complete", "status", "--kubeconfig", env.Kubeconfig, "listfail")
+	if !strings.Contains(comp, failName+"\tFailed\n") || strings.Contains(comp, "listok-") {
+		t.Errorf("completion of status listfail:\n%s", comp)
 	}
 	if _, errOut := appflowc(t, ctx, 2, "status", "no-such-workflow"); !strings.Contains(errOut, "not found") {
 		t.Errorf("status of a missing workflow: %s", errOut)

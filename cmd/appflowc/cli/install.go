@@ -185,6 +185,7 @@ func newDeleteCmd() *cobra.Command {
 		Example: `  appflowc delete app-web-x7k2p
   appflowc delete --completed
   appflowc delete --selector appflowc.dev/config=web`,
+		ValidArgsFunction: kf.workflowNames(&ns, 0),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Names = args
 			if len(args) > 0 && (opts.Selector != "" || opts.Completed) {

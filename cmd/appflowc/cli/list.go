@@ -111,10 +111,11 @@ func newStatusCmd() *cobra.Command {
 	var ns string
 	output := enumFlag{allowed: []string{"text", "json", "yaml"}, value: "text"}
 	cmd := &cobra.Command{
-		Use:     "status NAME",
-		Short:   "Show a workflow's phase, timing, progress, message and step tree",
-		Example: `  appflowc status app-web-x7k2p`,
-		Args:    cobra.ExactArgs(1),
+		Use:               "status NAME",
+		Short:             "Show a workflow's phase, timing, progress, message and step tree",
+		Example:           `  appflowc status app-web-x7k2p`,
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: kf.workflowNames(&ns, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := kf.client()
 			if err != nil {
@@ -182,7 +183,8 @@ func newLogsCmd() *cobra.Command {
 		Example: `  appflowc logs app-web-x7k2p
   appflowc logs app-web-x7k2p --step validate-inputs
   appflowc logs app-web-x7k2p -f`,
-		Args: cobra.ExactArgs(1),
+		Args:              cobra.ExactArgs(1),
+		ValidArgsFunction: kf.workflowNames(&ns, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := kf.client()
 			if err != nil {
