@@ -385,6 +385,16 @@ func TestListAndStatusCommands(t *testing.T) {
 			t.Errorf("status lacks %q:\n%s", want, st)
 		}
 	}
+	// The run as a graph, steps with their phases.
+	g := run("graph", "--workflow", failName)
+	for _, want := range []string{failName + "\n", "prepare (pod) Succeeded", "deploy (pod) Failed"} {
+		if !strings.Contains(g, want) {
+			t.Errorf("graph --workflow lacks %q:\n%s", want, g)
+		}
+	}
+	if m := run("graph", "--workflow", failName, "-o", "mermaid"); !strings.Contains(m, "class ") || !strings.Contains(m, " Failed\n") {
+		t.Errorf("mermaid of a run is not coloured by phase:\n%s", m)
+	}
 	// Shell completion offers the workflows of the cluster, with their phase.
 	comp, _ := runCLI(t, ctx, 0, "__complete", "status", "--kubeconfig", env.Kubeconfig, "listfail")
 	if !strings.Contains(comp, failName+"\tFailed\n") || strings.Contains(comp, "listok-") {

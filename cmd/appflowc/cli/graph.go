@@ -1,0 +1,105 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
+	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+
+	"github.com/appflowc/appflowc/graph"
+	"github.com/appflowc/appflowc/render"
+)
+
+func newGraphCmd() *cobra.Command {
+	var kf kubeFlags
+	var ns, entry, workflow string
+	output := enumFlag{allowed: []string{"text", "mermaid", "dot"}, value: "text"}
+	cmd := &cobra.Command{
+		Use:   "graph [PATH...] | --workflow NAME",
+		Short: "Draw the steps of a config's Workflows, or of a run on the cluster",
+		Long: `graph draws each Workflow a config renders (resolved through its WorkflowTemplate,
+including the exit handler), or with --workflow a run on the cluster with each step
+coloured by phase. -o mermaid is for pull-request descriptions (GitHub renders it),
+-o dot for Graphviz, -o text (default) for terminals.`,
+		Example: `  appflowc graph examples/quickstart
+  appflowc graph examples/multi-env -o mermaid
+  appflowc graph --workflow app-web-x7k2p -o dot | dot -Tsvg > run.svg`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			var gs []*graph.Graph
+			if workflow != "" {
+				if len(args) > 0 {
+					return withCode(ExitUsage, errors.New("graph: give a config or --workflow, not both"))
+				}
+				c, err := kf.client()
+				if err != nil {
+					return withCode(ExitUsage, err)
+				}
+				u, err := c.Get(cmd.Context(), "argoproj.io/v1alpha1", "Workflow", ns, workflow)
+				if err != nil {
+					return withCode(ExitUsage, err)
+				}
+				gs = append(gs, graph.FromRun(workflow, runNodes(u)))
+			} else {
+				in, err := configInput(args)
+				if err != nil {
+					return withCode(ExitUsage, err)
+				}
+				res, err := render.Render(cmd.Context(), in, render.DefaultOptions())
+				if err != nil {
+					return configErr(cmd.ErrOrStderr(), err, ExitUsage)
+				}
+				templates := map[string]*wfv1.WorkflowTemplate{}
+				for _, o := range res.Objects {
+					if wt, ok := o.Obj.(*wfv1.WorkflowTemplate); ok {
+						templates[wt.Name] = wt
+					}
+				}
+				for _, o := range res.Objects {
+					wf, ok := o.Obj.(*wfv1.Workflow)
+					if !ok || (entry != "" && o.Entry != entry && !strings.HasSuffix(o.Entry, "."+entry)) {
+						continue
+					}
+					g, err := graph.FromWorkflow(strings.TrimSuffix(o.Name, "-"), wf, templates)
+					if err != nil {
+						return withCode(ExitUsage, err)
+					}
+					gs = append(gs, g)
+				}
+				if len(gs) == 0 {
+					return withCode(ExitUsage, fmt.Errorf("graph: no Workflow matches %q", entry))
+				}
+			}
+			switch output.value {
+			case "mermaid":
+				fmt.Fprint(cmd.OutOrStdout(), graph.Mermaid(gs))
+			case "dot":
+				fmt.Fprint(cmd.OutOrStdout(), graph.DOT(gs))
+			default:
+				fmt.Fprint(cmd.OutOrStdout(), graph.Text(gs))
+			}
+			return nil
+		},
+	}
+	kf.register(cmd)
+	cmd.Flags().StringVarP(&ns, "namespace", "n", "argo", "namespace of --workflow")
+	cmd.Flags().StringVar(&workflow, "workflow", "", "draw this run on the cluster, steps coloured by phase")
+	cmd.Flags().StringVar(&entry, "entry", "", "only the Workflow of this entry (web, or applications.web)")
+	cmd.Flags().VarP(&output, "output", "o", output.help("format"))
+	_ = cmd.RegisterFlagCompletionFunc("workflow", kf.workflowNames(&ns, 0))
+	return cmd
+}
+
+// runNodes is a Workflow's status.nodes by ID.
+func runNodes(u *unstructured.Unstructured) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	nodes, _, _ := unstructured.NestedMap(u.Object, "status", "nodes")
+	for id, n := range nodes {
+		if m, ok := n.(map[string]any); ok {
+			out[id] = m
+		}
+	}
+	return out
+}

@@ -1,0 +1,214 @@
+// Package graph draws the steps of a Workflow: from its (rendered) WorkflowTemplate, or
+// from a run's node tree on the cluster, as Mermaid (for pull requests), Graphviz DOT, or
+// a plain-text tree.
+package graph
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
+)
+
+// Node is one step. Phase is set for runs on a cluster.
+type Node struct {
+	ID       string
+	Name     string // the step's name
+	Label    string
+	Kind     string // steps, dag, resource, script, container, ...
+	Phase    string
+	Children []*Node // the step's own steps (steps/dag templates), in order
+	// After lists the IDs (among siblings) this node runs after.
+	After []string
+}
+
+// Graph is one Workflow.
+type Graph struct {
+	Name string
+	Root *Node
+	// OnExit is the exit handler, run whatever the outcome.
+	OnExit *Node
+}
+
+// maxDepth bounds template nesting (templates may call themselves).
+const maxDepth = 12
+
+// FromWorkflow builds the graph of wf, resolving its workflowTemplateRef (or inline
+// templates) through templates.
+func FromWorkflow(name string, wf *wfv1.Workflow, templates map[string]*wfv1.WorkflowTemplate) (*Graph, error) {
+	spec := wf.Spec
+	if ref := wf.Spec.WorkflowTemplateRef; ref != nil {
+		wt, ok := templates[ref.Name]
+		if !ok {
+			return nil, fmt.Errorf("graph %s: WorkflowTemplate %s is not part of the config", name, ref.Name)
+		}
+		spec = wt.Spec
+		if wf.Spec.Entrypoint != "" {
+			spec.Entrypoint = wf.Spec.Entrypoint
+		}
+	}
+	byName := map[string]*wfv1.Template{}
+	for i := range spec.Templates {
+		byName[spec.Templates[i].Name] = &spec.Templates[i]
+	}
+	b := &builder{templates: byName, prefix: sanitize(name)}
+	g := &Graph{Name: name}
+	var err error
+	if g.Root, err = b.template(spec.Entrypoint, spec.Entrypoint, 0); err != nil {
+		return nil, fmt.Errorf("graph %s: %w", name, err)
+	}
+	if spec.OnExit != "" {
+		if g.OnExit, err = b.template("onExit: "+spec.OnExit, spec.OnExit, 0); err != nil {
+			return nil, fmt.Errorf("graph %s: %w", name, err)
+		}
+	}
+	return g, nil
+}
+
+type builder struct {
+	templates map[string]*wfv1.Template
+	prefix    string
+	n         int
+}
+
+func (b *builder) id() string {
+	b.n++
+	return fmt.Sprintf("%s_%d", b.prefix, b.n)
+}
+
+func (b *builder) template(label, name string, depth int) (*Node, error) {
+	t, ok := b.templates[name]
+	if !ok {
+		return nil, fmt.Errorf("no template %q", name)
+	}
+	n := &Node{ID: b.id(), Label: label, Kind: kind(t)}
+	if depth >= maxDepth {
+		return n, nil
+	}
+	switch {
+	case t.Steps != nil:
+		var prev []string
+		for _, group := range t.Steps {
+			var ids []string
+			for _, s := range group.Steps {
+				c, err := b.template(stepLabel(s.Name, s.When, s.WithParam != "" || len(s.WithItems) > 0), s.Template, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				c.Name = s.Name
+				c.After = prev
+				n.Children = append(n.Children, c)
+				ids = append(ids, c.ID)
+			}
+			prev = ids
+		}
+	case t.DAG != nil:
+		ids := map[string]string{}
+		for _, task := range t.DAG.Tasks {
+			c, err := b.template(stepLabel(task.Name, task.When, task.WithParam != "" || len(task.WithItems) > 0), task.Template, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			c.Name = task.Name
+			ids[task.Name] = c.ID
+			n.Children = append(n.Children, c)
+		}
+		for i, task := range t.DAG.Tasks {
+			deps := append([]string(nil), task.Dependencies...)
+			for _, d := range deps {
+				if id, ok := ids[d]; ok {
+					n.Children[i].After = append(n.Children[i].After, id)
+				}
+			}
+		}
+	}
+	return n, nil
+}
+
+func kind(t *wfv1.Template) string {
+	switch {
+	case t.Steps != nil:
+		return "steps"
+	case t.DAG != nil:
+		return "dag"
+	case t.Resource != nil:
+		return "resource " + t.Resource.Action
+	case t.Script != nil:
+		return "script"
+	case t.Container != nil:
+		return "container"
+	case t.Suspend != nil:
+		return "suspend"
+	}
+	return string(t.GetType())
+}
+
+func stepLabel(name, when string, fanOut bool) string {
+	l := name
+	if fanOut {
+		l += " (each item)"
+	}
+	if when != "" {
+		l += " [when " + when + "]"
+	}
+	return l
+}
+
+func sanitize(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	return b.String()
+}
+
+// FromRun builds the graph of a workflow run from its status.nodes (as read from the
+// cluster): each node's children in the order Argo lists them, with their phases.
+func FromRun(name string, nodes map[string]map[string]any) *Graph {
+	b := &builder{prefix: sanitize(name)}
+	var build func(id string, depth int) *Node
+	build = func(id string, depth int) *Node {
+		m, ok := nodes[id]
+		if !ok || depth > 100 {
+			return nil
+		}
+		str := func(k string) string { s, _ := m[k].(string); return s }
+		n := &Node{ID: b.id(), Name: str("displayName"), Label: str("displayName"), Kind: strings.ToLower(str("type")), Phase: str("phase")}
+		kids, _ := m["children"].([]any)
+		for _, k := range kids {
+			if ks, ok := k.(string); ok {
+				if c := build(ks, depth+1); c != nil {
+					n.Children = append(n.Children, c)
+				}
+			}
+		}
+		return n
+	}
+	g := &Graph{Name: name, Root: build(name, 0)}
+	if g.Root == nil {
+		g.Root = &Node{ID: b.id(), Label: name, Kind: "workflow", Phase: "Pending"}
+	}
+	// The exit handler's node is named "<workflow>.onExit".
+	for _, id := range sortedKeys(nodes) {
+		if dn, _ := nodes[id]["displayName"].(string); strings.HasSuffix(dn, ".onExit") {
+			g.OnExit = build(id, 0)
+			break
+		}
+	}
+	return g
+}
+
+// sortedKeys is for deterministic iteration over maps.
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
