@@ -13,6 +13,7 @@ import (
 	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 
+	schema "github.com/appflowc/appflowc/cue"
 	"github.com/appflowc/appflowc/diag"
 )
 
@@ -43,7 +44,18 @@ func evalCUE(files []File) (*Node, diag.List) {
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	inst := build.NewContext().NewInstance("", nil)
+	// The one import besides CUE's standard library: appflowc's own schema (what
+	// appflowc init vendors into cue.mod/pkg for the cue tool and editors).
+	inst := build.NewContext().NewInstance("", func(pos token.Pos, path string) *build.Instance {
+		if path == schema.ImportPath || path == strings.TrimSuffix(schema.ImportPath, ":schema") {
+			if si, err := schema.Instance(); err == nil {
+				return si
+			}
+		}
+		bad := build.NewContext().NewInstance(path, nil)
+		bad.Err = cueerrors.Newf(pos, "import %q: configs may import CUE's standard library and %q only", path, schema.ImportPath)
+		return bad
+	})
 	for _, af := range asts {
 		if err := inst.AddSyntax(af); err != nil {
 			return nil, fromCUEErr(err, "")
@@ -54,7 +66,8 @@ func evalCUE(files []File) (*Node, diag.List) {
 	if err := v.Err(); err != nil {
 		return nil, fromCUEErr(err, "")
 	}
-	if err := v.Validate(cue.Concrete(true)); err != nil {
+	// Final: a field the schema defaults (project: *"default" | ...) takes its default.
+	if err := v.Validate(cue.Concrete(true), cue.Final()); err != nil {
 		return nil, fromCUEErr(err, "")
 	}
 	n := fromCUE(v, nil, &errs)
@@ -82,8 +95,19 @@ func fromCUEErr(err error, hint string) diag.List {
 				ps = append(ps, p)
 			}
 		}
+		// A schema the config imports is not where the user can fix things: lead with
+		// the user's own position when there is one.
+		for i, p := range ps {
+			if i > 0 && !strings.HasPrefix(p.File, schema.EmbeddedPrefix) && strings.HasPrefix(ps[0].File, schema.EmbeddedPrefix) {
+				ps[0], ps[i] = ps[i], ps[0]
+				break
+			}
+		}
 		format, args := e.Msg()
 		d := diag.Diagnostic{Path: joinPath(e.Path()), Msg: fmt.Sprintf(format, args...), Hint: hint}
+		if d.Msg == "import failed" {
+			d.Hint = "a config may import CUE's standard library and " + schema.ImportPath + " only"
+		}
 		if d.Hint == "" && strings.HasPrefix(d.Msg, "incomplete value") {
 			d.Hint = "give the field a concrete value"
 		}
@@ -102,6 +126,9 @@ func fromCUEErr(err error, hint string) diag.List {
 // fromCUE converts a concrete CUE value; definitions, hidden and optional fields are
 // not data and are skipped.
 func fromCUE(v cue.Value, path []string, errs *diag.List) *Node {
+	if d, ok := v.Default(); ok {
+		v = d
+	}
 	pos := cuePos(v.Pos())
 	switch v.Kind() {
 	case cue.StructKind:

@@ -59,3 +59,29 @@ func Value() (cue.Value, *cue.Context, error) {
 
 // Lock serialises use of the shared cue.Context.
 func Lock() func() { mu.Lock(); return mu.Unlock }
+
+// EmbeddedPrefix names the schema's files in positions of configs that import it, so
+// that messages can prefer the user's own position.
+const EmbeddedPrefix = "<appflowc>/cue/"
+
+// ImportPath is how CUE configs import the schema (as vendored by appflowc init).
+const ImportPath = "github.com/appflowc/appflowc/cue:schema"
+
+// Instance returns the schema as a CUE build instance, for configs that import it.
+func Instance() (*build.Instance, error) {
+	inst := build.NewContext().NewInstance("github.com/appflowc/appflowc/cue", nil)
+	inst.ImportPath = ImportPath
+	names, _ := fs.Glob(files, "*.cue")
+	sort.Strings(names)
+	for _, n := range names {
+		src, _ := files.ReadFile(n)
+		f, err := parser.ParseFile(EmbeddedPrefix+n, src, parser.ParseComments)
+		if err != nil {
+			return nil, fmt.Errorf("parse embedded schema %s: %w", n, err)
+		}
+		if err := inst.AddSyntax(f); err != nil {
+			return nil, fmt.Errorf("load embedded schema %s: %w", n, err)
+		}
+	}
+	return inst, nil
+}

@@ -99,7 +99,7 @@ Argo Workflows manifests on disk, and can submit them to a cluster and follow th
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return applyUserConfig(cmd) },
 	}
 	root.AddCommand(newVersionCmd(), newVetCmd(), newRenderCmd(), newApplyCmd(), newDiffCmd(), newListCmd(), newStatusCmd(),
-		newTemplatesCmd(), newInstallCmd(), newDeleteCmd(), newLogsCmd(), newConfigCmd(), newExplainCmd(), newGraphCmd())
+		newTemplatesCmd(), newInstallCmd(), newDeleteCmd(), newLogsCmd(), newConfigCmd(), newExplainCmd(), newGraphCmd(), newInitCmd())
 	return root
 }
 
