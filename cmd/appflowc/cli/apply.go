@@ -134,7 +134,7 @@ keep running on the cluster).`,
 			} else {
 				logsDone <- nil
 			}
-			outcomes, err := c.Watch(ctx, ns, names, apply.WatchOptions{Out: cmd.ErrOrStderr(), Color: colorful(cmd.ErrOrStderr())})
+			outcomes, err := c.Watch(ctx, ns, names, apply.WatchOptions{Out: cmd.ErrOrStderr(), Color: colorful(cmd, cmd.ErrOrStderr())})
 			close(stopLogs)
 			if lerr := <-logsDone; lerr != nil && err == nil && ctx.Err() == nil {
 				fmt.Fprintln(cmd.ErrOrStderr(), "appflowc: warning: step logs:", lerr)
@@ -181,8 +181,12 @@ func interrupted(cmd *cobra.Command, ctx context.Context, err error, names []str
 	return err
 }
 
-// colorful reports whether w is a terminal that wants colour (https://no-color.org).
-func colorful(w io.Writer) bool {
+// colorful reports whether w is a terminal that wants colour: not with --no-color,
+// NO_COLOR (https://no-color.org) or TERM=dumb, and never into a pipe or file.
+func colorful(cmd *cobra.Command, w io.Writer) bool {
+	if off, _ := cmd.Flags().GetBool("no-color"); off {
+		return false
+	}
 	f, ok := w.(*os.File)
 	if !ok || os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
 		return false

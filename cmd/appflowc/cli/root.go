@@ -73,6 +73,9 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if errors.As(err, &ee) {
 		if ee.err != nil {
 			fmt.Fprintln(stderr, "appflowc:", ee.err)
+			if hint := nextStep(ee.err); hint != "" && !strings.Contains(ee.err.Error(), hint) {
+				fmt.Fprintln(stderr, "appflowc: next:", hint)
+			}
 		}
 		return ee.code
 	}
@@ -98,6 +101,7 @@ Argo Workflows manifests on disk, and can submit them to a cluster and follow th
 		// Defaults from ~/.config/appflowc/config.yaml, for flags not given.
 		PersistentPreRunE: func(cmd *cobra.Command, args []string) error { return applyUserConfig(cmd) },
 	}
+	root.PersistentFlags().Bool("no-color", false, "never colour output (colour is used only on terminals; NO_COLOR is honoured too)")
 	root.AddCommand(newVersionCmd(), newVetCmd(), newRenderCmd(), newApplyCmd(), newDiffCmd(), newListCmd(), newStatusCmd(),
 		newTemplatesCmd(), newInstallCmd(), newDeleteCmd(), newLogsCmd(), newConfigCmd(), newExplainCmd(), newGraphCmd(), newInitCmd())
 	return root

@@ -1,0 +1,32 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"strings"
+	"testing"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+func TestNextStepNamesWhatToDo(t *testing.T) {
+	gr := schema.GroupResource{Group: "argoproj.io", Resource: "workflows"}
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{apierrors.NewUnauthorized("no"), "log in again"},
+		{apierrors.NewForbidden(gr, "x", errors.New("no")), "ask a cluster admin"},
+		{fmt.Errorf("Workflow/argo/x: %w", apierrors.NewNotFound(gr, "x")), "appflowc list"},
+		{&net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}, "that the API server is up"},
+		{errors.New("kubeconfig: stat /nope: no such file or directory"), "point --kubeconfig"},
+		{errors.New(`Get "https://x": tls: failed to verify certificate: x509: certificate signed by unknown authority`), "certificate-authority"},
+		{errors.New("render: 3 error(s)"), ""},
+	} {
+		if got := nextStep(c.err); c.want == "" && got != "" || !strings.Contains(got, c.want) {
+			t.Errorf("nextStep(%v) = %q, want %q", c.err, got, c.want)
+		}
+	}
+}
