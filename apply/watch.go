@@ -30,7 +30,8 @@ type Outcome struct {
 // WatchOptions say where and how Watch reports progress.
 type WatchOptions struct {
 	Out   io.Writer // a line per change of phase, progress or current step
-	Color bool      // colour the phase (for terminals)
+	// Phase renders a phase for display (the CLI colours it on terminals); nil: as is.
+	Phase func(string) string
 }
 
 // Watch follows the named Workflows in namespace until each has finished, with ONE
@@ -64,10 +65,10 @@ func (c *Client) Watch(ctx context.Context, namespace string, names []string, op
 		if !ok || !want[u.GetName()] {
 			return false, nil
 		}
-		line := statusLine(u, false)
+		line := statusLine(u, nil)
 		if line != last[u.GetName()] {
 			last[u.GetName()] = line
-			fmt.Fprintln(out, statusLine(u, opts.Color))
+			fmt.Fprintln(out, statusLine(u, opts.Phase))
 		}
 		if oc, finished := outcome(u); finished {
 			done[u.GetName()] = oc
@@ -91,15 +92,10 @@ func str(u map[string]any, path ...string) string {
 	return s
 }
 
-// ANSI colours of the phases, for terminals.
-var phaseColor = map[string]string{
-	"Pending": "\x1b[2m", "Running": "\x1b[33m", "Succeeded": "\x1b[32m", "Failed": "\x1b[31m", "Error": "\x1b[31m",
-}
-
 // statusLine is "NAME  PHASE  PROGRESS  step: CURRENT". Steps fanned out by withParam are
 // shown as "name(i)" (Argo's display name repeats the whole item), and at most three
 // running steps are named.
-func statusLine(u *unstructured.Unstructured, color bool) string {
+func statusLine(u *unstructured.Unstructured, paint func(string) string) string {
 	phase := str(u.Object, "status", "phase")
 	if phase == "" {
 		phase = "Pending"
@@ -115,8 +111,8 @@ func statusLine(u *unstructured.Unstructured, color bool) string {
 	}
 	sort.Strings(running)
 	shown := phase
-	if c, ok := phaseColor[phase]; ok && color {
-		shown = c + phase + "\x1b[0m"
+	if paint != nil {
+		shown = paint(phase)
 	}
 	line := fmt.Sprintf("%s  %s", u.GetName(), shown)
 	if progress != "" {

@@ -26,10 +26,10 @@ func TestStatusLine(t *testing.T) {
 		"metadata": map[string]any{"name": "wf-1"},
 		"status":   map[string]any{"phase": "Running", "progress": "1/6", "nodes": nodes},
 	}}
-	if got, want := statusLine(u, false), "wf-1  Running  1/6  step: a(0),b(1),c(2),+2 more"; got != want {
+	if got, want := statusLine(u, nil), "wf-1  Running  1/6  step: a(0),b(1),c(2),+2 more"; got != want {
 		t.Errorf("statusLine = %q, want %q", got, want)
 	}
-	if got := statusLine(u, true); !strings.Contains(got, "\x1b[33mRunning\x1b[0m") {
-		t.Errorf("coloured statusLine = %q", got)
+	if got := statusLine(u, func(p string) string { return "<" + p + ">" }); !strings.Contains(got, "  <Running>  ") {
+		t.Errorf("painted statusLine = %q", got)
 	}
 }

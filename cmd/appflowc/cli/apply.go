@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
-	"golang.org/x/term"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -134,7 +132,7 @@ keep running on the cluster).`,
 			} else {
 				logsDone <- nil
 			}
-			outcomes, err := c.Watch(ctx, ns, names, apply.WatchOptions{Out: cmd.ErrOrStderr(), Color: colorful(cmd, cmd.ErrOrStderr())})
+			outcomes, err := c.Watch(ctx, ns, names, apply.WatchOptions{Out: cmd.ErrOrStderr(), Phase: painter{on: colorful(cmd, cmd.ErrOrStderr())}.phase})
 			close(stopLogs)
 			if lerr := <-logsDone; lerr != nil && err == nil && ctx.Err() == nil {
 				fmt.Fprintln(cmd.ErrOrStderr(), "appflowc: warning: step logs:", lerr)
@@ -179,19 +177,6 @@ func interrupted(cmd *cobra.Command, ctx context.Context, err error, names []str
 		return withCode(ExitUsage, fmt.Errorf("apply: --timeout reached: %w", err))
 	}
 	return err
-}
-
-// colorful reports whether w is a terminal that wants colour: not with --no-color,
-// NO_COLOR (https://no-color.org) or TERM=dumb, and never into a pipe or file.
-func colorful(cmd *cobra.Command, w io.Writer) bool {
-	if off, _ := cmd.Flags().GetBool("no-color"); off {
-		return false
-	}
-	f, ok := w.(*os.File)
-	if !ok || os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
-		return false
-	}
-	return term.IsTerminal(int(f.Fd()))
 }
 
 // loadObjects reads what apply and diff work on: a render output directory as written, or

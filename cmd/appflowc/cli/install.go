@@ -143,7 +143,7 @@ With --print nothing is applied: the objects are printed as one YAML stream.`,
 				if err != nil {
 					return withCode(ExitUsage, err)
 				}
-				if err := render.WriteStream(cmd.OutOrStdout(), files); err != nil {
+				if err := writeStream(cmd, cmd.OutOrStdout(), files); err != nil {
 					return withCode(ExitUsage, err)
 				}
 				return nil

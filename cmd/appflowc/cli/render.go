@@ -3,8 +3,10 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -43,7 +45,9 @@ Removing previewed Applications fails unless --allow-deletions is given.`,
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
+			prog := startProgress(cmd, cmd.ErrOrStderr(), "rendering")
 			res, err := render.Render(cmd.Context(), in, opts)
+			prog.Stop()
 			if err != nil {
 				code := ExitFailed
 				if check {
@@ -53,7 +57,7 @@ Removing previewed Applications fails unless --allow-deletions is given.`,
 			}
 			w := cmd.OutOrStdout()
 			if out == "-" {
-				if err := render.WriteStream(w, res.Files); err != nil {
+				if err := writeStream(cmd, w, res.Files); err != nil {
 					return withCode(ExitUsage, err)
 				}
 				return nil
@@ -75,7 +79,10 @@ Removing previewed Applications fails unless --allow-deletions is given.`,
 				return withCode(ExitFailed, fmt.Errorf("render --check: %s is out of date: %d changed, %d added, %d removed (run appflowc render to update it)",
 					out, len(d.Changed), len(d.Added), len(d.Removed)))
 			}
-			if err := render.WriteDir(cmd.Context(), out, res.Files); err != nil {
+			prog = startProgress(cmd, cmd.ErrOrStderr(), "writing "+plural(len(res.Files), "file"))
+			err = render.WriteDir(cmd.Context(), out, res.Files)
+			prog.Stop()
+			if err != nil {
 				return withCode(ExitUsage, err)
 			}
 			abs, _ := filepath.Abs(out)
@@ -99,4 +106,17 @@ func relOr(abs string) string {
 		return r
 	}
 	return abs
+}
+
+// writeStream writes files as one YAML stream, highlighted on a terminal.
+func writeStream(cmd *cobra.Command, w io.Writer, files []render.File) error {
+	p := painter{on: colorful(cmd, w)}
+	if !p.on {
+		return render.WriteStream(w, files)
+	}
+	var b strings.Builder
+	if err := render.WriteStream(&b, files); err != nil {
+		return err
+	}
+	return p.writeYAML(w, b.String())
 }

@@ -31,7 +31,9 @@ It needs no kubeconfig and no network. Exit status: 0 clean, 1 errors, 2 usage o
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
+			prog := startProgress(cmd, cmd.ErrOrStderr(), "checking")
 			res, err := vet.Run(cmd.Context(), in, opts)
+			prog.Stop()
 			if err != nil {
 				return configErr(cmd.ErrOrStderr(), err, ExitFailed)
 			}

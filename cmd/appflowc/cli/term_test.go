@@ -1,0 +1,95 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/creack/pty"
+
+	"github.com/appflowc/appflowc/internal/benchgen"
+)
+
+var ansi = regexp.MustCompile("\x1b\\[[0-9;]*[A-Za-z]")
+
+func TestYAMLHighlight(t *testing.T) {
+	in := "# Rendered by appflowc\napiVersion: v1\nmetadata:\n  name: web\n  labels: {}\nspec:\n  - name: a\n    value: 'x: y'\n---\ndata: |\n  key: inside a block\n"
+	var plain, lit bytes.Buffer
+	if err := (painter{}).writeYAML(&plain, in); err != nil || plain.String() != in {
+		t.Fatalf("off: %q %v", plain.String(), err)
+	}
+	if err := (painter{on: true}).writeYAML(&lit, in); err != nil {
+		t.Fatal(err)
+	}
+	got := lit.String()
+	for _, want := range []string{"\x1b[2m# Rendered by appflowc\x1b[22m\n", "\x1b[36mapiVersion\x1b[0m: v1\n", "  \x1b[36mname\x1b[0m: web\n",
+		"  - \x1b[36mname\x1b[0m: a\n", "    \x1b[36mvalue\x1b[0m: 'x: y'\n", "\x1b[1m---\x1b[22m\n"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("highlighted YAML lacks %q:\n%q", want, got)
+		}
+	}
+	if ansi.ReplaceAllString(got, "") != in {
+		t.Errorf("highlighting changed the text:\n%q", ansi.ReplaceAllString(got, ""))
+	}
+}
+
+// runOnTTY runs the CLI with stdout and stderr on a pseudo-terminal.
+func runOnTTY(t *testing.T, args ...string) (string, int) {
+	t.Helper()
+	ptmx, tty, err := pty.Open()
+	if err != nil {
+		t.Skipf("no pseudo-terminal here: %v", err) // containers without /dev/ptmx
+	}
+	defer ptmx.Close()
+	var out bytes.Buffer
+	done := make(chan struct{})
+	go func() { io.Copy(&out, ptmx); close(done) }()
+	code := Run(context.Background(), args, tty, tty)
+	tty.Close()
+	<-done
+	return out.String(), code
+}
+
+// TestTerminalOnlyExtras: colour and progress reach terminals, and nothing else; --no-color
+// and NO_COLOR turn them off on terminals too.
+func TestTerminalOnlyExtras(t *testing.T) {
+	dir := t.TempDir()
+	small := filepath.Join(dir, "small")
+	if err := benchgen.Write(small, 3, "yaml"); err != nil {
+		t.Fatal(err)
+	}
+	out, code := runOnTTY(t, "render", small, "-o", "-")
+	if code != 0 || !strings.Contains(out, "\x1b[36mapiVersion\x1b[0m") {
+		t.Fatalf("render -o - on a terminal is not highlighted (exit %d):\n%q", code, out[:min(len(out), 300)])
+	}
+	out, _ = runOnTTY(t, "render", small, "-o", "-", "--no-color")
+	if strings.Contains(out, "\x1b[") {
+		t.Error("--no-color: escapes on a terminal")
+	}
+	t.Setenv("NO_COLOR", "1")
+	out, _ = runOnTTY(t, "render", small, "-o", "-")
+	if strings.Contains(out, "\x1b[") {
+		t.Error("NO_COLOR: escapes on a terminal")
+	}
+	os.Unsetenv("NO_COLOR")
+
+	// Work over a second shows a spinner on a terminal, erased at the end; in a pipe,
+	// nothing.
+	big := filepath.Join(dir, "big")
+	if err := benchgen.Write(big, 4000, "yaml"); err != nil {
+		t.Fatal(err)
+	}
+	out, code = runOnTTY(t, "vet", big)
+	if code != 0 || !strings.Contains(out, " checking (") || !strings.Contains(out, "\r\x1b[K") {
+		t.Errorf("no progress on a terminal for a long vet (exit %d): %q", code, out[:min(len(out), 300)])
+	}
+	var o, e bytes.Buffer
+	if code := Run(context.Background(), []string{"vet", big}, &o, &e); code != 0 || strings.ContainsAny(o.String()+e.String(), "\r\x1b") {
+		t.Errorf("piped vet wrote terminal bytes (exit %d): %q %q", code, o.String(), e.String())
+	}
+}
