@@ -29,7 +29,7 @@ type Outcome struct {
 
 // WatchOptions say where and how Watch reports progress.
 type WatchOptions struct {
-	Out   io.Writer // a line per change of phase, progress or current step
+	Out io.Writer // a line per change of phase, progress or current step
 	// Phase renders a phase for display (the CLI colours it on terminals); nil: as is.
 	Phase func(string) string
 }
