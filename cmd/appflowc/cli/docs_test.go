@@ -4,6 +4,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/spf13/cobra"
 )
 
 // TestDocsAreCurrent fails when docs/ differs from what the command tree generates: run
@@ -33,4 +35,18 @@ func TestDocsAreCurrent(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestEveryCommandHasExamples: --help of every command of ours shows how to use it.
+func TestEveryCommandHasExamples(t *testing.T) {
+	var walk func(c *cobra.Command)
+	walk = func(c *cobra.Command) {
+		if c.Example == "" && c.Name() != "help" {
+			t.Errorf("%s has no examples", c.CommandPath())
+		}
+		for _, sub := range c.Commands() {
+			walk(sub)
+		}
+	}
+	walk(NewRootCmd())
 }

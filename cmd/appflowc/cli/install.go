@@ -44,7 +44,8 @@ func libraryObjects(cmd *cobra.Command, args []string, kinds func(string) bool) 
 }
 
 func newTemplatesCmd() *cobra.Command {
-	cmd := &cobra.Command{Use: "templates", Short: "List or create the WorkflowTemplate library on the cluster"}
+	cmd := &cobra.Command{Use: "templates", Short: "List or create the WorkflowTemplate library on the cluster",
+		Example: "  appflowc templates list\n  appflowc templates create"}
 	var kf kubeFlags
 	var ns string
 	output := enumFlag{allowed: []string{"table", "json", "yaml", "name"}, value: "table"}
@@ -63,7 +64,7 @@ func newTemplatesCmd() *cobra.Command {
 				return withCode(ExitUsage, err)
 			}
 			w := cmd.OutOrStdout()
-			if ok, err := writeData(w, output.value, ts); ok {
+			if ok, err := writeData(painter{on: colorful(cmd, w)}, w, output.value, ts); ok {
 				return err
 			}
 			if output.value == "name" {

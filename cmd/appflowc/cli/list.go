@@ -36,7 +36,7 @@ func newListCmd() *cobra.Command {
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			return writeList(cmd.OutOrStdout(), wfs, output.value, time.Now())
+			return writeList(painter{on: colorful(cmd, cmd.OutOrStdout())}, cmd.OutOrStdout(), wfs, output.value, time.Now())
 		},
 	}
 	kf.register(cmd)
@@ -48,7 +48,9 @@ func newListCmd() *cobra.Command {
 }
 
 // writeData writes v as JSON or YAML when format asks for one; ok is false otherwise.
-func writeData(w io.Writer, format string, v any) (ok bool, err error) {
+// writeData writes v as JSON or YAML (highlighted by p) and reports whether format was one
+// of them.
+func writeData(p painter, w io.Writer, format string, v any) (ok bool, err error) {
 	switch format {
 	case "json":
 		enc := json.NewEncoder(w)
@@ -59,17 +61,16 @@ func writeData(w io.Writer, format string, v any) (ok bool, err error) {
 		if err != nil {
 			return true, err
 		}
-		_, err = w.Write(b)
-		return true, err
+		return true, p.writeYAML(w, string(b))
 	}
 	return false, nil
 }
 
-func writeList(w io.Writer, wfs []apply.WorkflowSummary, format string, now time.Time) error {
+func writeList(p painter, w io.Writer, wfs []apply.WorkflowSummary, format string, now time.Time) error {
 	if wfs == nil {
 		wfs = []apply.WorkflowSummary{} // [] rather than null in JSON
 	}
-	if ok, err := writeData(w, format, wfs); ok {
+	if ok, err := writeData(p, w, format, wfs); ok {
 		return err
 	}
 	switch format {
@@ -126,7 +127,7 @@ func newStatusCmd() *cobra.Command {
 				return withCode(ExitUsage, err)
 			}
 			w := cmd.OutOrStdout()
-			if ok, err := writeData(w, output.value, st); ok {
+			if ok, err := writeData(painter{on: colorful(cmd, w)}, w, output.value, st); ok {
 				return err
 			}
 			fmt.Fprintf(w, "Name:      %s\nPhase:     %s\nProgress:  %s\nDuration:  %s\n", st.Name, st.Phase, dash(st.Progress), st.Duration(time.Now()))

@@ -21,7 +21,7 @@ func TestWriteListFormats(t *testing.T) {
 		"wide":  "2026-01-02T03:04:05Z  -\n",
 	} {
 		var b bytes.Buffer
-		if err := writeList(&b, wfs, format, now); err != nil {
+		if err := writeList(painter{}, &b, wfs, format, now); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(b.String(), want) {
@@ -29,7 +29,7 @@ func TestWriteListFormats(t *testing.T) {
 		}
 	}
 	var b bytes.Buffer
-	if err := writeList(&b, nil, "json", now); err != nil || strings.TrimSpace(b.String()) != "[]" {
+	if err := writeList(painter{}, &b, nil, "json", now); err != nil || strings.TrimSpace(b.String()) != "[]" {
 		t.Errorf("empty list as JSON: %q %v", b.String(), err)
 	}
 }

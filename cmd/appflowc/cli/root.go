@@ -91,7 +91,10 @@ func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 // NewRootCmd builds the command tree. No state lives outside it.
 func NewRootCmd() *cobra.Command {
 	root := &cobra.Command{
-		Use:   "appflowc",
+		Use: "appflowc",
+		Example: `  appflowc init deploy && appflowc vet deploy
+  appflowc render deploy -o deploy/rendered --check
+  appflowc apply deploy --watch`,
 		Short: "Compile GitOps configs into Argo Workflows manifests",
 		Long: `appflowc checks configs that describe Argo CD Applications, ApplicationSets and
 infrastructure prerequisites (written in CUE, YAML, JSON or Jsonnet), compiles them into

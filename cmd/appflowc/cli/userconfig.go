@@ -99,12 +99,14 @@ func applyUserConfig(cmd *cobra.Command) error {
 
 func newConfigCmd() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "config",
-		Short: "Show appflowc's user configuration (~/.config/appflowc/config.yaml)",
+		Use:     "config",
+		Example: "  appflowc config view",
+		Short:   "Show appflowc's user configuration (~/.config/appflowc/config.yaml)",
 	}
 	view := &cobra.Command{
-		Use:   "view",
-		Short: "Print the user configuration file's path and its effective values",
+		Use:     "view",
+		Example: "  appflowc config view\n  APPFLOWC_CONFIG=./team.yaml appflowc config view",
+		Short:   "Print the user configuration file's path and its effective values",
 		Long: `view prints where appflowc looks for its user configuration
 ($APPFLOWC_CONFIG, else $XDG_CONFIG_HOME/appflowc/config.yaml, else
 ~/.config/appflowc/config.yaml) and the defaults it sets. Keys: namespace, context,

@@ -18,9 +18,10 @@ const (
 
 func newVersionCmd() *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print the version of appflowc and of the CUE and Argo Workflows it was built with",
-		Args:  cobra.NoArgs,
+		Use:     "version",
+		Example: "  appflowc version",
+		Short:   "Print the version of appflowc and of the CUE and Argo Workflows it was built with",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			w := cmd.OutOrStdout()
 			fmt.Fprintf(w, "appflowc %s\ncue %s\nargo-workflows %s\n", version, cueVersion, argoVersion)
