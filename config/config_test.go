@@ -51,6 +51,10 @@ var cases = []struct {
 	{"entry name too long", "a.yaml", "infra:\n  " + strings.Repeat("a", 51) + ":\n    namespace: b\n", `is 51 characters long`},
 	{"bad namespace", "a.yaml", "infra:\n  b:\n    namespace: B\n", `invalid name "B"`},
 	{"bad deadline", "a.yaml", "appflow: {activeDeadlineSeconds: 1}\n", `invalid deadline 1`},
+	{"bad ttl", "a.yaml", "appflow: {ttl: {afterFailure: -5}}\n", `invalid ttl -5`},
+	{"bad podGC", "a.yaml", "appflow: {podGC: Never}\n", `unknown podGC strategy "Never"`},
+	{"bad quantity", "a.yaml", "appflow: {resources: {limits: {cpu: lots}}}\n", `invalid quantity "lots"`},
+	{"resources ok", "a.yaml", "appflow: {ttl: {afterSuccess: 0}, podGC: OnWorkflowCompletion, resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {cpu: \"1\", memory: 1Gi}}}\n", ""},
 }
 
 func TestDecode(t *testing.T) {
@@ -122,6 +126,32 @@ func TestDefaultsMatchSchema(t *testing.T) {
 	if got.Namespace != a.Namespace || got.ArgoCDNamespace != a.ArgoCDNamespace || got.ServiceAccount != a.ServiceAccount ||
 		got.DestinationServer != a.DestinationServer || got.ActiveDeadlineSeconds != a.ActiveDeadlineSeconds || got.Images.Shell != a.Images.Shell {
 		t.Fatalf("CUE defaults %+v differ from Go defaults %+v", got, a)
+	}
+	var more struct {
+		TTL struct {
+			AfterSuccess int64 `json:"afterSuccess"`
+			AfterFailure int64 `json:"afterFailure"`
+		} `json:"ttl"`
+		PodGC     string    `json:"podGC"`
+		Resources Resources `json:"resources"`
+	}
+	if err := json.Unmarshal(data, &more); err != nil {
+		t.Fatal(err)
+	}
+	if more.TTL.AfterSuccess != a.TTL.AfterSuccess || more.TTL.AfterFailure != a.TTL.AfterFailure || more.PodGC != a.PodGC || more.Resources != a.Resources {
+		t.Fatalf("CUE defaults %+v differ from Go defaults ttl %+v podGC %s resources %+v", more, a.TTL, a.PodGC, a.Resources)
+	}
+}
+
+// TestLimitsNotBelowRequests: a rule only Go checks (CUE compares no quantities).
+func TestLimitsNotBelowRequests(t *testing.T) {
+	tr, err := load(t, map[string]string{"a.yaml": "appflow:\n  resources:\n    requests: {memory: 128Mi}\n    limits: {memory: 64Mi, cpu: 1}\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Decode(tr)
+	if err == nil || !strings.Contains(err.Error(), "appflow.resources.limits.memory: memory limit 64Mi is below its request 128Mi (raise the limit to at least the request (128Mi), or lower the request)") {
+		t.Fatalf("limit below request: %v", err)
 	}
 }
 

@@ -5,12 +5,14 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 
 	"github.com/Masterminds/semver/v3"
 	yaml "go.yaml.in/yaml/v3"
+	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/appflowc/appflowc/diag"
 )
@@ -22,6 +24,10 @@ const (
 	DefaultServiceAccount    = "argo-workflow-sa"
 	DefaultDestinationServer = "https://kubernetes.default.svc"
 	DefaultDeadlineSeconds   = 1800
+	DefaultTTLAfterSuccess   = 3600   // an hour
+	DefaultTTLAfterFailure   = 604800 // a week: failed runs are for debugging
+	DefaultPodGC             = "OnPodSuccess"
+	maxTTL                   = 31536000
 	// DefaultShellImage is busybox 1.37.0, pinned by its published index digest.
 	DefaultShellImage = "docker.io/library/busybox:1.37.0@sha256:bdf57e528e45e4433820e045b29b4597825a1c9e38353532d90a01445013f82e"
 )
@@ -290,12 +296,13 @@ func (d *decoder) patches(n *Node, p []string) []Patch {
 
 func (d *decoder) appflow(n *Node) Appflow {
 	a := Appflow{Namespace: DefaultNamespace, ArgoCDNamespace: DefaultArgoCDNamespace, ServiceAccount: DefaultServiceAccount,
-		DestinationServer: DefaultDestinationServer, ActiveDeadlineSeconds: DefaultDeadlineSeconds, Images: Images{Shell: DefaultShellImage}}
+		DestinationServer: DefaultDestinationServer, ActiveDeadlineSeconds: DefaultDeadlineSeconds, Images: Images{Shell: DefaultShellImage},
+		TTL: TTL{AfterSuccess: DefaultTTLAfterSuccess, AfterFailure: DefaultTTLAfterFailure}, PodGC: DefaultPodGC, Resources: DefaultResources}
 	if n == nil {
 		return a
 	}
 	p := []string{"appflow"}
-	if !d.fields(n, p, "namespace", "argocdNamespace", "serviceAccount", "destinationServer", "activeDeadlineSeconds", "images") {
+	if !d.fields(n, p, "namespace", "argocdNamespace", "serviceAccount", "destinationServer", "activeDeadlineSeconds", "images", "ttl", "podGC", "resources") {
 		return a
 	}
 	for _, k := range []struct {
@@ -321,6 +328,32 @@ func (d *decoder) appflow(n *Node) Appflow {
 		} else {
 			a.ActiveDeadlineSeconds = v.Int
 		}
+	}
+	if v := n.Get("ttl"); v != nil && d.fields(v, append(p, "ttl"), "afterSuccess", "afterFailure") {
+		for _, k := range []struct {
+			key string
+			dst *int64
+		}{{"afterSuccess", &a.TTL.AfterSuccess}, {"afterFailure", &a.TTL.AfterFailure}} {
+			if s := v.Get(k.key); s != nil {
+				if s.Kind != Int || s.Int < 0 || s.Int > maxTTL {
+					d.errorf(s, append(p, "ttl", k.key), "use whole seconds between 0 and 31536000 (a year)", "invalid ttl %s", s.display())
+				} else {
+					*k.dst = s.Int
+				}
+			}
+		}
+	}
+	if v := n.Get("podGC"); v != nil {
+		if s, ok := d.str(v, append(p, "podGC")); ok {
+			if !slices.Contains(podGCStrategies, s) {
+				d.errorf(v, append(p, "podGC"), "use one of: "+strings.Join(podGCStrategies, ", "), "unknown podGC strategy %q", s)
+			} else {
+				a.PodGC = s
+			}
+		}
+	}
+	if v := n.Get("resources"); v != nil {
+		a.Resources = d.resources(v, append(p, "resources"))
 	}
 	if v := n.Get("images"); v != nil && d.fields(v, append(p, "images"), "shell") {
 		if s := v.Get("shell"); s != nil {
@@ -895,4 +928,63 @@ func levenshtein(a, b string) int {
 		prev = cur
 	}
 	return prev[len(b)]
+}
+
+// podGCStrategies are Argo's podGC strategies.
+var podGCStrategies = []string{"OnPodSuccess", "OnPodCompletion", "OnWorkflowSuccess", "OnWorkflowCompletion"}
+
+// DefaultResources bound library pods unless appflow.resources says otherwise.
+var DefaultResources = Resources{Requests: ResourceList{CPU: "50m", Memory: "32Mi"}, Limits: ResourceList{CPU: "200m", Memory: "64Mi"}}
+
+// resources reads requests and limits; each a Kubernetes quantity, no limit below its
+// request.
+func (d *decoder) resources(n *Node, p []string) Resources {
+	r := DefaultResources
+	if !d.fields(n, p, "requests", "limits") {
+		return r
+	}
+	for _, side := range []struct {
+		key string
+		dst *ResourceList
+	}{{"requests", &r.Requests}, {"limits", &r.Limits}} {
+		v := n.Get(side.key)
+		if v == nil || !d.fields(v, append(p, side.key), "cpu", "memory") {
+			continue
+		}
+		for _, res := range []struct {
+			key string
+			dst *string
+		}{{"cpu", &side.dst.CPU}, {"memory", &side.dst.Memory}} {
+			q := v.Get(res.key)
+			if q == nil {
+				continue
+			}
+			s, ok := d.str(q, append(p, side.key, res.key))
+			if !ok {
+				continue
+			}
+			qty, err := resource.ParseQuantity(s)
+			if err != nil || qty.Sign() <= 0 {
+				d.errorf(q, append(p, side.key, res.key), "use a Kubernetes quantity such as 100m or 0.5 (cpu), 64Mi or 1Gi (memory)", "invalid quantity %q", s)
+				continue
+			}
+			*res.dst = s
+		}
+	}
+	for _, res := range []string{"cpu", "memory"} {
+		req, lim := r.Requests.CPU, r.Limits.CPU
+		if res == "memory" {
+			req, lim = r.Requests.Memory, r.Limits.Memory
+		}
+		rq, err1 := resource.ParseQuantity(req)
+		lq, err2 := resource.ParseQuantity(lim)
+		if err1 == nil && err2 == nil && lq.Cmp(rq) < 0 {
+			at := n.Lookup("limits", res)
+			if at == nil {
+				at = n
+			}
+			d.errorf(at, append(p, "limits", res), fmt.Sprintf("raise the limit to at least the request (%s), or lower the request", req), "%s limit %s is below its request %s", res, lim, req)
+		}
+	}
+	return r
 }

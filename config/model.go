@@ -27,6 +27,30 @@ type Appflow struct {
 	// ActiveDeadlineSeconds bounds every workflow run.
 	ActiveDeadlineSeconds int64
 	Images                Images
+	// TTL deletes finished workflows after this many seconds; failed ones are kept
+	// longer, to debug them.
+	TTL TTL
+	// PodGC is when finished workflow pods are deleted (Argo's podGC strategy).
+	PodGC string
+	// Resources bound every pod the library runs.
+	Resources Resources
+}
+
+// TTL is a Workflow's ttlStrategy, in seconds.
+type TTL struct {
+	AfterSuccess, AfterFailure int64
+}
+
+// Resources are a container's requests and limits (Kubernetes quantities).
+type Resources struct {
+	Requests ResourceList `json:"requests"`
+	Limits   ResourceList `json:"limits"`
+}
+
+// ResourceList is CPU and memory.
+type ResourceList struct {
+	CPU    string `json:"cpu"`
+	Memory string `json:"memory"`
 }
 
 // Images are the pinned (tag and digest) images that library steps run.

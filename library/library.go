@@ -34,6 +34,19 @@ type Settings struct {
 	Images                struct {
 		Shell string `json:"shell"`
 	} `json:"images"`
+	// PodGC is the podGC strategy of every library workflow.
+	PodGC string `json:"podGC"`
+	// Resources bound every container the library runs.
+	Resources struct {
+		Requests Quantities `json:"requests"`
+		Limits   Quantities `json:"limits"`
+	} `json:"resources"`
+}
+
+// Quantities are CPU and memory quantities.
+type Quantities struct {
+	CPU    string `json:"cpu"`
+	Memory string `json:"memory"`
 }
 
 // Names of the library's WorkflowTemplates.

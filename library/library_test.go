@@ -15,6 +15,9 @@ func testSettings() Settings {
 	s.Namespace, s.ArgoCDNamespace, s.ServiceAccount = "argo", "argocd", "argo-workflow-sa"
 	s.DestinationServer, s.ActiveDeadlineSeconds = "https://kubernetes.default.svc", 1800
 	s.Images.Shell = "docker.io/library/busybox:1.37.0@sha256:bdf57e528e45e4433820e045b29b4597825a1c9e38353532d90a01445013f82e"
+	s.PodGC = "OnPodSuccess"
+	s.Resources.Requests = Quantities{CPU: "50m", Memory: "32Mi"}
+	s.Resources.Limits = Quantities{CPU: "200m", Memory: "64Mi"}
 	return s
 }
 

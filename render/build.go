@@ -34,6 +34,9 @@ func Settings(a config.Appflow) library.Settings {
 	s.Namespace, s.ArgoCDNamespace, s.ServiceAccount = a.Namespace, a.ArgoCDNamespace, a.ServiceAccount
 	s.DestinationServer, s.ActiveDeadlineSeconds = a.DestinationServer, a.ActiveDeadlineSeconds
 	s.Images.Shell = a.Images.Shell
+	s.PodGC = a.PodGC
+	s.Resources.Requests = library.Quantities{CPU: a.Resources.Requests.CPU, Memory: a.Resources.Requests.Memory}
+	s.Resources.Limits = library.Quantities{CPU: a.Resources.Limits.CPU, Memory: a.Resources.Limits.Memory}
 	return s
 }
 
@@ -88,6 +91,9 @@ func workflow(cfg *config.Config, kind, name string, pos diag.Pos, tmpl string, 
 		Spec: wfv1.WorkflowSpec{
 			WorkflowTemplateRef: &wfv1.WorkflowTemplateRef{Name: tmpl},
 			Arguments:           wfv1.Arguments{Parameters: params},
+			// Finished runs go away on their own; failed ones stay longer, for debugging.
+			TTLStrategy: &wfv1.TTLStrategy{SecondsAfterSuccess: ptr(int32(cfg.Appflow.TTL.AfterSuccess)), SecondsAfterFailure: ptr(int32(cfg.Appflow.TTL.AfterFailure))},
+			PodGC:       &wfv1.PodGC{Strategy: wfv1.PodGCStrategy(cfg.Appflow.PodGC)},
 		},
 	}
 	return Object{APIVersion: "argoproj.io/v1alpha1", Kind: "Workflow", Namespace: cfg.Appflow.Namespace, Name: wf.GenerateName,
@@ -301,3 +307,5 @@ func rbac(a config.Appflow) []Object {
 		{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "RoleBinding", Namespace: a.Namespace, Name: rb.Name, Obj: rb},
 	}
 }
+
+func ptr[T any](v T) *T { return &v }
