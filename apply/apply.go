@@ -4,7 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os/exec"
 	"sort"
+	"strconv"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -29,7 +32,17 @@ const FieldManager = "appflowc"
 type Options struct {
 	// DryRun asks the API server to validate and default without persisting (--dry-run).
 	DryRun bool
+	// Audit is added to the annotations of every Workflow submitted (who, from which
+	// commit); see AuditAnnotations.
+	Audit map[string]string
 }
+
+// Audit annotations on submitted Workflows.
+const (
+	AnnotationSubmittedBy = "appflowc.dev/submitted-by"
+	AnnotationGitCommit   = "appflowc.dev/git-commit"
+	AnnotationGitDirty    = "appflowc.dev/git-dirty"
+)
 
 // Action is what happened to one object.
 type Action string
@@ -157,6 +170,16 @@ func (c *Client) applyOne(ctx context.Context, o render.Object, opts Options) (C
 		dry = []string{metav1.DryRunAll}
 	}
 	if u.GetName() == "" && u.GetGenerateName() != "" {
+		if len(opts.Audit) > 0 {
+			ann := u.GetAnnotations()
+			if ann == nil {
+				ann = map[string]string{}
+			}
+			for k, v := range opts.Audit {
+				ann[k] = v
+			}
+			u.SetAnnotations(ann)
+		}
 		created, err := ri.Create(ctx, u, metav1.CreateOptions{FieldManager: FieldManager, DryRun: dry})
 		if err != nil {
 			return ch, fmt.Errorf("%s: create: %w", o.ID(), err)
@@ -216,4 +239,26 @@ func (c *Client) Get(ctx context.Context, apiVersion, kind, namespace, name stri
 		return nil, err
 	}
 	return ri.Get(ctx, name, metav1.GetOptions{})
+}
+
+// AuditAnnotations says who submits (the identity the API server reports for the
+// caller, when it allows SelfSubjectReview) and, when dir is in a Git work tree, the
+// commit and whether the tree had uncommitted changes.
+func (c *Client) AuditAnnotations(ctx context.Context, dir string) map[string]string {
+	out := map[string]string{}
+	if who := c.whoAmI(ctx); who != "you" {
+		out[AnnotationSubmittedBy] = strings.TrimPrefix(who, "user ")
+	}
+	git := func(args ...string) (string, bool) {
+		cmd := exec.CommandContext(ctx, "git", append([]string{"-C", dir}, args...)...)
+		b, err := cmd.Output()
+		return strings.TrimSpace(string(b)), err == nil
+	}
+	if commit, ok := git("rev-parse", "HEAD"); ok && commit != "" {
+		out[AnnotationGitCommit] = commit
+		if status, ok := git("status", "--porcelain", "--", "."); ok {
+			out[AnnotationGitDirty] = strconv.FormatBool(status != "")
+		}
+	}
+	return out
 }

@@ -3,6 +3,7 @@ package apply_test
 import (
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -249,4 +250,58 @@ func TestWatchInterrupted(t *testing.T) {
 		}
 	}
 	t.Errorf("the interrupted apply's Workflow is gone")
+}
+
+// TestAuditAnnotations: a submitted Workflow records who submitted it and from which
+// commit (and whether the work tree had changes); list -o wide shows them.
+func TestAuditAnnotations(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir := writeConfig(t, app("audit", ""))
+	git := func(args ...string) string {
+		t.Helper()
+		cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	git("init", "-q")
+	git("add", ".")
+	git("commit", "-q", "-m", "config")
+	head := git("rev-parse", "HEAD")
+	c, err := apply.NewClient(env.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	annotations := func() map[string]string {
+		t.Helper()
+		out, _ := appflowc(t, ctx, 0, "apply", dir)
+		var name string
+		for _, l := range strings.Split(out, "\n") {
+			if f := strings.Fields(l); len(f) == 2 && f[1] == "submitted" {
+				name = strings.TrimPrefix(f[0], "Workflow/argo/")
+			}
+		}
+		wf, err := c.Get(ctx, "argoproj.io/v1alpha1", "Workflow", "argo", name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return wf.GetAnnotations()
+	}
+	ann := annotations()
+	if ann[apply.AnnotationSubmittedBy] != "admin" || ann[apply.AnnotationGitCommit] != head || ann[apply.AnnotationGitDirty] != "false" {
+		t.Errorf("audit annotations of a clean tree: %v (HEAD %s)", ann, head)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "app.yaml"), []byte(app("audit", "appflow: {activeDeadlineSeconds: 900}\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if ann := annotations(); ann[apply.AnnotationGitDirty] != "true" {
+		t.Errorf("a changed work tree is not marked dirty: %v", ann)
+	}
+	wide, _ := appflowc(t, ctx, 0, "list", "-o", "wide", "-l", "appflowc.dev/config=audit")
+	if !strings.Contains(wide, "SUBMITTED-BY") || !strings.Contains(wide, "admin") || !strings.Contains(wide, head[:12]+"+dirty") {
+		t.Errorf("list -o wide:\n%s", wide)
+	}
 }

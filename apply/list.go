@@ -21,6 +21,10 @@ type WorkflowSummary struct {
 	Started  time.Time `json:"started,omitzero"`
 	Finished time.Time `json:"finished,omitzero"`
 	Message  string    `json:"message,omitempty"`
+	// SubmittedBy and GitCommit are the audit annotations apply sets.
+	SubmittedBy string `json:"submittedBy,omitempty"`
+	GitCommit   string `json:"gitCommit,omitempty"`
+	GitDirty    bool   `json:"gitDirty,omitempty"`
 }
 
 // Duration is how long the workflow ran (until now when it is still running).
@@ -46,7 +50,8 @@ func summary(u *unstructured.Unstructured) WorkflowSummary {
 	}
 	return WorkflowSummary{Name: u.GetName(), Config: u.GetLabels()["appflowc.dev/config"], Kind: u.GetLabels()["appflowc.dev/kind"],
 		Phase: phase, Progress: str(u.Object, "status", "progress"), Started: t("status", "startedAt"), Finished: t("status", "finishedAt"),
-		Message: str(u.Object, "status", "message")}
+		Message: str(u.Object, "status", "message"), SubmittedBy: u.GetAnnotations()[AnnotationSubmittedBy],
+		GitCommit: u.GetAnnotations()[AnnotationGitCommit], GitDirty: u.GetAnnotations()[AnnotationGitDirty] == "true"}
 }
 
 // ListWorkflows lists the Workflows of namespace matching selector (and phase, if set),

@@ -102,6 +102,9 @@ keep running on the cluster).`,
 					return withCode(ExitUsage, fmt.Errorf("apply: %d pre-flight problem(s); nothing was applied", len(probs)))
 				}
 			}
+			if !opts.DryRun {
+				opts.Audit = c.AuditAnnotations(ctx, configDir(args))
+			}
 			changes, err := c.Apply(ctx, objs, opts)
 			for _, ch := range changes {
 				fmt.Fprintln(cmd.OutOrStdout(), ch)
@@ -199,17 +202,21 @@ func loadObjects(cmd *cobra.Command, args []string) ([]render.Object, error) {
 	if err != nil {
 		return nil, configErr(cmd.ErrOrStderr(), err, ExitUsage)
 	}
-	base := "."
-	if len(args) > 0 {
-		if st, err := os.Stat(args[0]); err == nil && st.IsDir() {
-			base = args[0]
-		} else {
-			base = filepath.Dir(args[0])
-		}
-	}
-	secrets, err := apply.Secrets(res.Config, apply.OSSecretSource(base))
+	secrets, err := apply.Secrets(res.Config, apply.OSSecretSource(configDir(args)))
 	if err != nil {
 		return nil, withCode(ExitUsage, err)
 	}
 	return append(secrets, res.Objects...), nil
+}
+
+// configDir is the directory of the first path given (the config's, or the render
+// output's): relative secret files and the Git commit are found from it.
+func configDir(args []string) string {
+	if len(args) == 0 {
+		return "."
+	}
+	if st, err := os.Stat(args[0]); err == nil && st.IsDir() {
+		return args[0]
+	}
+	return filepath.Dir(args[0])
 }

@@ -83,7 +83,7 @@ func writeList(p painter, w io.Writer, wfs []apply.WorkflowSummary, format strin
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	head := "NAME\tCONFIG\tKIND\tPHASE\tPROGRESS\tDURATION"
 	if format == "wide" {
-		head += "\tSTARTED\tMESSAGE"
+		head += "\tSTARTED\tSUBMITTED-BY\tCOMMIT\tMESSAGE"
 	}
 	fmt.Fprintln(tw, head)
 	for _, wf := range wfs {
@@ -93,7 +93,14 @@ func writeList(p painter, w io.Writer, wfs []apply.WorkflowSummary, format strin
 			if !wf.Started.IsZero() {
 				started = wf.Started.UTC().Format(time.RFC3339)
 			}
-			row += "\t" + started + "\t" + dash(wf.Message)
+			commit := wf.GitCommit
+			if len(commit) > 12 {
+				commit = commit[:12]
+			}
+			if wf.GitDirty {
+				commit += "+dirty"
+			}
+			row += "\t" + started + "\t" + dash(wf.SubmittedBy) + "\t" + dash(commit) + "\t" + dash(wf.Message)
 		}
 		fmt.Fprintln(tw, row)
 	}
