@@ -305,3 +305,24 @@ func TestAuditAnnotations(t *testing.T) {
 		t.Errorf("list -o wide:\n%s", wide)
 	}
 }
+
+// TestSelectiveApply: --select applies the named entries and what they need, nothing else.
+func TestSelectiveApply(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	dir := writeConfig(t, app("sel-a", "")+`  sel-b:
+    source: {repoURL: "https://charts.example.com", chart: nginx, targetRevision: 1.2.3}
+    destination: {namespace: sel-b}
+`)
+	out, _ := appflowc(t, ctx, 0, "apply", dir, "--select", "applications/sel-b")
+	if strings.Count(out, " submitted") != 1 || !strings.Contains(out, "Workflow/argo/app-sel-b-") || strings.Contains(out, "app-sel-a-") {
+		t.Errorf("--select applications/sel-b submitted:\n%s", out)
+	}
+	if !strings.Contains(out, "WorkflowTemplate/argo/application-create") {
+		t.Errorf("the selected entry's template was not applied:\n%s", out)
+	}
+	_, errOut := appflowc(t, ctx, 2, "apply", dir, "--select", "applications/sel-c")
+	if !strings.Contains(errOut, "no entry applications.sel-c in the config (entries: applications/sel-a, applications/sel-b)") {
+		t.Errorf("unknown entry: %s", errOut)
+	}
+}

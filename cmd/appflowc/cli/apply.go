@@ -49,6 +49,7 @@ func newApplyCmd() *cobra.Command {
 	var kf kubeFlags
 	opts := apply.Options{}
 	var watch, showLogs, preflight, checkSources bool
+	var selected []string
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "apply [PATH...|DIR]",
@@ -70,6 +71,7 @@ Exit status: 0 applied (and, with --watch, every Workflow Succeeded), 1 a Workfl
 Failed or Errored, 2 usage, config or connection error, 130 interrupted (the Workflows
 keep running on the cluster).`,
 		Example: `  appflowc apply examples/quickstart --watch
+  appflowc apply deploy --select applications/web,applicationSets/shop --watch
   appflowc render . -o deploy && appflowc apply deploy --watch --timeout 30m
   appflowc apply . --dry-run`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -79,6 +81,11 @@ keep running on the cluster).`,
 			objs, err := loadObjects(cmd, args)
 			if err != nil {
 				return err
+			}
+			if len(selected) > 0 {
+				if objs, err = render.Select(objs, selected); err != nil {
+					return withCode(ExitUsage, err)
+				}
 			}
 			c, err := kf.client()
 			if err != nil {
@@ -161,6 +168,7 @@ keep running on the cluster).`,
 	kf.register(cmd)
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "server-side dry run: validate and show changes without persisting")
 	cmd.Flags().BoolVar(&watch, "watch", false, "follow the submitted Workflows until they finish")
+	cmd.Flags().StringSliceVar(&selected, "select", nil, "apply only these entries (applications/web,infra/payments) and what they need (library, RBAC)")
 	cmd.Flags().BoolVar(&showLogs, "logs", true, "with --watch, stream each step's log as it runs, prefixed by its step")
 	cmd.Flags().BoolVar(&preflight, "preflight", true, "check the cluster, namespaces, service accounts and your RBAC rights before applying anything")
 	cmd.Flags().BoolVar(&checkSources, "check-sources", false, "pre-flight also checks that Helm repositories and Git remotes answer (network)")
