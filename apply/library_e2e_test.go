@@ -326,3 +326,13 @@ func TestSelectiveApply(t *testing.T) {
 		t.Errorf("unknown entry: %s", errOut)
 	}
 }
+
+// TestSubmitApp: an Application from flags takes the config path to the cluster.
+func TestSubmitApp(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	out, _ := appflowc(t, ctx, 0, "submit", "app", "flagged", "--repo-url", "https://charts.example.com", "--chart", "nginx", "--revision", "1.2.3")
+	if !strings.Contains(out, "Workflow/argo/app-flagged-") || !strings.Contains(out, " submitted") {
+		t.Errorf("submit app:\n%s", out)
+	}
+}

@@ -87,82 +87,8 @@ keep running on the cluster).`,
 					return withCode(ExitUsage, err)
 				}
 			}
-			c, err := kf.client()
-			if err != nil {
-				return withCode(ExitUsage, err)
-			}
-			ctx := cmd.Context()
-			if timeout > 0 {
-				var cancel context.CancelFunc
-				ctx, cancel = context.WithTimeout(ctx, timeout)
-				defer cancel()
-			}
-			if preflight {
-				probs, err := c.Preflight(ctx, objs, apply.PreflightOptions{Watch: watch, CheckSources: checkSources})
-				if err != nil {
-					return interrupted(cmd, ctx, withCode(ExitUsage, fmt.Errorf("pre-flight: %w", err)), nil)
-				}
-				if len(probs) > 0 {
-					for _, p := range probs {
-						fmt.Fprintf(cmd.ErrOrStderr(), "pre-flight: %s\n", p)
-					}
-					return withCode(ExitUsage, fmt.Errorf("apply: %d pre-flight problem(s); nothing was applied", len(probs)))
-				}
-			}
-			if !opts.DryRun {
-				opts.Audit = c.AuditAnnotations(ctx, configDir(args))
-			}
-			changes, err := c.Apply(ctx, objs, opts)
-			for _, ch := range changes {
-				fmt.Fprintln(cmd.OutOrStdout(), ch)
-			}
-			if err != nil {
-				return interrupted(cmd, ctx, withCode(ExitUsage, err), nil)
-			}
-			if !watch {
-				return nil
-			}
-			var names []string
-			ns := ""
-			for _, ch := range changes {
-				if ch.Action == apply.Submitted {
-					names, ns = append(names, ch.Name), ch.Namespace
-				}
-			}
-			if len(names) == 0 {
-				return nil
-			}
-			// Step logs go to stdout as they are written, progress lines to stderr.
-			stopLogs := make(chan struct{})
-			logsDone := make(chan error, 1)
-			if showLogs {
-				go func() {
-					logsDone <- c.FollowLogs(ctx, ns, names, apply.LogOptions{Follow: true}, cmd.OutOrStdout(), stopLogs)
-				}()
-			} else {
-				logsDone <- nil
-			}
-			outcomes, err := c.Watch(ctx, ns, names, apply.WatchOptions{Out: cmd.ErrOrStderr(), Phase: painter{on: colorful(cmd, cmd.ErrOrStderr())}.phase})
-			close(stopLogs)
-			if lerr := <-logsDone; lerr != nil && err == nil && ctx.Err() == nil {
-				fmt.Fprintln(cmd.ErrOrStderr(), "appflowc: warning: step logs:", lerr)
-			}
-			if err != nil {
-				return interrupted(cmd, ctx, withCode(ExitUsage, err), names)
-			}
-			failed := 0
-			for _, oc := range outcomes {
-				fmt.Fprintf(cmd.OutOrStdout(), "%s %s", oc.Name, oc.Phase)
-				if oc.Phase != "Succeeded" {
-					failed++
-					fmt.Fprintf(cmd.OutOrStdout(), ": step %s: %s", oc.Failed, oc.Message)
-				}
-				fmt.Fprintln(cmd.OutOrStdout())
-			}
-			if failed > 0 {
-				return withCode(ExitFailed, fmt.Errorf("apply: %d of %d workflow(s) did not succeed", failed, len(outcomes)))
-			}
-			return nil
+			return runApply(cmd, &kf, objs, applyRun{opts: opts, watch: watch, showLogs: showLogs, preflight: preflight,
+				checkSources: checkSources, timeout: timeout, dir: configDir(args)})
 		},
 	}
 	kf.register(cmd)
@@ -227,4 +153,93 @@ func configDir(args []string) string {
 		return args[0]
 	}
 	return filepath.Dir(args[0])
+}
+
+// applyRun is how apply (and submit) apply: the flags that shape it.
+type applyRun struct {
+	opts                                     apply.Options
+	watch, showLogs, preflight, checkSources bool
+	timeout                                  time.Duration
+	dir                                      string // where the config is: Git audit, secret files
+}
+
+// runApply runs pre-flight, applies objs, and with watch follows the submitted Workflows.
+func runApply(cmd *cobra.Command, kf *kubeFlags, objs []render.Object, r applyRun) error {
+	c, err := kf.client()
+	if err != nil {
+		return withCode(ExitUsage, err)
+	}
+	ctx := cmd.Context()
+	if r.timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, r.timeout)
+		defer cancel()
+	}
+	if r.preflight {
+		probs, err := c.Preflight(ctx, objs, apply.PreflightOptions{Watch: r.watch, CheckSources: r.checkSources})
+		if err != nil {
+			return interrupted(cmd, ctx, withCode(ExitUsage, fmt.Errorf("pre-flight: %w", err)), nil)
+		}
+		if len(probs) > 0 {
+			for _, p := range probs {
+				fmt.Fprintf(cmd.ErrOrStderr(), "pre-flight: %s\n", p)
+			}
+			return withCode(ExitUsage, fmt.Errorf("apply: %d pre-flight problem(s); nothing was applied", len(probs)))
+		}
+	}
+	opts := r.opts
+	if !opts.DryRun {
+		opts.Audit = c.AuditAnnotations(ctx, r.dir)
+	}
+	changes, err := c.Apply(ctx, objs, opts)
+	for _, ch := range changes {
+		fmt.Fprintln(cmd.OutOrStdout(), ch)
+	}
+	if err != nil {
+		return interrupted(cmd, ctx, withCode(ExitUsage, err), nil)
+	}
+	if !r.watch {
+		return nil
+	}
+	var names []string
+	ns := ""
+	for _, ch := range changes {
+		if ch.Action == apply.Submitted {
+			names, ns = append(names, ch.Name), ch.Namespace
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	// Step logs go to stdout as they are written, progress lines to stderr.
+	stopLogs := make(chan struct{})
+	logsDone := make(chan error, 1)
+	if r.showLogs {
+		go func() {
+			logsDone <- c.FollowLogs(ctx, ns, names, apply.LogOptions{Follow: true}, cmd.OutOrStdout(), stopLogs)
+		}()
+	} else {
+		logsDone <- nil
+	}
+	outcomes, err := c.Watch(ctx, ns, names, apply.WatchOptions{Out: cmd.ErrOrStderr(), Phase: painter{on: colorful(cmd, cmd.ErrOrStderr())}.phase})
+	close(stopLogs)
+	if lerr := <-logsDone; lerr != nil && err == nil && ctx.Err() == nil {
+		fmt.Fprintln(cmd.ErrOrStderr(), "appflowc: warning: step logs:", lerr)
+	}
+	if err != nil {
+		return interrupted(cmd, ctx, withCode(ExitUsage, err), names)
+	}
+	failed := 0
+	for _, oc := range outcomes {
+		fmt.Fprintf(cmd.OutOrStdout(), "%s %s", oc.Name, oc.Phase)
+		if oc.Phase != "Succeeded" {
+			failed++
+			fmt.Fprintf(cmd.OutOrStdout(), ": step %s: %s", oc.Failed, oc.Message)
+		}
+		fmt.Fprintln(cmd.OutOrStdout())
+	}
+	if failed > 0 {
+		return withCode(ExitFailed, fmt.Errorf("apply: %d of %d workflow(s) did not succeed", failed, len(outcomes)))
+	}
+	return nil
 }
