@@ -58,13 +58,16 @@ func (c *Client) Preflight(ctx context.Context, objs []render.Object, opts Prefl
 	var probs []Problem
 	add := func(what, fix string) { probs = append(probs, Problem{What: what, Fix: fix}) }
 
+	// Each object as JSON values, converted once: several checks below read fields.
 	var todo []render.Object
+	fields := map[int]map[string]any{}
 	createdNS := map[string]bool{}
 	createdSA := map[string]bool{}
 	for _, o := range objs {
 		if o.Preview {
 			continue
 		}
+		fields[len(todo)] = objMap(o)
 		todo = append(todo, o)
 		switch o.Kind {
 		case "Namespace":
@@ -77,7 +80,7 @@ func (c *Client) Preflight(ctx context.Context, objs []render.Object, opts Prefl
 	// Kinds: each must be served, or nothing can be applied.
 	mappings := map[string]*meta.RESTMapping{}
 	needs := map[schema.GroupVersionKind]string{}
-	for _, o := range todo {
+	for i, o := range todo {
 		gv, err := schema.ParseGroupVersion(o.APIVersion)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", o.ID(), err)
@@ -94,7 +97,7 @@ func (c *Client) Preflight(ctx context.Context, objs []render.Object, opts Prefl
 			mappings[key] = m
 		}
 		if o.Kind == "Workflow" {
-			ref, _, _ := unstructured.NestedString(objMap(o), "spec", "workflowTemplateRef", "name")
+			ref, _, _ := unstructured.NestedString(fields[i], "spec", "workflowTemplateRef", "name")
 			for _, gvk := range templateNeeds[ref] {
 				needs[gvk] = ref
 			}
@@ -120,11 +123,11 @@ func (c *Client) Preflight(ctx context.Context, objs []render.Object, opts Prefl
 		}
 	}
 	saSeen := map[string]bool{}
-	for _, o := range todo {
+	for i, o := range todo {
 		if o.Kind != "Workflow" && o.Kind != "WorkflowTemplate" {
 			continue
 		}
-		sa, _, _ := unstructured.NestedString(objMap(o), "spec", "serviceAccountName")
+		sa, _, _ := unstructured.NestedString(fields[i], "spec", "serviceAccountName")
 		key := o.Namespace + "/" + sa
 		if sa == "" || createdSA[key] || saSeen[key] {
 			continue
@@ -143,7 +146,7 @@ func (c *Client) Preflight(ctx context.Context, objs []render.Object, opts Prefl
 		why  string
 	}
 	var checks []check
-	for _, o := range todo {
+	for i, o := range todo {
 		m := mappings[o.APIVersion+"/"+o.Kind]
 		if m == nil {
 			continue
@@ -163,7 +166,7 @@ func (c *Client) Preflight(ctx context.Context, objs []render.Object, opts Prefl
 			checks = append(checks, check{authzv1.ResourceAttributes{Namespace: ns, Verb: v, Group: m.Resource.Group, Resource: m.Resource.Resource}, "to apply " + o.ID()})
 		}
 		if o.Kind == "Role" || o.Kind == "ClusterRole" {
-			rules, _, _ := unstructured.NestedSlice(objMap(o), "rules")
+			rules, _, _ := unstructured.NestedSlice(fields[i], "rules")
 			for _, r := range rules {
 				rm, _ := r.(map[string]any)
 				groups, _, _ := unstructured.NestedStringSlice(rm, "apiGroups")
@@ -214,7 +217,7 @@ func (c *Client) Preflight(ctx context.Context, objs []render.Object, opts Prefl
 	}
 
 	if opts.CheckSources {
-		probs = append(probs, checkSources(ctx, opts.HTTP, todo)...)
+		probs = append(probs, checkSources(ctx, opts.HTTP, todo, fields)...)
 	}
 	return probs, nil
 }
@@ -288,14 +291,14 @@ func (c *Client) whoAmI(ctx context.Context) string {
 // sources lists the (kind, repo, chart, revision) each Workflow deploys from.
 type source struct{ kind, repo, chart, revision string }
 
-func workflowSources(objs []render.Object) []source {
+func workflowSources(objs []render.Object, fields map[int]map[string]any) []source {
 	seen := map[source]bool{}
 	var out []source
-	for _, o := range objs {
+	for i, o := range objs {
 		if o.Kind != "Workflow" {
 			continue
 		}
-		params, _, _ := unstructured.NestedSlice(objMap(o), "spec", "arguments", "parameters")
+		params, _, _ := unstructured.NestedSlice(fields[i], "spec", "arguments", "parameters")
 		p := map[string]string{}
 		for _, x := range params {
 			if m, ok := x.(map[string]any); ok {

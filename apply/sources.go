@@ -22,12 +22,12 @@ const maxIndexBytes = 64 << 20
 // the chart and a version that satisfies the target revision; a Git remote over https must
 // answer the smart-HTTP discovery; an OCI registry must answer /v2/. ssh remotes are not
 // probed (no credentials here).
-func checkSources(ctx context.Context, hc *http.Client, objs []render.Object) []Problem {
+func checkSources(ctx context.Context, hc *http.Client, objs []render.Object, fields map[int]map[string]any) []Problem {
 	if hc == nil {
 		hc = http.DefaultClient
 	}
 	var probs []Problem
-	for _, s := range workflowSources(objs) {
+	for _, s := range workflowSources(objs, fields) {
 		if p := checkSource(ctx, hc, s); p != nil {
 			probs = append(probs, *p)
 		}

@@ -243,7 +243,7 @@ func (x *executor) execResource(ctx context.Context, pod *corev1.Pod, action str
 	if err := x.upsertTaskResult(ctx, results, step, map[string]any{}); err != nil {
 		return fmt.Errorf("create task result: %w", err)
 	}
-	runErr := x.resourceSteps(ctx, cfg, step, action)
+	runErr := x.resourceSteps(ctx, dyn, step, action)
 	// FinalizeOutput: whatever happened, the result is complete.
 	patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{"labels": map[string]string{labelOutputsCompleted: "true"}}})
 	if _, err := results.Patch(ctx, step.nodeID, types.MergePatchType, patch, metav1.PatchOptions{}); err != nil && runErr == nil {
@@ -252,7 +252,7 @@ func (x *executor) execResource(ctx context.Context, pod *corev1.Pod, action str
 	return runErr
 }
 
-func (x *executor) resourceSteps(ctx context.Context, cfg *rest.Config, step *stepContext, action string) error {
+func (x *executor) resourceSteps(ctx context.Context, dyn dynamic.Interface, step *stepContext, action string) error {
 	res := step.tmpl.Resource
 	isDelete := action == "delete"
 	if isDelete && (res.SuccessCondition != "" || res.FailureCondition != "" || len(step.tmpl.Outputs.Parameters) > 0) {
@@ -286,10 +286,10 @@ func (x *executor) resourceSteps(ctx context.Context, cfg *rest.Config, step *st
 		return errors.New("Kind and name are both required but at least one of them is missing from the manifest")
 	}
 	fullName := fmt.Sprintf("%s.%s/%s", strings.ToLower(obj.GetKind()), obj.GroupVersionKind().Group, obj.GetName())
-	if err := x.waitResource(ctx, cfg, step, &obj); err != nil {
+	if err := x.waitResource(ctx, dyn, step, &obj); err != nil {
 		return err
 	}
-	return x.saveParameters(ctx, cfg, step, obj.GetNamespace(), fullName)
+	return x.saveParameters(ctx, dyn, step, obj.GetNamespace(), fullName)
 }
 
 // kubectlArgs is getKubectlArguments.
@@ -352,7 +352,7 @@ func (g gjsonLabels) Lookup(label string) (string, bool) {
 }
 
 // waitResource is WaitResource + checkResourceState + matchConditions.
-func (x *executor) waitResource(ctx context.Context, cfg *rest.Config, step *stepContext, obj *unstructured.Unstructured) error {
+func (x *executor) waitResource(ctx context.Context, dyn dynamic.Interface, step *stepContext, obj *unstructured.Unstructured) error {
 	res := step.tmpl.Resource
 	if res.SuccessCondition == "" && res.FailureCondition == "" {
 		return nil
@@ -371,10 +371,6 @@ func (x *executor) waitResource(ctx context.Context, cfg *rest.Config, step *ste
 			return fmt.Errorf("fail condition '%s' failed to parse: %v", res.FailureCondition, err)
 		}
 		failure, _ = sel.Requirements()
-	}
-	dyn, err := dynamic.NewForConfig(cfg)
-	if err != nil {
-		return err
 	}
 	gvr, err := x.resourceFor(obj)
 	if err != nil {
@@ -430,7 +426,7 @@ func (x *executor) resourceFor(obj *unstructured.Unstructured) (schema.GroupVers
 }
 
 // saveParameters is SaveResourceParameters + ReportOutputs.
-func (x *executor) saveParameters(ctx context.Context, cfg *rest.Config, step *stepContext, namespace, fullName string) error {
+func (x *executor) saveParameters(ctx context.Context, dyn dynamic.Interface, step *stepContext, namespace, fullName string) error {
 	params := step.tmpl.Outputs.Parameters
 	if len(params) == 0 {
 		return nil
@@ -450,10 +446,6 @@ func (x *executor) saveParameters(ctx context.Context, cfg *rest.Config, step *s
 			return err
 		}
 		params[i].Value = wfv1.AnyStringPtr(string(out))
-	}
-	dyn, err := dynamic.NewForConfig(cfg)
-	if err != nil {
-		return err
 	}
 	outputs := step.tmpl.Outputs.DeepCopy()
 	raw, err := json.Marshal(outputs)
