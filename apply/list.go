@@ -102,12 +102,17 @@ func (c *Client) Status(ctx context.Context, namespace, name string) (*WorkflowS
 	}
 	st := &WorkflowStatus{WorkflowSummary: summary(u)}
 	nodes, _, _ := unstructured.NestedMap(u.Object, "status", "nodes")
+	// Argo links every step of a group to the next group, so the node graph is a DAG:
+	// each node is shown once, under the first step that leads to it (walking it as a
+	// tree would repeat a group once per step of the group before it, exponentially).
+	seen := map[string]bool{}
 	var build func(id string, depth int) *StepStatus
 	build = func(id string, depth int) *StepStatus {
 		m, ok := nodes[id].(map[string]any)
-		if !ok || depth > 100 {
+		if !ok || depth > 100 || seen[id] {
 			return nil
 		}
+		seen[id] = true
 		s := &StepStatus{Name: str(m, "displayName"), Type: str(m, "type"), Phase: str(m, "phase"), Message: str(m, "message")}
 		kids, _, _ := unstructured.NestedStringSlice(m, "children")
 		for _, k := range kids {

@@ -138,8 +138,9 @@ func (l *logStreamer) start(ctx context.Context, p *corev1.Pod) {
 }
 
 func (l *logStreamer) stream(ctx context.Context, p *corev1.Pod) {
-	step := stepName(p)
-	if l.opts.Step != "" && step != l.opts.Step {
+	full := stepName(p)
+	step := ShortStep(full)
+	if l.opts.Step != "" && full != l.opts.Step && step != l.opts.Step {
 		return
 	}
 	prefix := step
@@ -173,8 +174,22 @@ func (l *logStreamer) stream(ctx context.Context, p *corev1.Pod) {
 // annotation ("wf.steps[1].deploy" -> "deploy").
 func stepName(p *corev1.Pod) string {
 	n := p.Annotations["workflows.argoproj.io/node-name"]
-	if i := strings.LastIndex(n, "."); i >= 0 {
-		n = n[i+1:]
+	// The node name is the path of steps from the workflow, dot-separated; a loop's item
+	// in parentheses may hold dots of its own (values-dev.yaml), so only a dot outside
+	// parentheses separates steps.
+	depth := 0
+	for i := len(n) - 1; i >= 0; i-- {
+		switch n[i] {
+		case ')':
+			depth++
+		case '(':
+			depth--
+		case '.':
+			if depth == 0 {
+				n = n[i+1:]
+				i = 0
+			}
+		}
 	}
 	if n == "" {
 		return p.Name

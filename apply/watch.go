@@ -25,6 +25,10 @@ type Outcome struct {
 	Phase   string // Succeeded, Failed or Error
 	Message string // the workflow's message, with the failed step's
 	Failed  string // display name of the first failed step, if any
+	// Diagnosis holds what the workflow's own steps found out about the failure: the
+	// non-empty output parameters named "diagnosis" (the library's exit handlers read
+	// Argo CD's conditions into one before cleanup can delete the Application).
+	Diagnosis []string
 }
 
 // WatchOptions say where and how Watch reports progress.
@@ -106,7 +110,7 @@ func statusLine(u *unstructured.Unstructured, paint func(string) string) string 
 	for _, n := range nodes {
 		m, _ := n.(map[string]any)
 		if str(m, "type") == "Pod" && str(m, "phase") == "Running" {
-			running = append(running, shortStep(str(m, "displayName")))
+			running = append(running, ShortStep(str(m, "displayName")))
 		}
 	}
 	sort.Strings(running)
@@ -127,9 +131,9 @@ func statusLine(u *unstructured.Unstructured, paint func(string) string) string 
 	return line
 }
 
-// shortStep turns "validate-environment(0:cluster:https://...,name:dev)" into
+// ShortStep turns "validate-environment(0:cluster:https://...,name:dev)" into
 // "validate-environment(0)"; retries' "step(1)" stay as they are.
-func shortStep(name string) string {
+func ShortStep(name string) string {
 	open := strings.IndexByte(name, '(')
 	if open < 0 || !strings.HasSuffix(name, ")") {
 		return name
@@ -162,6 +166,21 @@ func outcome(u *unstructured.Unstructured) (Outcome, bool) {
 				oc.Message = msg
 			}
 		}
+	}
+	if phase != "Succeeded" {
+		seen := map[string]bool{}
+		for _, n := range nodes {
+			m, _ := n.(map[string]any)
+			params, _, _ := unstructured.NestedSlice(m, "outputs", "parameters")
+			for _, p := range params {
+				pm, _ := p.(map[string]any)
+				if v := strings.TrimSpace(str(pm, "value")); str(pm, "name") == "diagnosis" && v != "" && !seen[v] {
+					seen[v] = true
+					oc.Diagnosis = append(oc.Diagnosis, v)
+				}
+			}
+		}
+		sort.Strings(oc.Diagnosis)
 	}
 	return oc, true
 }

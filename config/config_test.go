@@ -54,6 +54,14 @@ var cases = []struct {
 	{"bad ttl", "a.yaml", "appflow: {ttl: {afterFailure: -5}}\n", `invalid ttl -5`},
 	{"bad podGC", "a.yaml", "appflow: {podGC: Never}\n", `unknown podGC strategy "Never"`},
 	{"bad quantity", "a.yaml", "appflow: {resources: {limits: {cpu: lots}}}\n", `invalid quantity "lots"`},
+	{"entry labels ok", "a.yaml", "applications:\n  web:\n    labels: {team: web, example.com/tier: front}\n    source: {repoURL: 'https://x.example.com', path: p}\n    destination: {namespace: web}\n", ""},
+	{"reserved label", "a.yaml", "applications:\n  web:\n    labels: {appflowc.dev/config: other}\n    source: {repoURL: 'https://x.example.com', path: p}\n    destination: {namespace: web}\n", `cfg/a.yaml:3:35: applications.web.labels."appflowc.dev/config": reserved label key "appflowc.dev/config" (appflowc and Argo set this label themselves`},
+	{"reserved label appset", "a.yaml", "applicationSets:\n  s:\n    labels: {app.kubernetes.io/managed-by: me}\n    source: {repoURL: 'https://x.example.com', path: p}\n    environments: [{name: a, cluster: c, namespace: n}]\n", `reserved label key "app.kubernetes.io/managed-by"`},
+	{"reserved label infra", "a.yaml", "infra:\n  b:\n    namespace: b\n    labels: {workflows.argoproj.io/phase: x}\n", `reserved label key "workflows.argoproj.io/phase"`},
+	{"bad label value", "a.yaml", "applicationSets:\n  s:\n    labels: {team: 'a b'}\n    source: {repoURL: 'https://x.example.com', path: p}\n    environments: [{name: a, cluster: c, namespace: n}]\n", `invalid label value "a b"`},
+	{"template resources ok", "a.yaml", "appflow: {resources: {templates: {infra-provision: {limits: {memory: 256Mi}}, application-create: {requests: {cpu: 10m}}}}}\n", ""},
+	{"unknown template resources", "a.yaml", "appflow: {resources: {templates: {infra-provisoin: {limits: {memory: 256Mi}}}}}\n", `appflow.resources.templates.infra-provisoin: unknown template "infra-provisoin" (name one of the library's WorkflowTemplates: application-create, applicationset-create, infra-provision)`},
+	{"bad template quantity", "a.yaml", "appflow: {resources: {templates: {infra-provision: {limits: {cpu: fast}}}}}\n", `appflow.resources.templates.infra-provision.limits.cpu: invalid quantity "fast"`},
 	{"resources ok", "a.yaml", "appflow: {ttl: {afterSuccess: 0}, podGC: OnWorkflowCompletion, resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {cpu: \"1\", memory: 1Gi}}}\n", ""},
 }
 
@@ -252,5 +260,33 @@ func TestSchemaCheckInChunks(t *testing.T) {
 		if !strings.HasPrefix(d.Path, fmt.Sprintf("applications.app-%d.destination.namespace", n-3)) || d.Pos.Line != n-3+3 {
 			t.Errorf("unexpected diagnostic %v", d)
 		}
+	}
+}
+
+// TestTemplateResourcesMerge: a template's override is merged over appflow.resources (not
+// over the built-in defaults), and the merged bounds keep limits at or above requests.
+func TestTemplateResourcesMerge(t *testing.T) {
+	tree, err := load(t, map[string]string{"a.yaml": "appflow:\n  resources:\n    limits: {memory: 128Mi}\n    templates:\n      infra-provision: {requests: {cpu: 100m}}\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Decode(tree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := cfg.Appflow.TemplateResources["infra-provision"]
+	want := Resources{Requests: ResourceList{CPU: "100m", Memory: "32Mi"}, Limits: ResourceList{CPU: "200m", Memory: "128Mi"}}
+	if got != want {
+		t.Errorf("merged bounds %+v, want %+v", got, want)
+	}
+	if _, ok := cfg.Appflow.TemplateResources["application-create"]; ok {
+		t.Error("a template without override got its own bounds")
+	}
+	tree, err = load(t, map[string]string{"a.yaml": "appflow:\n  resources:\n    templates:\n      infra-provision: {requests: {memory: 512Mi}}\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Decode(tree); err == nil || !strings.Contains(err.Error(), "appflow.resources.templates.infra-provision.limits.memory: memory limit 64Mi is below its request 512Mi") {
+		t.Errorf("a request above the inherited limit: %v", err)
 	}
 }

@@ -353,7 +353,7 @@ func (d *decoder) appflow(n *Node) Appflow {
 		}
 	}
 	if v := n.Get("resources"); v != nil {
-		a.Resources = d.resources(v, append(p, "resources"))
+		d.resources(v, append(p, "resources"), &a)
 	}
 	if v := n.Get("images"); v != nil && d.fields(v, append(p, "images"), "shell") {
 		if s := v.Get("shell"); s != nil {
@@ -403,10 +403,11 @@ func (d *decoder) application(f *Field, af *Appflow) *Application {
 	a := &Application{Name: f.Key, Pos: f.KeyPos}
 	d.entryName(f, p)
 	n := f.Value
-	if !d.fields(n, p, "project", "source", "destination", "syncPolicy") {
+	if !d.fields(n, p, "project", "labels", "source", "destination", "syncPolicy") {
 		return a
 	}
 	a.Project = d.project(n, p)
+	a.Labels = d.labels(n, p)
 	if s := d.required(n, p, "source", "add source: {repoURL, chart or path, targetRevision}"); s != nil {
 		a.Source = d.source(s, append(p, "source"), true)
 	}
@@ -604,10 +605,11 @@ func (d *decoder) applicationSet(f *Field) *ApplicationSet {
 	a := &ApplicationSet{Name: f.Key, Pos: f.KeyPos, Generator: "list", PreserveResourcesOnDeletion: true}
 	d.entryName(f, p)
 	n := f.Value
-	if !d.fields(n, p, "project", "source", "generator", "git", "environments", "syncPolicy", "preserveResourcesOnDeletion") {
+	if !d.fields(n, p, "project", "labels", "source", "generator", "git", "environments", "syncPolicy", "preserveResourcesOnDeletion") {
 		return a
 	}
 	a.Project = d.project(n, p)
+	a.Labels = d.labels(n, p)
 	if s := d.required(n, p, "source", "add source: {repoURL, chart or path, targetRevision}"); s != nil {
 		a.Source = d.source(s, append(p, "source"), false)
 	}
@@ -741,12 +743,7 @@ func (d *decoder) infra(f *Field) *Infra {
 			in.Namespace = s
 		}
 	}
-	in.Labels = d.strMap(n.Get("labels"), append(p, "labels"), d.labelKey)
-	for i, l := range in.Labels {
-		if !labelValue().MatchString(l.Value) || len(l.Value) > 63 {
-			d.errorf(n.Lookup("labels", l.Name), append(p, "labels", l.Name), "use at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit", "invalid label value %q", in.Labels[i].Value)
-		}
-	}
+	in.Labels = d.labels(n, p)
 	if cms := n.Get("configMaps"); cms != nil && d.fieldsAny(cms, append(p, "configMaps")) {
 		for _, cf := range cms.SortedFields() {
 			cp := append(p, "configMaps", cf.Key)
@@ -775,6 +772,27 @@ func (d *decoder) infra(f *Field) *Infra {
 		}
 	}
 	return in
+}
+
+// labels decodes an entry's labels: Kubernetes label syntax, and none of the keys
+// appflowc or Argo set themselves (they select what appflowc manages).
+func (d *decoder) labels(n *Node, p []string) []KV {
+	kvs := d.strMap(n.Get("labels"), append(p, "labels"), d.labelKey)
+	for _, l := range kvs {
+		at := n.Lookup("labels", l.Name)
+		if !labelValue().MatchString(l.Value) || len(l.Value) > 63 {
+			d.errorf(at, append(p, "labels", l.Name), "use at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit", "invalid label value %q", l.Value)
+		}
+		if reservedLabel(l.Name) {
+			d.errorf(at, append(p, "labels", l.Name), "appflowc and Argo set this label themselves; choose a key of your own, e.g. team", "reserved label key %q", l.Name)
+		}
+	}
+	return kvs
+}
+
+// reservedLabel: keys appflowc and Argo Workflows put on what they create.
+func reservedLabel(k string) bool {
+	return k == "app.kubernetes.io/managed-by" || strings.HasPrefix(k, "appflowc.dev/") || strings.HasPrefix(k, "workflows.argoproj.io/")
 }
 
 func (d *decoder) labelKey(n *Node, p []string, s string) {
@@ -936,13 +954,37 @@ var podGCStrategies = []string{"OnPodSuccess", "OnPodCompletion", "OnWorkflowSuc
 // DefaultResources bound library pods unless appflow.resources says otherwise.
 var DefaultResources = Resources{Requests: ResourceList{CPU: "50m", Memory: "32Mi"}, Limits: ResourceList{CPU: "200m", Memory: "64Mi"}}
 
-// resources reads requests and limits; each a Kubernetes quantity, no limit below its
-// request.
-func (d *decoder) resources(n *Node, p []string) Resources {
-	r := DefaultResources
-	if !d.fields(n, p, "requests", "limits") {
-		return r
+// resources reads appflow.resources: requests and limits for every library pod, and
+// per-template overrides under templates (merged over them).
+func (d *decoder) resources(n *Node, p []string, a *Appflow) {
+	if !d.fields(n, p, "requests", "limits", "templates") {
+		return
 	}
+	a.Resources = d.bounds(n, p, DefaultResources)
+	ts := n.Get("templates")
+	if ts == nil || !d.fieldsAny(ts, append(p, "templates")) {
+		return
+	}
+	for _, tf := range ts.SortedFields() {
+		tp := append(p, "templates", tf.Key)
+		if !slices.Contains(LibraryTemplates, tf.Key) {
+			d.errorf(&Node{Pos: tf.KeyPos}, tp, "name one of the library's WorkflowTemplates: "+strings.Join(LibraryTemplates, ", "), "unknown template %q", tf.Key)
+			continue
+		}
+		if !d.fields(tf.Value, tp, "requests", "limits") {
+			continue
+		}
+		if a.TemplateResources == nil {
+			a.TemplateResources = map[string]Resources{}
+		}
+		a.TemplateResources[tf.Key] = d.bounds(tf.Value, tp, a.Resources)
+	}
+}
+
+// bounds reads requests and limits over base; each a Kubernetes quantity, no limit
+// below its request.
+func (d *decoder) bounds(n *Node, p []string, base Resources) Resources {
+	r := base
 	for _, side := range []struct {
 		key string
 		dst *ResourceList

@@ -34,7 +34,14 @@ type Appflow struct {
 	PodGC string
 	// Resources bound every pod the library runs.
 	Resources Resources
+	// TemplateResources are per-template bounds (appflow.resources.templates), each
+	// already merged over Resources.
+	TemplateResources map[string]Resources
 }
+
+// LibraryTemplates name the WorkflowTemplates of appflowc's library (the ones
+// appflow.resources.templates may name); a test keeps them equal to the library's.
+var LibraryTemplates = []string{"application-create", "applicationset-create", "infra-provision"}
 
 // TTL is a Workflow's ttlStrategy, in seconds.
 type TTL struct {
@@ -64,6 +71,7 @@ type Application struct {
 	Name        string
 	Pos         diag.Pos
 	Project     string
+	Labels      []KV // on the entry's Workflow; apply -l selects by them
 	Source      Source
 	Destination Destination
 	SyncPolicy  SyncPolicy
@@ -108,6 +116,7 @@ type ApplicationSet struct {
 	Name                        string
 	Pos                         diag.Pos
 	Project                     string
+	Labels                      []KV // on the entry's Workflow; apply -l selects by them
 	Source                      Source
 	Generator                   string // "list" or "git"
 	Git                         *GitGenerator
@@ -141,7 +150,7 @@ type Infra struct {
 	Name       string
 	Pos        diag.Pos
 	Namespace  string
-	Labels     []KV
+	Labels     []KV // on the namespace and on the entry's Workflow
 	ConfigMaps []ConfigMap
 	Secrets    []SecretRef
 	Scripts    []Script

@@ -3,6 +3,7 @@ package render
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -10,6 +11,7 @@ import (
 	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/appflowc/appflowc/config"
@@ -49,22 +51,71 @@ func Build(ctx context.Context, cfg *config.Config, cache *diskcache.Cache) ([]O
 	}
 	var objs []Object
 	for _, wt := range wts {
-		objs = append(objs, Object{APIVersion: "argoproj.io/v1alpha1", Kind: "WorkflowTemplate", Namespace: wt.Namespace, Name: wt.Name, Obj: wt.DeepCopy()})
+		wt = wt.DeepCopy()
+		if r, ok := cfg.Appflow.TemplateResources[wt.Name]; ok {
+			if err := bound(wt, r); err != nil {
+				return nil, fmt.Errorf("render %s: %w", wt.Name, err)
+			}
+		}
+		objs = append(objs, Object{APIVersion: "argoproj.io/v1alpha1", Kind: "WorkflowTemplate", Namespace: wt.Namespace, Name: wt.Name, Obj: wt})
 	}
 	objs = append(objs, rbac(cfg.Appflow)...)
 	for _, a := range cfg.Applications {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		objs = append(objs, workflow(cfg, "application", a.Name, a.Pos, library.ApplicationCreate, applicationParams(cfg, a)))
+		objs = append(objs, workflow(cfg, "application", a.Name, a.Pos, a.Labels, library.ApplicationCreate, applicationParams(cfg, a)))
 	}
 	for _, a := range cfg.ApplicationSets {
-		objs = append(objs, workflow(cfg, "applicationset", a.Name, a.Pos, library.ApplicationSetCreate, applicationSetParams(cfg, a)))
+		objs = append(objs, workflow(cfg, "applicationset", a.Name, a.Pos, a.Labels, library.ApplicationSetCreate, applicationSetParams(cfg, a)))
 	}
 	for _, in := range cfg.Infra {
-		objs = append(objs, workflow(cfg, "infra", in.Name, in.Pos, library.InfraProvision, infraParams(in)))
+		objs = append(objs, workflow(cfg, "infra", in.Name, in.Pos, in.Labels, library.InfraProvision, infraParams(in)))
 	}
 	return objs, nil
+}
+
+// bound sets a template's own resource bounds (appflow.resources.templates) on every pod
+// it runs, where the library put the defaults: script containers, and the executor's
+// main container of resource steps through podSpecPatch.
+func bound(wt *wfv1.WorkflowTemplate, r config.Resources) error {
+	var bad error
+	list := func(l config.ResourceList) corev1.ResourceList {
+		cpu, err1 := resource.ParseQuantity(l.CPU)
+		mem, err2 := resource.ParseQuantity(l.Memory)
+		if err := errors.Join(err1, err2); err != nil {
+			bad = err
+		}
+		return corev1.ResourceList{corev1.ResourceCPU: cpu, corev1.ResourceMemory: mem}
+	}
+	// The same JSON (and key order) as the library's CUE json.Marshal.
+	type quantities struct {
+		CPU    string `json:"cpu"`
+		Memory string `json:"memory"`
+	}
+	type bounds struct {
+		Requests quantities `json:"requests"`
+		Limits   quantities `json:"limits"`
+	}
+	type container struct {
+		Name      string `json:"name"`
+		Resources bounds `json:"resources"`
+	}
+	patch, err := json.Marshal(map[string][]container{"containers": {{Name: "main", Resources: bounds{
+		Requests: quantities{r.Requests.CPU, r.Requests.Memory}, Limits: quantities{r.Limits.CPU, r.Limits.Memory}}}}})
+	if err != nil {
+		return err
+	}
+	for i := range wt.Spec.Templates {
+		t := &wt.Spec.Templates[i]
+		switch {
+		case t.Script != nil:
+			t.Script.Resources = corev1.ResourceRequirements{Requests: list(r.Requests), Limits: list(r.Limits)}
+		case t.Resource != nil:
+			t.PodSpecPatch = string(patch)
+		}
+	}
+	return bad
 }
 
 func entryPath(kind, name string) string {
@@ -79,13 +130,20 @@ func entryPath(kind, name string) string {
 
 var generatePrefix = map[string]string{"application": "app-", "applicationset": "appset-", "infra": "infra-"}
 
-func workflow(cfg *config.Config, kind, name string, pos diag.Pos, tmpl string, params []wfv1.Parameter) Object {
+// workflow is the Workflow of one entry; the entry's labels go on it (after appflowc's
+// own, which the config cannot set), so that apply -l and list -l find it.
+func workflow(cfg *config.Config, kind, name string, pos diag.Pos, entryLabels []config.KV, tmpl string, params []wfv1.Parameter) Object {
+	labels := map[string]string{}
+	for _, l := range entryLabels {
+		labels[l.Name] = l.Value
+	}
+	labels[LabelManagedBy], labels[LabelConfig], labels[LabelKind] = ManagedBy, name, kind
 	wf := &wfv1.Workflow{
 		TypeMeta: metav1.TypeMeta{APIVersion: "argoproj.io/v1alpha1", Kind: "Workflow"},
 		ObjectMeta: metav1.ObjectMeta{
 			GenerateName: generatePrefix[kind] + name + "-",
 			Namespace:    cfg.Appflow.Namespace,
-			Labels:       map[string]string{LabelManagedBy: ManagedBy, LabelConfig: name, LabelKind: kind},
+			Labels:       labels,
 			Annotations:  map[string]string{AnnotationSource: cfg.Tree.RelPath(pos.File)},
 		},
 		Spec: wfv1.WorkflowSpec{
@@ -215,6 +273,7 @@ func applicationSetParams(cfg *config.Config, a *config.ApplicationSet) []wfv1.P
 		param("project", a.Project),
 		param("git_generator", mustJSON(git)),
 		param("preserve_resources", fmt.Sprint(a.PreserveResourcesOnDeletion)),
+		param("wait_healthy", fmt.Sprint(a.SyncPolicy.Automated && a.Generator == "list")),
 		param("argocd_namespace", cfg.Appflow.ArgoCDNamespace),
 	}
 }

@@ -51,7 +51,28 @@ func LoadDir(dir string) ([]Object, error) {
 		if apiVersion == "" || kind == "" || name == "" {
 			return nil, fmt.Errorf("read %s: not a Kubernetes object (apiVersion, kind and name are required)", filepath.Join(dir, p))
 		}
-		objs = append(objs, Object{APIVersion: apiVersion, Kind: kind, Namespace: s("namespace"), Name: name, Obj: m})
+		o := Object{APIVersion: apiVersion, Kind: kind, Namespace: s("namespace"), Name: name, Obj: m}
+		o.SourceRel, o.Entry = headerEntry(files[p])
+		objs = append(objs, o)
 	}
 	return objs, nil
+}
+
+// headerEntry reads the config file and entry an output file's header names (written by
+// header), so that apply --select and -l work on a render directory too.
+func headerEntry(data []byte) (source, entry string) {
+	line, _, _ := bytes.Cut(data, []byte("\n"))
+	rest, ok := bytes.CutPrefix(line, []byte(headerMark+" from "))
+	if !ok {
+		return "", ""
+	}
+	rest, ok = bytes.CutSuffix(rest, []byte(". Do not edit."))
+	if !ok || !bytes.HasSuffix(rest, []byte(")")) {
+		return "", ""
+	}
+	open := bytes.LastIndex(rest, []byte(" ("))
+	if open < 0 {
+		return "", ""
+	}
+	return string(rest[:open]), string(rest[open+2 : len(rest)-1])
 }

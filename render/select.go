@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
+	"k8s.io/apimachinery/pkg/labels"
 )
 
 // Select keeps the objects of the named entries ("applications/web" or
@@ -45,4 +48,40 @@ func Select(objs []Object, entries []string) ([]Object, error) {
 		}
 	}
 	return out, nil
+}
+
+// SelectLabels keeps the entries whose Workflow's labels (the entry's labels and
+// appflowc's own) match selector, in kubectl's syntax, and what they depend on.
+func SelectLabels(objs []Object, selector string) ([]Object, error) {
+	sel, err := labels.Parse(selector)
+	if err != nil {
+		return nil, fmt.Errorf("-l %q: %w", selector, err)
+	}
+	var entries []string
+	for _, o := range objs {
+		if o.Kind == "Workflow" && o.Entry != "" && sel.Matches(labels.Set(objectLabels(o.Obj))) {
+			entries = append(entries, o.Entry)
+		}
+	}
+	if len(entries) == 0 {
+		return nil, fmt.Errorf("-l %q: no entry's labels match (entries carry their labels: and appflowc.dev/config=NAME, appflowc.dev/kind=application|applicationset|infra)", selector)
+	}
+	return Select(objs, entries)
+}
+
+// objectLabels reads metadata.labels of a typed Workflow or of an object read from disk.
+func objectLabels(obj any) map[string]string {
+	switch o := obj.(type) {
+	case *wfv1.Workflow:
+		return o.Labels
+	case map[string]any:
+		meta, _ := o["metadata"].(map[string]any)
+		raw, _ := meta["labels"].(map[string]any)
+		out := make(map[string]string, len(raw))
+		for k, v := range raw {
+			out[k], _ = v.(string)
+		}
+		return out
+	}
+	return nil
 }

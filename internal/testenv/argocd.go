@@ -4,7 +4,10 @@ import (
 	"context"
 	_ "embed"
 	"fmt"
+	"net"
+	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -17,10 +20,9 @@ import (
 var argocdSetup string
 
 // startArgoCD installs Argo CD's CRDs and minimal setup (namespace, argocd-cm,
-// argocd-secret, the default AppProject) and starts the real ApplicationSet and
-// Application controllers. No repo-server runs: the list generator needs none, and the
-// application controller still writes status (sync Unknown, a ComparisonError condition).
-// Its cache is an in-process miniredis.
+// argocd-secret, the default AppProject) and starts the real repo-server (rendering
+// charts with helm from the loopback chart repository), ApplicationSet and Application
+// controllers. Their cache is an in-process miniredis.
 func (e *Env) startArgoCD(ctx context.Context) error {
 	crds := filepath.Join(filepath.Dir(e.Bin), "argocd-crds")
 	for _, n := range []string{"application", "applicationset", "appproject"} {
@@ -45,7 +47,7 @@ func (e *Env) startArgoCD(ctx context.Context) error {
 	}
 	e.cleanup = append(e.cleanup, redis.Close)
 	ports := map[string]int{}
-	for _, n := range []string{"appset-metrics", "appset-probe", "appset-webhook", "app-metrics", "repo", "commit"} {
+	for _, n := range []string{"appset-metrics", "appset-probe", "appset-webhook", "app-metrics", "repo", "repo-metrics", "commit"} {
 		p, err := freePort()
 		if err != nil {
 			return err
@@ -53,6 +55,40 @@ func (e *Env) startArgoCD(ctx context.Context) error {
 		ports[n] = p
 	}
 	addr := func(n string) string { return "127.0.0.1:" + strconv.Itoa(ports[n]) }
+	if err := e.startChartRepo(ctx); err != nil {
+		return err
+	}
+	// The repo-server runs helm from PATH, wants a writable HOME and TMPDIR, and dies on
+	// a missing GPG keyring unless GPG is off.
+	// It trusts the chart repository's CA the way a cluster's argocd-tls-certs-cm does: a
+	// PEM file named after the host in its TLS data directory.
+	home := filepath.Join(e.Dir, "repo-server")
+	for _, d := range []string{"home", "tmp", "tls"} {
+		if err := os.MkdirAll(filepath.Join(home, d), 0o755); err != nil {
+			return err
+		}
+	}
+	ca, err := os.ReadFile(filepath.Join(e.Dir, "pki", "ca.crt"))
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(home, "tls", "127.0.0.1"), ca, 0o644); err != nil {
+		return err
+	}
+	e.extraEnv = []string{"ARGOCD_GPG_ENABLED=false", "HOME=" + filepath.Join(home, "home"), "TMPDIR=" + filepath.Join(home, "tmp"),
+		"ARGOCD_TLS_DATA_PATH=" + filepath.Join(home, "tls"),
+		"PATH=" + e.Bin + string(os.PathListSeparator) + os.Getenv("PATH")}
+	err = e.start(ctx, "argocd-repo-server", filepath.Join(e.Bin, "argocd-repo-server"),
+		"--address", "127.0.0.1", "--port", strconv.Itoa(ports["repo"]), "--disable-tls",
+		"--metrics-address", "127.0.0.1", "--metrics-port", strconv.Itoa(ports["repo-metrics"]),
+		"--redis", redis.Addr(), "--logformat", "text", "--loglevel", "info")
+	e.extraEnv = nil
+	if err != nil {
+		return err
+	}
+	if err := waitHTTP(ctx, "http://"+addr("repo-metrics")+"/metrics", nil, 60*time.Second, e.alive("argocd-repo-server")); err != nil {
+		return e.failed("argocd-repo-server", err)
+	}
 	if err := e.start(ctx, "argocd-applicationset-controller", filepath.Join(e.Bin, "argocd-applicationset-controller"),
 		"--kubeconfig", e.Kubeconfig, "--namespace", "argocd", "--enable-leader-election=false",
 		"--argocd-repo-server", addr("repo"), "--repo-server-plaintext",
@@ -63,9 +99,9 @@ func (e *Env) startArgoCD(ctx context.Context) error {
 	// In-cluster destinations (https://kubernetes.default.svc) use $KUBECONFIG instead of a
 	// service-account token.
 	e.extraEnv = []string{"ARGOCD_FAKE_IN_CLUSTER=true"}
-	err := e.start(ctx, "argocd-application-controller", filepath.Join(e.Bin, "argocd-application-controller"),
+	err = e.start(ctx, "argocd-application-controller", filepath.Join(e.Bin, "argocd-application-controller"),
 		"--kubeconfig", e.Kubeconfig, "--namespace", "argocd", "--redis", redis.Addr(),
-		"--repo-server", addr("repo"), "--repo-server-plaintext", "--repo-server-timeout-seconds", "5",
+		"--repo-server", addr("repo"), "--repo-server-plaintext", "--repo-server-timeout-seconds", "60",
 		"--commit-server", addr("commit"), "--metrics-port", strconv.Itoa(ports["app-metrics"]),
 		"--app-resync", "60", "--logformat", "text", "--loglevel", "info")
 	e.extraEnv = nil
@@ -100,4 +136,37 @@ func (e *Env) waitLog(ctx context.Context, name, marker string, timeout time.Dur
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
+}
+
+// startChartRepo packages testdata/charts/demo as two versions with the cached helm and
+// serves them, with their index, over https on loopback until Stop (certificate from
+// the stack's CA).
+func (e *Env) startChartRepo(ctx context.Context) error {
+	root, err := RepoRoot()
+	if err != nil {
+		return err
+	}
+	dir := filepath.Join(e.Dir, "charts")
+	helm := filepath.Join(e.Bin, "helm")
+	for _, v := range [][2]string{{"0.1.0", "1.36.1"}, {"0.2.0", "1.37.0"}} {
+		cmd := exec.CommandContext(ctx, helm, "package", filepath.Join(root, "testdata", "charts", "demo"), "--version", v[0], "--app-version", v[1], "-d", dir)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			return fmt.Errorf("testenv: helm package demo %s: %w\n%s", v[0], err, out)
+		}
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	e.ChartRepo = "https://" + l.Addr().String()
+	cmd := exec.CommandContext(ctx, helm, "repo", "index", dir, "--url", e.ChartRepo)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		l.Close()
+		return fmt.Errorf("testenv: helm repo index: %w\n%s", err, out)
+	}
+	srv := &http.Server{Handler: http.FileServer(http.Dir(dir)), ReadHeaderTimeout: 10 * time.Second}
+	pki := filepath.Join(e.Dir, "pki")
+	go srv.ServeTLS(l, filepath.Join(pki, "chartrepo.crt"), filepath.Join(pki, "chartrepo.key")) //nolint:errcheck // returns when closed by Stop
+	e.cleanup = append(e.cleanup, func() { srv.Close() })
+	return nil
 }

@@ -68,6 +68,10 @@ func genPKI(dir string) (*pki, error) {
 	if err := issue("kwok", 4, pkix.Name{CommonName: "kwok"}, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, []string{"localhost"}, loop[:1]); err != nil {
 		return nil, err
 	}
+	// The loopback Helm repository speaks https (appflowc refuses plain http sources).
+	if err := issue("chartrepo", 5, pkix.Name{CommonName: "chartrepo"}, []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}, []string{"localhost"}, loop[:1]); err != nil {
+		return nil, err
+	}
 	saKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
 		return nil, err

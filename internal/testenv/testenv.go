@@ -1,9 +1,11 @@
 // Package testenv starts a real local control plane for integration tests: etcd, the
-// kube-apiserver with Argo's and Argo CD's CRDs, kwok as a fake node, kube-scheduler, the
-// real Argo workflow-controller and the real Argo CD ApplicationSet and Application
-// controllers, all on loopback, built once by hack/testenv/build.sh. kwok runs no
-// containers: an in-process simulator plays Argo's executor for resource steps (see
-// executor.go); every other step just completes with the exit code its pod asks for.
+// kube-apiserver with Argo's and Argo CD's CRDs, kwok as a fake node, kube-scheduler,
+// kube-controller-manager, the real Argo workflow-controller and the real Argo CD
+// repo-server (with helm), ApplicationSet and Application controllers, and a Helm chart
+// repository of testdata/charts, all on loopback, built once by hack/testenv/build.sh.
+// kwok runs no containers: an in-process simulator plays Argo's executor for resource
+// steps (see executor.go); every other workflow step just completes with the exit code
+// its pod asks for, and other pods (a synced Deployment's) run until deleted.
 //
 // One stack per network namespace (Argo's controller fixes its health port): test
 // packages call Main from TestMain to get a private one.
@@ -47,6 +49,9 @@ type Env struct {
 	Config *rest.Config
 	// Bin is the directory of the cached binaries.
 	Bin string
+	// ChartRepo is the URL of the loopback Helm repository serving testdata/charts/demo
+	// as versions 0.1.0 (appVersion 1.36.1) and 0.2.0 (appVersion 1.37.0).
+	ChartRepo string
 
 	apiPort  int
 	procs    map[string]*proc
@@ -113,7 +118,7 @@ func Start(ctx context.Context, dir string) (*Env, error) {
 		return e, fmt.Errorf("testenv: pki: %w", err)
 	}
 	ports := map[string]int{}
-	for _, n := range []string{"etcd", "peer", "api", "kwok", "sched"} {
+	for _, n := range []string{"etcd", "peer", "api", "kwok", "sched", "kcm"} {
 		if ports[n], err = freePort(); err != nil {
 			return e, err
 		}
@@ -193,6 +198,17 @@ current-context: local
 	if err := e.start(ctx, "kube-scheduler", filepath.Join(bin, "kube-scheduler"), "--kubeconfig="+e.Kubeconfig,
 		"--authentication-kubeconfig="+e.Kubeconfig, "--authorization-kubeconfig="+e.Kubeconfig,
 		"--leader-elect=false", "--bind-address=127.0.0.1", "--secure-port="+strconv.Itoa(ports["sched"])); err != nil {
+		return e, err
+	}
+	// The controller-manager turns the Deployments Argo CD syncs into ReplicaSets and Pods
+	// (kwok runs them), and collects garbage (cascade deletes of synced resources).
+	if err := e.start(ctx, "kube-controller-manager", filepath.Join(bin, "kube-controller-manager"), "--kubeconfig="+e.Kubeconfig,
+		"--authentication-kubeconfig="+e.Kubeconfig, "--authorization-kubeconfig="+e.Kubeconfig,
+		"--leader-elect=false", "--bind-address=127.0.0.1", "--secure-port="+strconv.Itoa(ports["kcm"]),
+		"--controllers=deployment-controller,replicaset-controller,namespace-controller,garbage-collector-controller,"+
+			"serviceaccount-controller,serviceaccount-token-controller,endpointslice-controller,root-ca-certificate-publisher-controller",
+		"--service-account-private-key-file="+p.path("sa.key"), "--root-ca-file="+p.path("ca.crt"),
+		"--use-service-account-credentials=false", "--cluster-name=appflowc-testenv"); err != nil {
 		return e, err
 	}
 	if err := e.startController(ctx); err != nil {

@@ -50,6 +50,7 @@ func newApplyCmd() *cobra.Command {
 	opts := apply.Options{}
 	var watch, showLogs, preflight, checkSources bool
 	var selected []string
+	var selector string
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "apply [PATH...|DIR]",
@@ -72,6 +73,7 @@ Failed or Errored, 2 usage, config or connection error, 130 interrupted (the Wor
 keep running on the cluster).`,
 		Example: `  appflowc apply examples/quickstart --watch
   appflowc apply deploy --select applications/web,applicationSets/shop --watch
+  appflowc apply . -l team=payments --watch
   appflowc render . -o deploy && appflowc apply deploy --watch --timeout 30m
   appflowc apply . --dry-run`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -82,8 +84,15 @@ keep running on the cluster).`,
 			if err != nil {
 				return err
 			}
-			if len(selected) > 0 {
+			switch {
+			case len(selected) > 0 && selector != "":
+				return withCode(ExitUsage, errors.New("apply: use --select or -l, not both"))
+			case len(selected) > 0:
 				if objs, err = render.Select(objs, selected); err != nil {
+					return withCode(ExitUsage, err)
+				}
+			case selector != "":
+				if objs, err = render.SelectLabels(objs, selector); err != nil {
 					return withCode(ExitUsage, err)
 				}
 			}
@@ -95,6 +104,7 @@ keep running on the cluster).`,
 	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "server-side dry run: validate and show changes without persisting")
 	cmd.Flags().BoolVar(&watch, "watch", false, "follow the submitted Workflows until they finish")
 	cmd.Flags().StringSliceVar(&selected, "select", nil, "apply only these entries (applications/web,infra/payments) and what they need (library, RBAC)")
+	cmd.Flags().StringVarP(&selector, "selector", "l", "", "apply only the entries whose labels match (team=payments,tier!=batch) and what they need")
 	cmd.Flags().BoolVar(&showLogs, "logs", true, "with --watch, stream each step's log as it runs, prefixed by its step")
 	cmd.Flags().BoolVar(&preflight, "preflight", true, "check the cluster, namespaces, service accounts and your RBAC rights before applying anything")
 	cmd.Flags().BoolVar(&checkSources, "check-sources", false, "pre-flight also checks that Helm repositories and Git remotes answer (network)")
@@ -235,6 +245,9 @@ func runApply(cmd *cobra.Command, kf *kubeFlags, objs []render.Object, r applyRu
 		if oc.Phase != "Succeeded" {
 			failed++
 			fmt.Fprintf(cmd.OutOrStdout(), ": step %s: %s", oc.Failed, oc.Message)
+			for _, d := range oc.Diagnosis {
+				fmt.Fprintf(cmd.OutOrStdout(), "\n  diagnosis: %s", d)
+			}
 		}
 		fmt.Fprintln(cmd.OutOrStdout())
 	}

@@ -166,10 +166,11 @@ func newStatusCmd() *cobra.Command {
 	return cmd
 }
 
-// writeTree prints the step tree; StepGroup nodes are folded into their children, as argo does.
+// writeTree prints the step tree; StepGroup nodes are folded into their children, as argo
+// does. A loop step's item is cut to its index (-o json has it whole).
 func writeTree(w io.Writer, n apply.StepStatus, indent string) {
 	if n.Type != "StepGroup" {
-		line := fmt.Sprintf("%s%s  %s", indent, n.Name, n.Phase)
+		line := fmt.Sprintf("%s%s  %s", indent, apply.ShortStep(n.Name), n.Phase)
 		if n.Message != "" && n.Phase != "Succeeded" {
 			line += "  " + strings.ReplaceAll(n.Message, "\n", " ")
 		}

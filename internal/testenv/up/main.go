@@ -37,6 +37,7 @@ func run() int {
 	}
 	fmt.Printf("control plane up in %s (data in %s)\n", time.Since(start).Round(time.Millisecond), dir)
 	fmt.Printf("export KUBECONFIG=%s\n", env.Kubeconfig)
+	fmt.Printf("chart repository: %s (demo 0.1.0, 0.2.0)\n", env.ChartRepo)
 	if testenv.Isolated() {
 		fmt.Printf("nsenter --net=/proc/%d/ns/net -- %s/kubectl get pods -A\n", os.Getpid(), env.Bin)
 	}
