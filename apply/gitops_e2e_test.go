@@ -28,6 +28,7 @@ import (
 // its ReplicaSet and Pods, kwok runs them) → Synced + Healthy. The subtests run in
 // parallel: each spends its time waiting on controllers.
 func TestGitOpsLoop(t *testing.T) {
+	t.Parallel() // the end-to-end tests wait on controllers: run them side by side
 	root, err := testenv.RepoRoot()
 	if err != nil {
 		t.Fatal(err)

@@ -21,6 +21,7 @@ import (
 // (so our RBAC is what allows it), and Argo CD's controllers act on what is created.
 // The subtests run in parallel: each workflow spends most of its time waiting.
 func TestLibraryEndToEnd(t *testing.T) {
+	t.Parallel() // the end-to-end tests wait on controllers: run them side by side
 	c, err := apply.NewClient(env.Config)
 	if err != nil {
 		t.Fatal(err)
@@ -126,6 +127,7 @@ func waitGone(t *testing.T, ctx context.Context, c *apply.Client, name string) {
 // TestWatchInterrupted: Ctrl-C during --watch exits 130, leaves the Workflow running on
 // the cluster and says how to follow it.
 func TestWatchInterrupted(t *testing.T) {
+	t.Parallel() // the end-to-end tests wait on controllers: run them side by side
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	runCtx, interrupt := context.WithCancel(ctx)
@@ -154,6 +156,7 @@ func TestWatchInterrupted(t *testing.T) {
 // TestAuditAnnotations: a submitted Workflow records who submitted it and from which
 // commit (and whether the work tree had changes); list -o wide shows them.
 func TestAuditAnnotations(t *testing.T) {
+	t.Parallel() // the end-to-end tests wait on controllers: run them side by side
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	dir := writeConfig(t, app("audit", ""))
@@ -207,6 +210,7 @@ func TestAuditAnnotations(t *testing.T) {
 
 // TestSelectiveApply: --select applies the named entries and what they need, nothing else.
 func TestSelectiveApply(t *testing.T) {
+	t.Parallel() // the end-to-end tests wait on controllers: run them side by side
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	dir := writeConfig(t, app("sel-a", "")+`  sel-b:
@@ -245,6 +249,7 @@ func TestSelectiveApply(t *testing.T) {
 // TestSubmit: each submit form takes the config path to the cluster and, with --watch,
 // follows its Workflow to Succeeded (the app through Argo CD's sync of the loopback chart).
 func TestSubmit(t *testing.T) {
+	t.Parallel() // the end-to-end tests wait on controllers: run them side by side
 	c, err := apply.NewClient(env.Config)
 	if err != nil {
 		t.Fatal(err)

@@ -226,7 +226,7 @@ func (d *decoder) subdomain(n *Node, path []string, s string) {
 
 func (d *decoder) config(root *Node) *Config {
 	c := &Config{}
-	if !d.fields(root, nil, "appflow", "applications", "applicationSets", "infra", "patches") {
+	if !d.fields(root, nil, "appflow", "applications", "applicationSets", "infra", "workflowTemplates", "patches") {
 		return c
 	}
 	c.Appflow = d.appflow(root.Get("appflow"))
@@ -243,6 +243,11 @@ func (d *decoder) config(root *Node) *Config {
 	if n := root.Get("infra"); n != nil && d.fieldsAny(n, []string{"infra"}) {
 		for _, f := range n.SortedFields() {
 			c.Infra = append(c.Infra, d.infra(f))
+		}
+	}
+	if n := root.Get("workflowTemplates"); n != nil && d.fieldsAny(n, []string{"workflowTemplates"}) {
+		for _, f := range n.SortedFields() {
+			c.WorkflowTemplates = append(c.WorkflowTemplates, d.userTemplate(f, &c.Appflow))
 		}
 	}
 	if n := root.Get("patches"); n != nil {
@@ -302,9 +307,10 @@ func (d *decoder) appflow(n *Node) Appflow {
 		return a
 	}
 	p := []string{"appflow"}
-	if !d.fields(n, p, "namespace", "argocdNamespace", "serviceAccount", "destinationServer", "activeDeadlineSeconds", "images", "ttl", "podGC", "resources") {
+	if !d.fields(n, p, "namespace", "argocdNamespace", "serviceAccount", "destinationServer", "activeDeadlineSeconds", "images", "ttl", "podGC", "resources", "requireLimits") {
 		return a
 	}
+	a.RequireLimits = d.boolean(n.Get("requireLimits"), append(p, "requireLimits"), false)
 	for _, k := range []struct {
 		key string
 		dst *string

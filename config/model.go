@@ -8,6 +8,8 @@ type Config struct {
 	Applications    []*Application
 	ApplicationSets []*ApplicationSet
 	Infra           []*Infra
+	// WorkflowTemplates are the user's own templates, rendered next to the library.
+	WorkflowTemplates []*UserTemplate
 	// Patches are kustomize patches applied to the rendered objects, in config order.
 	Patches []Patch
 	// Tree is the unified input, kept so that later stages can point at user positions.
@@ -34,6 +36,9 @@ type Appflow struct {
 	PodGC string
 	// Resources bound every pod the library runs.
 	Resources Resources
+	// RequireLimits makes vet refuse user templates whose containers have no CPU and
+	// memory limits.
+	RequireLimits bool
 	// TemplateResources are per-template bounds (appflow.resources.templates), each
 	// already merged over Resources.
 	TemplateResources map[string]Resources

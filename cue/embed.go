@@ -18,6 +18,24 @@ import (
 //go:embed *.cue cue.mod/module.cue
 var files embed.FS
 
+// argoBound is the schema file that imports package argo: appflowc checks user
+// templates against it separately (config/usertemplate.go), so its own builds leave it
+// out and stay fast.
+const argoBound = "usertemplate.cue"
+
+// schemaFiles are the schema's files appflowc builds, sorted.
+func schemaFiles() []string {
+	names, _ := fs.Glob(files, "*.cue")
+	sort.Strings(names)
+	out := names[:0]
+	for _, n := range names {
+		if n != argoBound {
+			out = append(out, n)
+		}
+	}
+	return out
+}
+
 // Files returns the embedded schema sources by name.
 func Files() fs.FS { return files }
 
@@ -35,9 +53,7 @@ func Value() (cue.Value, *cue.Context, error) {
 	once.Do(func() {
 		ctx = cuecontext.New()
 		inst := build.NewContext().NewInstance("", nil)
-		names, _ := fs.Glob(files, "*.cue")
-		sort.Strings(names)
-		for _, n := range names {
+		for _, n := range schemaFiles() {
 			src, _ := files.ReadFile(n)
 			f, err := parser.ParseFile("cue/"+n, src, parser.ParseComments)
 			if err != nil {
@@ -71,9 +87,7 @@ const ImportPath = "github.com/appflowc/appflowc/cue:schema"
 func Instance() (*build.Instance, error) {
 	inst := build.NewContext().NewInstance("github.com/appflowc/appflowc/cue", nil)
 	inst.ImportPath = ImportPath
-	names, _ := fs.Glob(files, "*.cue")
-	sort.Strings(names)
-	for _, n := range names {
+	for _, n := range schemaFiles() {
 		src, _ := files.ReadFile(n)
 		f, err := parser.ParseFile(EmbeddedPrefix+n, src, parser.ParseComments)
 		if err != nil {

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -59,6 +60,13 @@ func Build(ctx context.Context, cfg *config.Config, cache *diskcache.Cache) ([]O
 		}
 		objs = append(objs, Object{APIVersion: "argoproj.io/v1alpha1", Kind: "WorkflowTemplate", Namespace: wt.Namespace, Name: wt.Name, Obj: wt})
 	}
+	for _, ut := range cfg.WorkflowTemplates {
+		o, err := userTemplate(cfg, ut)
+		if err != nil {
+			return nil, err
+		}
+		objs = append(objs, o)
+	}
 	objs = append(objs, rbac(cfg.Appflow)...)
 	for _, a := range cfg.Applications {
 		if err := ctx.Err(); err != nil {
@@ -73,6 +81,32 @@ func Build(ctx context.Context, cfg *config.Config, cache *diskcache.Cache) ([]O
 		objs = append(objs, workflow(cfg, "infra", in.Name, in.Pos, in.Labels, library.InfraProvision, infraParams(in)))
 	}
 	return objs, nil
+}
+
+// userTemplate is a WorkflowTemplate of the user's, next to the library's: the spec as
+// written (already checked against Argo's schema), labelled as appflowc's.
+func userTemplate(cfg *config.Config, ut *config.UserTemplate) (Object, error) {
+	wt := &wfv1.WorkflowTemplate{
+		TypeMeta: metav1.TypeMeta{APIVersion: "argoproj.io/v1alpha1", Kind: "WorkflowTemplate"},
+		ObjectMeta: metav1.ObjectMeta{Name: ut.Name, Namespace: cfg.Appflow.Namespace,
+			Labels:      map[string]string{LabelManagedBy: ManagedBy, LabelKind: "workflowtemplate"},
+			Annotations: map[string]string{AnnotationSource: cfg.Tree.RelPath(ut.Pos.File)}},
+	}
+	if ut.Description != "" {
+		wt.Annotations["workflows.argoproj.io/description"] = ut.Description
+	}
+	data, err := json.Marshal(ut.Spec)
+	if err == nil {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		err = dec.Decode(&wt.Spec)
+	}
+	if err != nil {
+		return Object{}, diag.List{{Pos: ut.Pos, Path: "workflowTemplates." + ut.Name + ".spec", Msg: "not an Argo WorkflowSpec: " + err.Error(),
+			Hint: "see Argo's field reference: https://argo-workflows.readthedocs.io/en/latest/fields/"}}
+	}
+	return Object{APIVersion: "argoproj.io/v1alpha1", Kind: "WorkflowTemplate", Namespace: wt.Namespace, Name: wt.Name,
+		Source: ut.Pos, SourceRel: cfg.Tree.RelPath(ut.Pos.File), Entry: "workflowTemplates." + ut.Name, Obj: wt}, nil
 }
 
 // bound sets a template's own resource bounds (appflow.resources.templates) on every pod

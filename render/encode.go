@@ -186,13 +186,16 @@ func ToMap(obj any) (map[string]any, error) {
 }
 
 // prune drops nulls and empty structs. Empty strings and lists stay: an empty parameter
-// value is meaningful to Argo (it is not the same as no value).
+// value is meaningful to Argo (it is not the same as no value). The one empty string
+// dropped is a container's name (Kubernetes' type always writes it; Argo names the
+// container itself).
 func prune(v any) any {
 	switch x := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(x))
+		_, container := x["image"]
 		for k, val := range x {
-			if val == nil {
+			if val == nil || (container && k == "name" && val == "") {
 				continue
 			}
 			p := prune(val)

@@ -11,7 +11,7 @@ import (
 
 // Select keeps the objects of the named entries ("applications/web" or
 // "applications.web") and everything they depend on: objects of no entry (the library,
-// its RBAC). Unknown names are an error that lists the entries there are.
+// its RBAC) and the user's WorkflowTemplates. Unknown names are an error that lists the entries there are.
 func Select(objs []Object, entries []string) ([]Object, error) {
 	want := map[string]bool{}
 	for _, e := range entries {
@@ -43,7 +43,8 @@ func Select(objs []Object, entries []string) ([]Object, error) {
 	}
 	var out []Object
 	for _, o := range objs {
-		if o.Entry == "" || want[o.Entry] {
+		// Templates (the library's and the user's) are what selected Workflows run.
+		if o.Entry == "" || want[o.Entry] || strings.HasPrefix(o.Entry, "workflowTemplates.") {
 			out = append(out, o)
 		}
 	}

@@ -88,7 +88,11 @@ func Validate(objs []Object, cache *diskcache.Cache) diag.List {
 				msg = err.Error()
 			}
 			if msg != "" {
-				out = append(out, diag.Diagnostic{Pos: o.Source, Path: o.ID(), Msg: "Argo rejects the template: " + msg,
+				path := o.ID()
+				if o.Entry != "" { // a user template: name it as the config does
+					path = o.Entry
+				}
+				out = append(out, diag.Diagnostic{Pos: o.Source, Path: path, Msg: "Argo rejects the template: " + msg,
 					Hint: "this comes from the template's definition; fix it where the template is written"})
 			}
 		case *wfv1.Workflow:

@@ -13,24 +13,27 @@ import (
 	"github.com/spf13/cobra"
 
 	schema "github.com/appflowc/appflowc/cue"
+	"github.com/appflowc/appflowc/cue/argo"
 )
 
 const initApp = `package config
 
 // The schema is vendored in cue.mod/pkg by appflowc init: the cue tool and editors check
 // and complete this file against it (cue vet ./...), and appflowc reads it built in.
+// Write each file of the config as one schema.#Config & {...}: the cue tool checks the
+// fields inside it (a misspelt field is "not allowed"), not fields beside it.
 import "github.com/appflowc/appflowc/cue:schema"
 
-schema.#Config
-
-// One Helm application; see appflowc explain applications for every field.
-applications: web: {
-	source: {
-		repoURL:        "https://charts.bitnami.com/bitnami"
-		chart:          "nginx"
-		targetRevision: "15.4.2"
+schema.#Config & {
+	// One Helm application; see appflowc explain applications for every field.
+	applications: web: {
+		source: {
+			repoURL:        "https://charts.bitnami.com/bitnami"
+			chart:          "nginx"
+			targetRevision: "15.4.2"
+		}
+		destination: namespace: "web"
 	}
-	destination: namespace: "web"
 }
 `
 
@@ -103,6 +106,9 @@ It never overwrites a file unless --force is given.`,
 				}
 				files[path.Join(vendor, n)] = string(data)
 			}
+			// The schema's usertemplate.cue imports Argo's generated types.
+			files[path.Join(vendor, "argo", argo.FileName)] = string(argo.Source())
+			names = append(names, path.Join("argo", argo.FileName))
 			paths := make([]string, 0, len(files))
 			for p := range files {
 				paths = append(paths, p)

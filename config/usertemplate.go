@@ -1,0 +1,342 @@
+package config
+
+import (
+	"encoding/json"
+	"fmt"
+	"path"
+	"slices"
+	"sort"
+	"strconv"
+	"strings"
+
+	"cuelang.org/go/cue"
+	cueerrors "cuelang.org/go/cue/errors"
+
+	"github.com/appflowc/appflowc/cue/argo"
+	"github.com/appflowc/appflowc/diag"
+)
+
+// UserTemplate is one of the user's WorkflowTemplates (workflowTemplates.NAME).
+type UserTemplate struct {
+	Name        string
+	Pos         diag.Pos
+	Description string
+	// Spec is the WorkflowTemplate's spec as plain values (checked against Argo's
+	// schema); SpecNode keeps its positions.
+	Spec     map[string]any
+	SpecNode *Node
+	// Contract constrains input parameters: CUE expressions by parameter name.
+	Contract []Constraint
+	// Params are spec.arguments.parameters: names, defaults (nil: required).
+	Params []TemplateParam
+}
+
+// Constraint is a CUE expression a parameter's value must satisfy.
+type Constraint struct {
+	Param string
+	Expr  string
+	Pos   diag.Pos
+}
+
+// TemplateParam is one of a template's parameters.
+type TemplateParam struct {
+	Name    string
+	Default *string // nil: required
+	Enum    []string
+}
+
+func (d *decoder) userTemplate(f *Field, af *Appflow) *UserTemplate {
+	p := []string{"workflowTemplates", f.Key}
+	t := &UserTemplate{Name: f.Key, Pos: f.KeyPos}
+	d.subdomain(&Node{Pos: f.KeyPos}, p, f.Key)
+	if slices.Contains(LibraryTemplates, f.Key) {
+		d.errorf(&Node{Pos: f.KeyPos}, p, "choose another name: the library's templates are "+strings.Join(LibraryTemplates, ", "), "workflowTemplates.%s would replace the library's template", f.Key)
+	}
+	n := f.Value
+	if !d.fields(n, p, "description", "contract", "spec") {
+		return t
+	}
+	if v := n.Get("description"); v != nil {
+		t.Description, _ = d.str(v, append(p, "description"))
+	}
+	spec := d.required(n, p, "spec", "add spec: the WorkflowTemplate's spec (entrypoint, templates, arguments), as Argo documents it")
+	if spec == nil || !d.fieldsAny(spec, append(p, "spec")) {
+		return t
+	}
+	t.SpecNode = spec
+	t.Spec, _ = spec.Interface().(map[string]any)
+	d.argoSpec(spec, append(p, "spec"), t.Spec)
+	t.Params = templateParams(spec)
+	if c := n.Get("contract"); c != nil && d.fieldsAny(c, append(p, "contract")) {
+		for _, cf := range c.SortedFields() {
+			cp := append(p, "contract", cf.Key)
+			expr, ok := d.str(cf.Value, cp)
+			if !ok {
+				continue
+			}
+			t.Contract = append(t.Contract, Constraint{Param: cf.Key, Expr: expr, Pos: cf.Value.Pos})
+			if !slices.ContainsFunc(t.Params, func(tp TemplateParam) bool { return tp.Name == cf.Key }) {
+				d.errorf(&Node{Pos: cf.KeyPos}, cp, "constrain a parameter declared in spec.arguments.parameters ("+paramNames(t.Params)+")", "contract for undeclared parameter %q", cf.Key)
+			}
+		}
+		d.contractDefaults(t, p)
+	}
+	d.shellSafety(spec, append(p, "spec"))
+	d.templateImages(spec, append(p, "spec"))
+	if af.RequireLimits {
+		d.limits(spec, append(p, "spec"))
+	}
+	return t
+}
+
+func templateParams(spec *Node) []TemplateParam {
+	var out []TemplateParam
+	params := spec.Lookup("arguments", "parameters")
+	if params == nil || params.Kind != List {
+		return nil
+	}
+	for _, it := range params.Items {
+		name, _ := it.Get("name").Interface().(string)
+		if it.Get("name") == nil || name == "" {
+			continue
+		}
+		tp := TemplateParam{Name: name}
+		if v := it.Get("value"); v != nil {
+			s := scalarString(v)
+			tp.Default = &s
+		}
+		if e := it.Get("enum"); e != nil && e.Kind == List {
+			for _, x := range e.Items {
+				tp.Enum = append(tp.Enum, scalarString(x))
+			}
+		}
+		out = append(out, tp)
+	}
+	return out
+}
+
+// scalarString is a parameter value as Argo reads it (numbers and booleans as text).
+func scalarString(n *Node) string {
+	switch n.Kind {
+	case String:
+		return n.Str
+	case Int:
+		return strconv.FormatInt(n.Int, 10)
+	case Float:
+		return strconv.FormatFloat(n.Float, 'g', -1, 64)
+	case Bool:
+		return strconv.FormatBool(n.Bool)
+	}
+	data, _ := json.Marshal(n.Interface())
+	return string(data)
+}
+
+func paramNames(ps []TemplateParam) string {
+	if len(ps) == 0 {
+		return "none declared"
+	}
+	names := make([]string, len(ps))
+	for i, p := range ps {
+		names[i] = p.Name
+	}
+	return strings.Join(names, ", ")
+}
+
+// argoSpec checks the spec against Argo's own schema (generated into cue/argo): every
+// field name and type, each error at the user's position.
+func (d *decoder) argoSpec(n *Node, p []string, spec map[string]any) {
+	v, ctx, err := argo.Schema()
+	if err != nil {
+		d.errorf(n, p, "this is a bug in appflowc", "Argo schema: %v", err)
+		return
+	}
+	defer argo.Lock()()
+	def := v.LookupPath(cue.ParsePath("#WorkflowTemplateSpec"))
+	err = def.Unify(ctx.Encode(spec)).Validate(cue.Concrete(true))
+	if err == nil {
+		return
+	}
+	seen := map[string]bool{}
+	for _, e := range cueerrors.Errors(err) {
+		rel := e.Path()
+		if len(rel) > 0 && strings.HasPrefix(rel[0], "#") {
+			rel = rel[1:]
+		}
+		at := n.Lookup(rel...)
+		for k := len(rel); at == nil && k > 0; k-- { // an unknown or missing field: point at the nearest existing parent
+			at = n.Lookup(rel[:k-1]...)
+		}
+		format, args := e.Msg()
+		msg := fmt.Sprintf(format, args...)
+		key := strings.Join(rel, ".") + msg
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		hint := "see Argo's field reference: https://argo-workflows.readthedocs.io/en/latest/fields/"
+		if msg == "field not allowed" && len(rel) > 0 {
+			msg = "unknown field " + strconv.Quote(rel[len(rel)-1]) + " in Argo's WorkflowTemplate spec"
+		}
+		d.errorf(at, append(append([]string(nil), p...), rel...), hint, "%s", msg)
+	}
+}
+
+// contractDefaults checks each constrained parameter's default against its contract,
+// and that the contracts compile.
+func (d *decoder) contractDefaults(t *UserTemplate, p []string) {
+	for _, c := range t.Contract {
+		var def *string
+		for _, tp := range t.Params {
+			if tp.Name == c.Param {
+				def = tp.Default
+			}
+		}
+		err := CheckContract(c.Expr, "")
+		if err != nil && strings.HasPrefix(err.Error(), "invalid contract") {
+			d.errs = append(d.errs, diag.Diagnostic{Pos: c.Pos, Path: joinPath(append(p, "contract", c.Param)), Msg: err.Error(), Hint: `write a CUE constraint as a string, e.g. "int & >0", "\"dev\" | \"prod\"", "=~\"^https://\""`})
+			continue
+		}
+		if def == nil {
+			continue
+		}
+		if err := CheckContract(c.Expr, *def); err != nil {
+			d.errs = append(d.errs, diag.Diagnostic{Pos: c.Pos, Path: joinPath(append(p, "contract", c.Param)), Msg: fmt.Sprintf("the default %q of parameter %s %s", *def, c.Param, err), Hint: "change the default in spec.arguments.parameters or the contract"})
+		}
+	}
+}
+
+// CheckContract reports whether value satisfies the CUE constraint expr. A value that
+// reads as a number or boolean is tried as one first (Argo parameters are text):
+// "3" satisfies int & >0. An expr that does not compile is an "invalid contract" error.
+func CheckContract(expr, value string) error {
+	_, ctx, err := argo.Schema()
+	if err != nil {
+		return err
+	}
+	defer argo.Lock()()
+	c := ctx.CompileString(expr)
+	if err := c.Err(); err != nil {
+		format, args := cueerrors.Errors(err)[0].Msg()
+		return fmt.Errorf("invalid contract %q: %s", expr, fmt.Sprintf(format, args...))
+	}
+	var candidates []cue.Value
+	var typed any
+	if json.Unmarshal([]byte(value), &typed) == nil {
+		switch typed.(type) {
+		case float64, bool:
+			candidates = append(candidates, ctx.CompileString(value))
+		}
+	}
+	candidates = append(candidates, ctx.Encode(value))
+	for _, v := range candidates {
+		if c.Unify(v).Validate(cue.Concrete(true)) == nil {
+			return nil
+		}
+	}
+	return fmt.Errorf("violates the contract %s", expr)
+}
+
+// shells run their arguments as source: a "{{...}}" there is injection.
+var shells = []string{"sh", "bash", "ash", "dash", "zsh", "ksh", "busybox"}
+
+// shellSafety refuses Argo template expressions in script source and in the command or
+// args of a container run by a shell: Argo substitutes them as text before the shell
+// parses it. Values go through env instead.
+func (d *decoder) shellSafety(spec *Node, p []string) {
+	ts := spec.Get("templates")
+	if ts == nil || ts.Kind != List {
+		return
+	}
+	const hint = `pass the value through env: env: [{name: VALUE, value: "{{inputs.parameters.x}}"}] and use "$VALUE"`
+	for i, t := range ts.Items {
+		tp := append(append([]string(nil), p...), "templates", strconv.Itoa(i))
+		if src := t.Lookup("script", "source"); src != nil && src.Kind == String && strings.Contains(src.Str, "{{") {
+			d.errorf(src, append(tp, "script", "source"), hint, "Argo template expression in script source (it is pasted into the script before the shell reads it)")
+		}
+		for _, kind := range []string{"container", "script"} {
+			c := t.Get(kind)
+			if c == nil {
+				continue
+			}
+			cmd := c.Get("command")
+			if cmd == nil || cmd.Kind != List || len(cmd.Items) == 0 || !slices.Contains(shells, path.Base(scalarString(cmd.Items[0]))) {
+				continue
+			}
+			for _, field := range []string{"command", "args"} {
+				l := c.Get(field)
+				if l == nil || l.Kind != List {
+					continue
+				}
+				for j, a := range l.Items {
+					if a.Kind == String && strings.Contains(a.Str, "{{") {
+						d.errorf(a, append(tp, kind, field, strconv.Itoa(j)), hint, "Argo template expression in the %s of a shell (%s)", field, path.Base(scalarString(cmd.Items[0])))
+					}
+				}
+			}
+		}
+	}
+}
+
+// limits refuses containers without CPU and memory limits (appflow.requireLimits).
+func (d *decoder) limits(spec *Node, p []string) {
+	ts := spec.Get("templates")
+	if ts == nil || ts.Kind != List {
+		return
+	}
+	for i, t := range ts.Items {
+		tp := append(append([]string(nil), p...), "templates", strconv.Itoa(i))
+		var containers []*Node
+		var paths [][]string
+		for _, kind := range []string{"container", "script"} {
+			if c := t.Get(kind); c != nil {
+				containers, paths = append(containers, c), append(paths, append(append([]string(nil), tp...), kind))
+			}
+		}
+		if cs := t.Lookup("containerSet", "containers"); cs != nil && cs.Kind == List {
+			for j, c := range cs.Items {
+				containers, paths = append(containers, c), append(paths, append(append([]string(nil), tp...), "containerSet", "containers", strconv.Itoa(j)))
+			}
+		}
+		for k, c := range containers {
+			var missing []string
+			for _, r := range []string{"cpu", "memory"} {
+				if c.Lookup("resources", "limits", r) == nil {
+					missing = append(missing, r)
+				}
+			}
+			if len(missing) > 0 {
+				sort.Strings(missing)
+				d.errorf(c, append(paths[k], "resources", "limits"), "set resources: {limits: {cpu: ..., memory: ...}} (appflow.requireLimits is on)", "no %s limit", strings.Join(missing, " or "))
+			}
+		}
+	}
+}
+
+// templateImages requires pinned images (tag and digest) everywhere a user template runs
+// one, as for the library and infra scripts: a tag can be moved under a reviewed config.
+func (d *decoder) templateImages(spec *Node, p []string) {
+	ts := spec.Get("templates")
+	if ts == nil || ts.Kind != List {
+		return
+	}
+	for i, t := range ts.Items {
+		tp := append(append([]string(nil), p...), "templates", strconv.Itoa(i))
+		check := func(c *Node, cp []string) {
+			if img := c.Get("image"); img != nil && img.Kind == String {
+				d.image(img, append(cp, "image"), img.Str)
+			}
+		}
+		for _, kind := range []string{"container", "script"} {
+			if c := t.Get(kind); c != nil {
+				check(c, append(append([]string(nil), tp...), kind))
+			}
+		}
+		for _, list := range [][]string{{"containerSet", "containers"}, {"initContainers"}, {"sidecars"}} {
+			if cs := t.Lookup(list...); cs != nil && cs.Kind == List {
+				for j, c := range cs.Items {
+					check(c, append(append(append([]string(nil), tp...), list...), strconv.Itoa(j)))
+				}
+			}
+		}
+	}
+}
