@@ -32,12 +32,12 @@ const FieldManager = "appflowc"
 type Options struct {
 	// DryRun asks the API server to validate and default without persisting (--dry-run).
 	DryRun bool
-	// Audit is added to the annotations of every Workflow submitted (who, from which
-	// commit); see AuditAnnotations.
+	// Audit is added to the annotations of every object applied or Workflow submitted
+	// (who, from which commit); see AuditAnnotations.
 	Audit map[string]string
 }
 
-// Audit annotations on submitted Workflows.
+// Audit annotations on everything apply writes.
 const (
 	AnnotationSubmittedBy = "appflowc.dev/submitted-by"
 	AnnotationGitCommit   = "appflowc.dev/git-commit"
@@ -169,17 +169,19 @@ func (c *Client) applyOne(ctx context.Context, o render.Object, opts Options) (C
 	if opts.DryRun {
 		dry = []string{metav1.DryRunAll}
 	}
-	if u.GetName() == "" && u.GetGenerateName() != "" {
-		if len(opts.Audit) > 0 {
-			ann := u.GetAnnotations()
-			if ann == nil {
-				ann = map[string]string{}
-			}
-			for k, v := range opts.Audit {
-				ann[k] = v
-			}
-			u.SetAnnotations(ann)
+	// Every object records who applied it, from which commit (comparisons ignore these:
+	// a new commit alone does not make an object "configured").
+	if len(opts.Audit) > 0 {
+		ann := u.GetAnnotations()
+		if ann == nil {
+			ann = map[string]string{}
 		}
+		for k, v := range opts.Audit {
+			ann[k] = v
+		}
+		u.SetAnnotations(ann)
+	}
+	if u.GetName() == "" && u.GetGenerateName() != "" {
 		created, err := ri.Create(ctx, u, metav1.CreateOptions{FieldManager: FieldManager, DryRun: dry})
 		if err != nil {
 			return ch, fmt.Errorf("%s: create: %w", o.ID(), err)

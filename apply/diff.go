@@ -107,8 +107,8 @@ func (c *Client) diffOne(ctx context.Context, o render.Object, inNewNamespace bo
 	return d, nil
 }
 
-// comparable drops what the server sets on every write and the status, which apply
-// does not touch.
+// comparable is obj without what the server changes on every write and without the
+// audit annotations (who applied it, from which commit), which change with every apply.
 func comparable(obj map[string]any) map[string]any {
 	if obj == nil {
 		return nil
@@ -118,6 +118,16 @@ func comparable(obj map[string]any) map[string]any {
 		unstructured.RemoveNestedField(c, "metadata", f)
 	}
 	delete(c, "status")
+	if ann, ok, _ := unstructured.NestedStringMap(c, "metadata", "annotations"); ok {
+		for _, k := range []string{AnnotationSubmittedBy, AnnotationGitCommit, AnnotationGitDirty} {
+			delete(ann, k)
+		}
+		if len(ann) == 0 {
+			unstructured.RemoveNestedField(c, "metadata", "annotations")
+		} else {
+			_ = unstructured.SetNestedStringMap(c, ann, "metadata", "annotations")
+		}
+	}
 	return c
 }
 

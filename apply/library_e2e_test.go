@@ -159,7 +159,9 @@ func TestAuditAnnotations(t *testing.T) {
 	t.Parallel() // the end-to-end tests wait on controllers: run them side by side
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	dir := writeConfig(t, app("audit", ""))
+	os.Setenv("APPFLOWC_AUDIT_PW", "audit-pw-0d1e") // t.Setenv is not allowed in parallel tests
+	const infra = "infra:\n  audit-infra:\n    namespace: audit-ns\n    secrets:\n      db: {keys: {password: {fromEnv: APPFLOWC_AUDIT_PW}}}\n"
+	dir := writeConfig(t, app("audit", "")+infra)
 	git := func(args ...string) string {
 		t.Helper()
 		cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
@@ -177,12 +179,13 @@ func TestAuditAnnotations(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	var out string
 	annotations := func() map[string]string {
 		t.Helper()
-		out, _ := appflowc(t, ctx, 0, "apply", dir)
+		out, _ = appflowc(t, ctx, 0, "apply", dir)
 		var name string
 		for _, l := range strings.Split(out, "\n") {
-			if f := strings.Fields(l); len(f) == 2 && f[1] == "submitted" {
+			if f := strings.Fields(l); len(f) == 2 && f[1] == "submitted" && strings.HasPrefix(f[0], "Workflow/argo/app-audit-") {
 				name = strings.TrimPrefix(f[0], "Workflow/argo/")
 			}
 		}
@@ -196,11 +199,30 @@ func TestAuditAnnotations(t *testing.T) {
 	if ann[apply.AnnotationSubmittedBy] != "admin" || ann[apply.AnnotationGitCommit] != head || ann[apply.AnnotationGitDirty] != "false" {
 		t.Errorf("audit annotations of a clean tree: %v (HEAD %s)", ann, head)
 	}
-	if err := os.WriteFile(filepath.Join(dir, "app.yaml"), []byte(app("audit", "appflow: {activeDeadlineSeconds: 900}\n")), 0o644); err != nil {
+	// Applied objects carry them too (a Secret only this test applies).
+	secret := func() map[string]string {
+		t.Helper()
+		s, err := c.Get(ctx, "v1", "Secret", "audit-ns", "db")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s.GetAnnotations()
+	}
+	if ann := secret(); ann[apply.AnnotationSubmittedBy] != "admin" || ann[apply.AnnotationGitCommit] != head || ann[apply.AnnotationGitDirty] != "false" {
+		t.Errorf("audit annotations of an applied Secret: %v", ann)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "app.yaml"), []byte(app("audit", "appflow: {activeDeadlineSeconds: 900}\n")+infra), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	if ann := annotations(); ann[apply.AnnotationGitDirty] != "true" {
 		t.Errorf("a changed work tree is not marked dirty: %v", ann)
+	}
+	if ann := secret(); ann[apply.AnnotationGitDirty] != "true" {
+		t.Errorf("the Secret's audit annotations were not updated: %v", ann)
+	}
+	// Only the audit annotations changed: the change set says so.
+	if !strings.Contains(out, "Secret/audit-ns/db unchanged") {
+		t.Errorf("a new commit alone made the Secret \"configured\":\n%s", out)
 	}
 	wide, _ := appflowc(t, ctx, 0, "list", "-o", "wide", "-l", "appflowc.dev/config=audit")
 	if !strings.Contains(wide, "SUBMITTED-BY") || !strings.Contains(wide, "admin") || !strings.Contains(wide, head[:12]+"+dirty") {
