@@ -226,7 +226,7 @@ func (d *decoder) subdomain(n *Node, path []string, s string) {
 
 func (d *decoder) config(root *Node) *Config {
 	c := &Config{}
-	if !d.fields(root, nil, "appflow", "applications", "applicationSets", "infra", "workflowTemplates", "patches") {
+	if !d.fields(root, nil, "appflow", "applications", "applicationSets", "infra", "workflowTemplates", "pipelines", "patches") {
 		return c
 	}
 	c.Appflow = d.appflow(root.Get("appflow"))
@@ -248,6 +248,11 @@ func (d *decoder) config(root *Node) *Config {
 	if n := root.Get("workflowTemplates"); n != nil && d.fieldsAny(n, []string{"workflowTemplates"}) {
 		for _, f := range n.SortedFields() {
 			c.WorkflowTemplates = append(c.WorkflowTemplates, d.userTemplate(f, &c.Appflow))
+		}
+	}
+	if n := root.Get("pipelines"); n != nil && d.fieldsAny(n, []string{"pipelines"}) {
+		for _, f := range n.SortedFields() {
+			c.Pipelines = append(c.Pipelines, d.pipeline(f))
 		}
 	}
 	if n := root.Get("patches"); n != nil {

@@ -10,6 +10,8 @@ type Config struct {
 	Infra           []*Infra
 	// WorkflowTemplates are the user's own templates, rendered next to the library.
 	WorkflowTemplates []*UserTemplate
+	// Pipelines chain templates into one Workflow (a CronWorkflow when scheduled).
+	Pipelines []*Pipeline
 	// Patches are kustomize patches applied to the rendered objects, in config order.
 	Patches []Patch
 	// Tree is the unified input, kept so that later stages can point at user positions.

@@ -76,7 +76,7 @@ func (d *decoder) userTemplate(f *Field, af *Appflow) *UserTemplate {
 			}
 			t.Contract = append(t.Contract, Constraint{Param: cf.Key, Expr: expr, Pos: cf.Value.Pos})
 			if !slices.ContainsFunc(t.Params, func(tp TemplateParam) bool { return tp.Name == cf.Key }) {
-				d.errorf(&Node{Pos: cf.KeyPos}, cp, "constrain a parameter declared in spec.arguments.parameters ("+paramNames(t.Params)+")", "contract for undeclared parameter %q", cf.Key)
+				d.errorf(&Node{Pos: cf.KeyPos}, cp, "constrain a parameter of the template (spec.arguments.parameters or its entrypoint's inputs: "+paramNames(t.Params)+")", "contract for undeclared parameter %q", cf.Key)
 			}
 		}
 		d.contractDefaults(t, p)
@@ -89,28 +89,43 @@ func (d *decoder) userTemplate(f *Field, af *Appflow) *UserTemplate {
 	return t
 }
 
+// templateParams are a template's parameters: spec.arguments.parameters and the inputs
+// of its entrypoint (what a pipeline step passes), defaults from either.
 func templateParams(spec *Node) []TemplateParam {
 	var out []TemplateParam
-	params := spec.Lookup("arguments", "parameters")
-	if params == nil || params.Kind != List {
-		return nil
-	}
-	for _, it := range params.Items {
-		name, _ := it.Get("name").Interface().(string)
-		if it.Get("name") == nil || name == "" {
-			continue
+	add := func(params *Node) {
+		if params == nil || params.Kind != List {
+			return
 		}
-		tp := TemplateParam{Name: name}
-		if v := it.Get("value"); v != nil {
-			s := scalarString(v)
-			tp.Default = &s
-		}
-		if e := it.Get("enum"); e != nil && e.Kind == List {
-			for _, x := range e.Items {
-				tp.Enum = append(tp.Enum, scalarString(x))
+		for _, it := range params.Items {
+			name, _ := it.Get("name").Interface().(string)
+			if name == "" {
+				continue
+			}
+			i := slices.IndexFunc(out, func(tp TemplateParam) bool { return tp.Name == name })
+			if i < 0 {
+				out = append(out, TemplateParam{Name: name})
+				i = len(out) - 1
+			}
+			if v := it.Get("value"); v != nil && out[i].Default == nil {
+				s := scalarString(v)
+				out[i].Default = &s
+			}
+			if e := it.Get("enum"); e != nil && e.Kind == List && out[i].Enum == nil {
+				for _, x := range e.Items {
+					out[i].Enum = append(out[i].Enum, scalarString(x))
+				}
 			}
 		}
-		out = append(out, tp)
+	}
+	add(spec.Lookup("arguments", "parameters"))
+	entry, _ := spec.Get("entrypoint").Interface().(string)
+	if ts := spec.Get("templates"); ts != nil && ts.Kind == List {
+		for _, t := range ts.Items {
+			if name, _ := t.Get("name").Interface().(string); name == entry && entry != "" {
+				add(t.Lookup("inputs", "parameters"))
+			}
+		}
 	}
 	return out
 }

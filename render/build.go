@@ -68,6 +68,21 @@ func Build(ctx context.Context, cfg *config.Config, cache *diskcache.Cache) ([]O
 		objs = append(objs, o)
 	}
 	objs = append(objs, rbac(cfg.Appflow)...)
+	if len(cfg.Pipelines) > 0 {
+		ifaces := interfaces(objs, cfg)
+		var errs diag.List
+		for _, pl := range cfg.Pipelines {
+			o, perrs := pipelineObjects(cfg, pl, ifaces)
+			if len(perrs) > 0 {
+				errs = append(errs, perrs...)
+				continue
+			}
+			objs = append(objs, o)
+		}
+		if len(errs) > 0 {
+			return nil, errs.Sort()
+		}
+	}
 	for _, a := range cfg.Applications {
 		if err := ctx.Err(); err != nil {
 			return nil, err

@@ -1,6 +1,7 @@
 package render
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
@@ -114,6 +115,21 @@ func Validate(objs []Object, cache *diskcache.Cache) diag.List {
 			if msg != "" {
 				out = append(out, diag.Diagnostic{Pos: o.Source, Path: o.Entry, Msg: "Argo rejects the rendered Workflow: " + msg,
 					Hint: "check the entry's values against the template's parameters"})
+			}
+		case *wfv1.CronWorkflow:
+			b, err := json.Marshal(obj)
+			check := func() error {
+				return validate.ValidateCronWorkflow(context.Background(), getter, noClusterTemplates{}, obj.DeepCopy(), nil)
+			}
+			var msg string
+			if err == nil {
+				msg = verdict("argo-cronworkflow", b, check)
+			} else if err := check(); err != nil {
+				msg = err.Error()
+			}
+			if msg != "" {
+				out = append(out, diag.Diagnostic{Pos: o.Source, Path: o.Entry, Msg: "Argo rejects the rendered CronWorkflow: " + msg,
+					Hint: "check the pipeline's steps and schedule"})
 			}
 		}
 	}

@@ -54,7 +54,7 @@ func Run(ctx context.Context, in config.Input, opts Options) (Result, error) {
 	if err != nil {
 		return res, asDiags(&res, err)
 	}
-	res.Entries = len(cfg.Applications) + len(cfg.ApplicationSets) + len(cfg.Infra)
+	res.Entries = len(cfg.Applications) + len(cfg.ApplicationSets) + len(cfg.Infra) + len(cfg.WorkflowTemplates) + len(cfg.Pipelines)
 	if !opts.SkipSchema {
 		if ds := config.CheckSchema(t); len(ds) > 0 {
 			res.Diags = ds

@@ -1,0 +1,285 @@
+package render
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/appflowc/appflowc/config"
+	"github.com/appflowc/appflowc/diag"
+)
+
+// templateInterface is what a pipeline step may pass to a WorkflowTemplate: the inputs
+// of its entrypoint, their defaults, and the user's contracts.
+type templateInterface struct {
+	name, entry string
+	params      []string          // in declaration order
+	defaults    map[string]string // absent: required
+	contract    map[string]config.Constraint
+}
+
+// interfaces reads the interface of every rendered WorkflowTemplate. Defaults come from
+// the entrypoint's inputs or, failing that, the template's spec.arguments.
+func interfaces(objs []Object, cfg *config.Config) map[string]*templateInterface {
+	contracts := map[string]map[string]config.Constraint{}
+	for _, ut := range cfg.WorkflowTemplates {
+		contracts[ut.Name] = map[string]config.Constraint{}
+		for _, c := range ut.Contract {
+			contracts[ut.Name][c.Param] = c
+		}
+	}
+	out := map[string]*templateInterface{}
+	for _, o := range objs {
+		wt, ok := o.Obj.(*wfv1.WorkflowTemplate)
+		if !ok {
+			continue
+		}
+		ti := &templateInterface{name: wt.Name, entry: wt.Spec.Entrypoint, defaults: map[string]string{}, contract: contracts[wt.Name]}
+		spec := map[string]string{}
+		for _, p := range wt.Spec.Arguments.Parameters {
+			if p.Value != nil {
+				spec[p.Name] = p.Value.String()
+			}
+		}
+		for _, t := range wt.Spec.Templates {
+			if t.Name != wt.Spec.Entrypoint {
+				continue
+			}
+			for _, p := range t.Inputs.Parameters {
+				ti.params = append(ti.params, p.Name)
+				switch {
+				case p.Value != nil:
+					ti.defaults[p.Name] = p.Value.String()
+				case p.Default != nil:
+					ti.defaults[p.Name] = p.Default.String()
+				default:
+					if v, ok := spec[p.Name]; ok {
+						ti.defaults[p.Name] = v
+					}
+				}
+			}
+		}
+		out[wt.Name] = ti
+	}
+	return out
+}
+
+// checkStep checks a step's template and arguments against the template's interface:
+// the template exists, every argument is a parameter, every required parameter is given,
+// every literal value satisfies its contract (argo-workflows#10482: a misspelt parameter
+// name costs days). References to other steps' outputs are left to Argo's validation.
+func checkStep(pl *config.Pipeline, i int, st config.PipelineStep, ifaces map[string]*templateInterface) diag.List {
+	path := fmt.Sprintf("pipelines.%s.steps[%d]", pl.Name, i)
+	ti, ok := ifaces[st.Template]
+	if !ok {
+		names := make([]string, 0, len(ifaces))
+		for n := range ifaces {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return diag.List{{Pos: st.TemplatePos, Path: path + ".template", Msg: fmt.Sprintf("unknown template %q", st.Template),
+			Hint: "use one of " + strings.Join(names, ", ")}}
+	}
+	var out diag.List
+	given := map[string]bool{}
+	for _, a := range st.Arguments {
+		given[a.Name] = true
+		if !contains(ti.params, a.Name) {
+			hint := "parameters of " + ti.name + ": " + strings.Join(ti.params, ", ")
+			if s := suggestName(a.Name, ti.params); s != "" {
+				hint = fmt.Sprintf("did you mean %q? %s", s, hint)
+			}
+			out = append(out, diag.Diagnostic{Pos: a.KeyPos, Path: path + ".arguments." + a.Name, Msg: fmt.Sprintf("template %s has no parameter %q", ti.name, a.Name), Hint: hint})
+			continue
+		}
+		if c, ok := ti.contract[a.Name]; ok && !strings.Contains(a.Value, "{{") {
+			if err := config.CheckContract(c.Expr, a.Value); err != nil {
+				out = append(out, diag.Diagnostic{Pos: a.Pos, Path: path + ".arguments." + a.Name, Msg: fmt.Sprintf("value %q %s", a.Value, err),
+					Hint: fmt.Sprintf("the contract of %s's parameter %s is declared at %s", ti.name, a.Name, c.Pos)})
+			}
+		}
+	}
+	var missing []string
+	for _, p := range ti.params {
+		if _, hasDefault := ti.defaults[p]; !hasDefault && !given[p] {
+			missing = append(missing, p)
+		}
+	}
+	if len(missing) > 0 {
+		out = append(out, diag.Diagnostic{Pos: st.Pos, Path: path + ".arguments", Msg: fmt.Sprintf("required parameter(s) of %s not set: %s", ti.name, strings.Join(missing, ", ")),
+			Hint: "add them under arguments"})
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// suggestName is the nearest name by edit distance, if close.
+func suggestName(s string, names []string) string {
+	best, bestD := "", 3
+	for _, n := range names {
+		if d := editDistance(s, n); d < bestD {
+			best, bestD = n, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}
+
+// pipelineObjects renders a pipeline: a Workflow, or a CronWorkflow when scheduled.
+func pipelineObjects(cfg *config.Config, pl *config.Pipeline, ifaces map[string]*templateInterface) (Object, diag.List) {
+	var errs diag.List
+	for i, st := range pl.Steps {
+		errs = append(errs, checkStep(pl, i, st, ifaces)...)
+	}
+	if len(errs) > 0 {
+		return Object{}, errs
+	}
+	main := wfv1.Template{Name: "main"}
+	for _, st := range pl.Steps {
+		ti := ifaces[st.Template]
+		args := wfv1.Arguments{}
+		values := map[string]string{}
+		for _, a := range st.Arguments {
+			values[a.Name] = a.Value
+		}
+		for _, p := range ti.params {
+			v, ok := values[p]
+			if !ok {
+				v = ti.defaults[p] // a templateRef step must pass every input
+			}
+			args.Parameters = append(args.Parameters, param(p, v))
+		}
+		ref := &wfv1.TemplateRef{Name: st.Template, Template: ti.entry}
+		if pl.DAG {
+			if main.DAG == nil {
+				main.DAG = &wfv1.DAGTemplate{}
+			}
+			main.DAG.Tasks = append(main.DAG.Tasks, wfv1.DAGTask{Name: st.Name, TemplateRef: ref, Arguments: args, Dependencies: st.Dependencies})
+		} else {
+			main.Steps = append(main.Steps, wfv1.ParallelSteps{Steps: []wfv1.WorkflowStep{{Name: st.Name, TemplateRef: ref, Arguments: args}}})
+		}
+	}
+	spec := wfv1.WorkflowSpec{
+		Entrypoint:            "main",
+		ServiceAccountName:    cfg.Appflow.ServiceAccount,
+		ActiveDeadlineSeconds: ptr(cfg.Appflow.ActiveDeadlineSeconds),
+		Templates:             []wfv1.Template{main},
+		TTLStrategy:           &wfv1.TTLStrategy{SecondsAfterSuccess: ptr(int32(cfg.Appflow.TTL.AfterSuccess)), SecondsAfterFailure: ptr(int32(cfg.Appflow.TTL.AfterFailure))},
+		PodGC:                 &wfv1.PodGC{Strategy: wfv1.PodGCStrategy(cfg.Appflow.PodGC)},
+		SecurityContext:       &corev1.PodSecurityContext{RunAsNonRoot: ptr(true), RunAsUser: ptr(int64(65532)), SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}},
+	}
+	if pl.Notify != nil {
+		spec.OnExit = "notify"
+		spec.Templates = append(spec.Templates, notifyTemplate(cfg, pl.Notify))
+	}
+	labels := map[string]string{}
+	for _, l := range pl.Labels {
+		labels[l.Name] = l.Value
+	}
+	labels[LabelManagedBy], labels[LabelConfig], labels[LabelKind] = ManagedBy, pl.Name, "pipeline"
+	annotations := map[string]string{AnnotationSource: cfg.Tree.RelPath(pl.Pos.File)}
+	if pl.Description != "" {
+		annotations["workflows.argoproj.io/description"] = pl.Description
+	}
+	o := Object{APIVersion: "argoproj.io/v1alpha1", Namespace: cfg.Appflow.Namespace, Source: pl.Pos, SourceRel: cfg.Tree.RelPath(pl.Pos.File), Entry: "pipelines." + pl.Name}
+	if s := pl.Schedule; s != nil {
+		runLabels := map[string]string{}
+		for k, v := range labels {
+			runLabels[k] = v
+		}
+		cw := &wfv1.CronWorkflow{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "argoproj.io/v1alpha1", Kind: "CronWorkflow"},
+			ObjectMeta: metav1.ObjectMeta{Name: "pipeline-" + pl.Name, Namespace: cfg.Appflow.Namespace, Labels: labels, Annotations: annotations},
+			Spec: wfv1.CronWorkflowSpec{
+				WorkflowSpec: spec, Schedules: []string{s.Cron}, Timezone: s.Timezone, Suspend: s.Suspend,
+				ConcurrencyPolicy: wfv1.ConcurrencyPolicy(s.ConcurrencyPolicy), StartingDeadlineSeconds: s.StartingDeadlineSeconds,
+				SuccessfulJobsHistoryLimit: s.SuccessfulJobsHistoryLimit, FailedJobsHistoryLimit: s.FailedJobsHistoryLimit,
+				// Its runs carry appflowc's labels, so list, status and watch find them.
+				WorkflowMetadata: &metav1.ObjectMeta{Labels: runLabels},
+			},
+		}
+		o.Kind, o.Name, o.Obj = "CronWorkflow", cw.Name, cw
+		return o, nil
+	}
+	wf := &wfv1.Workflow{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "argoproj.io/v1alpha1", Kind: "Workflow"},
+		ObjectMeta: metav1.ObjectMeta{GenerateName: "pipeline-" + pl.Name + "-", Namespace: cfg.Appflow.Namespace, Labels: labels, Annotations: annotations},
+		Spec:       spec,
+	}
+	o.Kind, o.Name, o.Obj = "Workflow", wf.GenerateName, wf
+	return o, nil
+}
+
+// notifyScript posts {"workflow", "phase", "duration"} to the URL in $WEBHOOK_URL. It is
+// constant: every value comes from env, and the three values are a DNS name, a phase
+// word and a number, which need no JSON escaping.
+const notifyScript = `body=$(printf '{"workflow":"%s","phase":"%s","duration":%s}' "$WF_NAME" "$WF_STATUS" "$WF_DURATION")
+wget -q -O- --header 'Content-Type: application/json' --post-data "$body" "$WEBHOOK_URL"
+echo "notified: $WF_NAME $WF_STATUS"
+`
+
+func notifyTemplate(cfg *config.Config, n *config.Notify) wfv1.Template {
+	res := corev1.ResourceRequirements{Requests: corev1.ResourceList{}, Limits: corev1.ResourceList{}}
+	r := cfg.Appflow.Resources
+	for _, q := range []struct {
+		list corev1.ResourceList
+		name corev1.ResourceName
+		val  string
+	}{{res.Requests, corev1.ResourceCPU, r.Requests.CPU}, {res.Requests, corev1.ResourceMemory, r.Requests.Memory}, {res.Limits, corev1.ResourceCPU, r.Limits.CPU}, {res.Limits, corev1.ResourceMemory, r.Limits.Memory}} {
+		if qty, err := resource.ParseQuantity(q.val); err == nil {
+			q.list[q.name] = qty
+		}
+	}
+	return wfv1.Template{
+		Name: "notify",
+		Script: &wfv1.ScriptTemplate{
+			Container: corev1.Container{
+				Image:   cfg.Appflow.Images.Shell,
+				Command: []string{"sh", "-eu"},
+				Env: []corev1.EnvVar{
+					{Name: "WF_NAME", Value: "{{workflow.name}}"},
+					{Name: "WF_STATUS", Value: "{{workflow.status}}"},
+					{Name: "WF_DURATION", Value: "{{workflow.duration}}"},
+					{Name: "WEBHOOK_URL", ValueFrom: &corev1.EnvVarSource{SecretKeyRef: &corev1.SecretKeySelector{
+						LocalObjectReference: corev1.LocalObjectReference{Name: n.SecretName}, Key: n.SecretKey}}},
+				},
+				Resources: res,
+				SecurityContext: &corev1.SecurityContext{RunAsNonRoot: ptr(true), AllowPrivilegeEscalation: ptr(false), ReadOnlyRootFilesystem: ptr(true),
+					Capabilities: &corev1.Capabilities{Drop: []corev1.Capability{"ALL"}}},
+			},
+			Source: notifyScript,
+		},
+	}
+}
