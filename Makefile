@@ -20,6 +20,8 @@ demo: build
 
 test: lint
 	$(GO) test ./...
+	@# The agreement count of the Argo examples peer suite (TestArgoExamplesPeerSuite).
+	@$(GO) test -count=1 -run '^TestArgoExamplesPeerSuite$$' -v ./render/ | grep 'peer suite:' | sed 's/^ *peer_test.go:[0-9]*: //'
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

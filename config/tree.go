@@ -110,6 +110,9 @@ func (n *Node) Lookup(path ...string) *Node {
 
 // Interface converts the node to plain Go values (map[string]any, []any, string, int64, float64, bool, nil).
 func (n *Node) Interface() any {
+	if n == nil { // an absent field
+		return nil
+	}
 	switch n.Kind {
 	case Bool:
 		return n.Bool

@@ -160,40 +160,58 @@ func paramNames(ps []TemplateParam) string {
 // argoSpec checks the spec against Argo's own schema (generated into cue/argo): every
 // field name and type, each error at the user's position.
 func (d *decoder) argoSpec(n *Node, p []string, spec map[string]any) {
-	v, ctx, err := argo.Schema()
+	problems, err := CheckArgoSpec(spec)
 	if err != nil {
 		d.errorf(n, p, "this is a bug in appflowc", "Argo schema: %v", err)
 		return
+	}
+	for _, pr := range problems {
+		at := n.Lookup(pr.Path...)
+		for k := len(pr.Path); at == nil && k > 0; k-- { // an unknown or missing field: point at the nearest existing parent
+			at = n.Lookup(pr.Path[:k-1]...)
+		}
+		d.errorf(at, append(append([]string(nil), p...), pr.Path...), "see Argo's field reference: https://argo-workflows.readthedocs.io/en/latest/fields/", "%s", pr.Msg)
+	}
+}
+
+// SpecProblem is one way a spec departs from Argo's schema, at a path inside the spec.
+type SpecProblem struct {
+	Path []string
+	Msg  string
+}
+
+// CheckArgoSpec checks a WorkflowSpec (as plain values) against Argo's schema.
+func CheckArgoSpec(spec map[string]any) ([]SpecProblem, error) {
+	v, ctx, err := argo.Schema()
+	if err != nil {
+		return nil, err
 	}
 	defer argo.Lock()()
 	def := v.LookupPath(cue.ParsePath("#WorkflowTemplateSpec"))
 	err = def.Unify(ctx.Encode(spec)).Validate(cue.Concrete(true))
 	if err == nil {
-		return
+		return nil, nil
 	}
+	var out []SpecProblem
 	seen := map[string]bool{}
 	for _, e := range cueerrors.Errors(err) {
 		rel := e.Path()
 		if len(rel) > 0 && strings.HasPrefix(rel[0], "#") {
 			rel = rel[1:]
 		}
-		at := n.Lookup(rel...)
-		for k := len(rel); at == nil && k > 0; k-- { // an unknown or missing field: point at the nearest existing parent
-			at = n.Lookup(rel[:k-1]...)
-		}
 		format, args := e.Msg()
 		msg := fmt.Sprintf(format, args...)
-		key := strings.Join(rel, ".") + msg
+		if msg == "field not allowed" && len(rel) > 0 {
+			msg = "unknown field " + strconv.Quote(rel[len(rel)-1]) + " in Argo's WorkflowTemplate spec"
+		}
+		key := strings.Join(rel, ".") + "\x00" + msg
 		if seen[key] {
 			continue
 		}
 		seen[key] = true
-		hint := "see Argo's field reference: https://argo-workflows.readthedocs.io/en/latest/fields/"
-		if msg == "field not allowed" && len(rel) > 0 {
-			msg = "unknown field " + strconv.Quote(rel[len(rel)-1]) + " in Argo's WorkflowTemplate spec"
-		}
-		d.errorf(at, append(append([]string(nil), p...), rel...), hint, "%s", msg)
+		out = append(out, SpecProblem{Path: rel, Msg: msg})
 	}
+	return out, nil
 }
 
 // contractDefaults checks each constrained parameter's default against its contract,

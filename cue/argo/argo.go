@@ -134,8 +134,38 @@ var widened = map[string][]string{
 	"io.argoproj.workflow.v1alpha1.RetryStrategy#limit": {"limit", "integer", "string"},
 }
 
-// widen sets the wider types of widened on defs.
+// unrequired are references whose target's required fields Argo does not need there: a
+// memoization cache names only its ConfigMap (the key comes from the memoize key).
+var unrequired = map[string]string{
+	"io.argoproj.workflow.v1alpha1.Cache": "configMap",
+}
+
+// widen sets the wider types of widened on defs, and inlines the targets of unrequired
+// without their required list.
 func widen(defs map[string]json.RawMessage) error {
+	for name, prop := range unrequired {
+		var m map[string]any
+		if err := json.Unmarshal(defs[name], &m); err != nil {
+			return fmt.Errorf("argo schema: %s: %v", name, err)
+		}
+		props, _ := m["properties"].(map[string]any)
+		p, _ := props[prop].(map[string]any)
+		ref, _ := p["$ref"].(string)
+		var target map[string]any
+		if err := json.Unmarshal(defs[strings.TrimPrefix(ref, "#/definitions/")], &target); err != nil || ref == "" {
+			return fmt.Errorf("argo schema: %s.%s is not a reference to inline", name, prop)
+		}
+		delete(target, "required")
+		if d, ok := p["description"]; ok {
+			target["description"] = d
+		}
+		props[prop] = target
+		data, err := json.Marshal(m)
+		if err != nil {
+			return err
+		}
+		defs[name] = data
+	}
 	for key, w := range widened {
 		name, _, _ := strings.Cut(key, "#")
 		raw, ok := defs[name]

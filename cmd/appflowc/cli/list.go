@@ -2,6 +2,7 @@ package cli
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"sigs.k8s.io/yaml"
 
 	"github.com/appflowc/appflowc/apply"
@@ -19,30 +21,44 @@ import (
 func newListCmd() *cobra.Command {
 	var kf kubeFlags
 	var ns, selector, phase string
+	var cron bool
 	output := enumFlag{allowed: []string{"table", "wide", "json", "yaml", "name"}, value: "table"}
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "List workflows (newest first)",
+		Short: "List workflows (newest first), or CronWorkflows with --cron",
 		Example: `  appflowc list
   appflowc list --phase Failed -o wide
-  appflowc list -l appflowc.dev/config=web -o name`,
+  appflowc list -l appflowc.dev/config=web -o name
+  appflowc list --cron`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			c, err := kf.client()
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
+			p := painter{on: colorful(cmd, cmd.OutOrStdout())}
+			if cron {
+				if phase != "" {
+					return withCode(ExitUsage, errors.New("list: --phase is for workflows; a CronWorkflow has no phase"))
+				}
+				cws, err := c.ListCronWorkflows(cmd.Context(), ns, selector)
+				if err != nil {
+					return withCode(ExitUsage, err)
+				}
+				return writeCronList(p, cmd.OutOrStdout(), cws, output.value, time.Now())
+			}
 			wfs, err := c.ListWorkflows(cmd.Context(), ns, selector, phase)
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			return writeList(painter{on: colorful(cmd, cmd.OutOrStdout())}, cmd.OutOrStdout(), wfs, output.value, time.Now())
+			return writeList(p, cmd.OutOrStdout(), wfs, output.value, time.Now())
 		},
 	}
 	kf.register(cmd)
 	cmd.Flags().StringVarP(&ns, "namespace", "n", "argo", "namespace of the workflows")
 	cmd.Flags().StringVarP(&selector, "selector", "l", "app.kubernetes.io/managed-by=appflowc", "label selector")
 	cmd.Flags().StringVar(&phase, "phase", "", "only workflows in this phase (Pending, Running, Succeeded, Failed, Error)")
+	cmd.Flags().BoolVar(&cron, "cron", false, "list CronWorkflows (scheduled pipelines): schedule, time zone, suspended, last run, active runs")
 	cmd.Flags().VarP(&output, "output", "o", output.help("output format"))
 	return cmd
 }
@@ -64,6 +80,52 @@ func writeData(p painter, w io.Writer, format string, v any) (ok bool, err error
 		return true, p.writeYAML(w, string(b))
 	}
 	return false, nil
+}
+
+func writeCronStatus(p painter, w io.Writer, cs *apply.CronSummary, format string, now time.Time) error {
+	if ok, err := writeData(p, w, format, cs); ok {
+		return err
+	}
+	tz := cs.Timezone
+	if tz == "" {
+		tz = "(controller's)"
+	}
+	fmt.Fprintf(w, "Name:       %s (CronWorkflow)\nSchedule:   %s\nTimezone:   %s\nSuspended:  %t\nActive:     %d\n", cs.Name, cs.Schedule(), tz, cs.Suspended, cs.Active)
+	if !cs.LastScheduled.IsZero() {
+		fmt.Fprintf(w, "Last run:   %s\n", cs.LastScheduled.UTC().Format(time.RFC3339))
+	}
+	if len(cs.Runs) == 0 {
+		fmt.Fprintln(w, "\nRuns:       none yet")
+		return nil
+	}
+	fmt.Fprintln(w, "\nRuns:")
+	return writeList(p, w, cs.Runs, "table", now)
+}
+
+func writeCronList(p painter, w io.Writer, cws []apply.CronSummary, format string, now time.Time) error {
+	if ok, err := writeData(p, w, format, cws); ok {
+		return err
+	}
+	if format == "name" {
+		for _, c := range cws {
+			fmt.Fprintf(w, "cronworkflow/%s\n", c.Name)
+		}
+		return nil
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tSCHEDULE\tTIMEZONE\tSUSPENDED\tLAST RUN\tACTIVE")
+	for _, c := range cws {
+		last := "never"
+		if !c.LastScheduled.IsZero() {
+			last = now.Sub(c.LastScheduled).Round(time.Second).String() + " ago"
+		}
+		tz := c.Timezone
+		if tz == "" {
+			tz = "(controller's)"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%t\t%s\t%d\n", c.Name, c.Schedule(), tz, c.Suspended, last, c.Active)
+	}
+	return tw.Flush()
 }
 
 func writeList(p painter, w io.Writer, wfs []apply.WorkflowSummary, format string, now time.Time) error {
@@ -120,8 +182,8 @@ func newStatusCmd() *cobra.Command {
 	output := enumFlag{allowed: []string{"text", "json", "yaml"}, value: "text"}
 	cmd := &cobra.Command{
 		Use:               "status NAME",
-		Short:             "Show a workflow's phase, timing, progress, message and step tree",
-		Example:           `  appflowc status app-web-x7k2p`,
+		Short:             "Show a workflow's phase, timing, progress, message and step tree (or a CronWorkflow and its runs)",
+		Example:           "  appflowc status app-web-x7k2p\n  appflowc status pipeline-release",
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: kf.workflowNames(&ns, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -129,11 +191,17 @@ func newStatusCmd() *cobra.Command {
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
+			w := cmd.OutOrStdout()
 			st, err := c.Status(cmd.Context(), ns, args[0])
+			if apierrors.IsNotFound(errors.Unwrap(err)) {
+				// A scheduled pipeline is a CronWorkflow: show it and its runs.
+				if cs, cerr := c.CronStatus(cmd.Context(), ns, args[0]); cerr == nil {
+					return writeCronStatus(painter{on: colorful(cmd, w)}, w, cs, output.value, time.Now())
+				}
+			}
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			w := cmd.OutOrStdout()
 			if ok, err := writeData(painter{on: colorful(cmd, w)}, w, output.value, st); ok {
 				return err
 			}
