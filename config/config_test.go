@@ -67,6 +67,8 @@ var cases = []struct {
 	{"user template ok", "a.yaml", "workflowTemplates:\n  t:\n    contract: {x: 'int'}\n    spec: {entrypoint: main, arguments: {parameters: [{name: x, value: '1'}]}, templates: [{name: main, suspend: {}}]}\n", ""},
 	{"user template without spec", "a.yaml", "workflowTemplates:\n  t: {description: x}\n", `workflowTemplates.t.spec: missing required field`},
 	{"user template named like the library", "a.yaml", "workflowTemplates:\n  infra-provision: {spec: {entrypoint: main, templates: [{name: main, suspend: {}}]}}\n", `would replace the library's template`},
+	{"scheduled entries ok", "a.yaml", "applications:\n  web:\n    schedule: {cron: '@hourly'}\n    source: {repoURL: 'https://x.example.com', path: p}\n    destination: {namespace: web}\ninfra:\n  b: {namespace: b, schedule: {cron: '0 1 * * *', successfulJobsHistoryLimit: 2}}\n", ""},
+	{"entry schedule without cron", "a.yaml", "infra:\n  b: {namespace: b, schedule: {timezone: UTC}}\n", `infra.b.schedule.cron: missing required field`},
 	{"template resources ok", "a.yaml", "appflow: {resources: {templates: {infra-provision: {limits: {memory: 256Mi}}, application-create: {requests: {cpu: 10m}}}}}\n", ""},
 	{"unknown template resources", "a.yaml", "appflow: {resources: {templates: {infra-provisoin: {limits: {memory: 256Mi}}}}}\n", `appflow.resources.templates.infra-provisoin: unknown template "infra-provisoin" (name one of the library's WorkflowTemplates: application-create, applicationset-create, infra-provision)`},
 	{"bad template quantity", "a.yaml", "appflow: {resources: {templates: {infra-provision: {limits: {cpu: fast}}}}}\n", `appflow.resources.templates.infra-provision.limits.cpu: invalid quantity "fast"`},

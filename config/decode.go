@@ -414,11 +414,14 @@ func (d *decoder) application(f *Field, af *Appflow) *Application {
 	a := &Application{Name: f.Key, Pos: f.KeyPos}
 	d.entryName(f, p)
 	n := f.Value
-	if !d.fields(n, p, "project", "labels", "source", "destination", "syncPolicy") {
+	if !d.fields(n, p, "project", "labels", "schedule", "source", "destination", "syncPolicy") {
 		return a
 	}
 	a.Project = d.project(n, p)
 	a.Labels = d.labels(n, p)
+	if v := n.Get("schedule"); v != nil {
+		a.Schedule = d.schedule(v, append(p, "schedule"))
+	}
 	if s := d.required(n, p, "source", "add source: {repoURL, chart or path, targetRevision}"); s != nil {
 		a.Source = d.source(s, append(p, "source"), true)
 	}
@@ -616,11 +619,14 @@ func (d *decoder) applicationSet(f *Field) *ApplicationSet {
 	a := &ApplicationSet{Name: f.Key, Pos: f.KeyPos, Generator: "list", PreserveResourcesOnDeletion: true}
 	d.entryName(f, p)
 	n := f.Value
-	if !d.fields(n, p, "project", "labels", "source", "generator", "git", "environments", "syncPolicy", "preserveResourcesOnDeletion") {
+	if !d.fields(n, p, "project", "labels", "schedule", "source", "generator", "git", "environments", "syncPolicy", "preserveResourcesOnDeletion") {
 		return a
 	}
 	a.Project = d.project(n, p)
 	a.Labels = d.labels(n, p)
+	if v := n.Get("schedule"); v != nil {
+		a.Schedule = d.schedule(v, append(p, "schedule"))
+	}
 	if s := d.required(n, p, "source", "add source: {repoURL, chart or path, targetRevision}"); s != nil {
 		a.Source = d.source(s, append(p, "source"), false)
 	}
@@ -745,8 +751,11 @@ func (d *decoder) infra(f *Field) *Infra {
 	in := &Infra{Name: f.Key, Pos: f.KeyPos}
 	d.entryName(f, p)
 	n := f.Value
-	if !d.fields(n, p, "namespace", "labels", "configMaps", "secrets", "scripts") {
+	if !d.fields(n, p, "namespace", "labels", "schedule", "configMaps", "secrets", "scripts") {
 		return in
+	}
+	if v := n.Get("schedule"); v != nil {
+		in.Schedule = d.schedule(v, append(p, "schedule"))
 	}
 	if v := d.required(n, p, "namespace", "name the namespace to provision"); v != nil {
 		if s, ok := d.str(v, append(p, "namespace")); ok {

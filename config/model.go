@@ -78,7 +78,8 @@ type Application struct {
 	Name        string
 	Pos         diag.Pos
 	Project     string
-	Labels      []KV // on the entry's Workflow; apply -l selects by them
+	Labels      []KV      // on the entry's Workflow; apply -l selects by them
+	Schedule    *Schedule // runs the Workflow on a schedule (a CronWorkflow)
 	Source      Source
 	Destination Destination
 	SyncPolicy  SyncPolicy
@@ -123,7 +124,8 @@ type ApplicationSet struct {
 	Name                        string
 	Pos                         diag.Pos
 	Project                     string
-	Labels                      []KV // on the entry's Workflow; apply -l selects by them
+	Labels                      []KV      // on the entry's Workflow; apply -l selects by them
+	Schedule                    *Schedule // runs the Workflow on a schedule (a CronWorkflow)
 	Source                      Source
 	Generator                   string // "list" or "git"
 	Git                         *GitGenerator
@@ -158,6 +160,7 @@ type Infra struct {
 	Pos        diag.Pos
 	Namespace  string
 	Labels     []KV // on the namespace and on the entry's Workflow
+	Schedule   *Schedule
 	ConfigMaps []ConfigMap
 	Secrets    []SecretRef
 	Scripts    []Script

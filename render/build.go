@@ -87,13 +87,13 @@ func Build(ctx context.Context, cfg *config.Config, cache *diskcache.Cache) ([]O
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		objs = append(objs, workflow(cfg, "application", a.Name, a.Pos, a.Labels, library.ApplicationCreate, applicationParams(cfg, a)))
+		objs = append(objs, workflow(cfg, "application", a.Name, a.Pos, a.Labels, a.Schedule, library.ApplicationCreate, applicationParams(cfg, a)))
 	}
 	for _, a := range cfg.ApplicationSets {
-		objs = append(objs, workflow(cfg, "applicationset", a.Name, a.Pos, a.Labels, library.ApplicationSetCreate, applicationSetParams(cfg, a)))
+		objs = append(objs, workflow(cfg, "applicationset", a.Name, a.Pos, a.Labels, a.Schedule, library.ApplicationSetCreate, applicationSetParams(cfg, a)))
 	}
 	for _, in := range cfg.Infra {
-		objs = append(objs, workflow(cfg, "infra", in.Name, in.Pos, in.Labels, library.InfraProvision, infraParams(in)))
+		objs = append(objs, workflow(cfg, "infra", in.Name, in.Pos, in.Labels, in.Schedule, library.InfraProvision, infraParams(in)))
 	}
 	return objs, nil
 }
@@ -181,7 +181,7 @@ var generatePrefix = map[string]string{"application": "app-", "applicationset": 
 
 // workflow is the Workflow of one entry; the entry's labels go on it (after appflowc's
 // own, which the config cannot set), so that apply -l and list -l find it.
-func workflow(cfg *config.Config, kind, name string, pos diag.Pos, entryLabels []config.KV, tmpl string, params []wfv1.Parameter) Object {
+func workflow(cfg *config.Config, kind, name string, pos diag.Pos, entryLabels []config.KV, schedule *config.Schedule, tmpl string, params []wfv1.Parameter) Object {
 	labels := map[string]string{}
 	for _, l := range entryLabels {
 		labels[l.Name] = l.Value
@@ -202,6 +202,11 @@ func workflow(cfg *config.Config, kind, name string, pos diag.Pos, entryLabels [
 			TTLStrategy: &wfv1.TTLStrategy{SecondsAfterSuccess: ptr(int32(cfg.Appflow.TTL.AfterSuccess)), SecondsAfterFailure: ptr(int32(cfg.Appflow.TTL.AfterFailure))},
 			PodGC:       &wfv1.PodGC{Strategy: wfv1.PodGCStrategy(cfg.Appflow.PodGC)},
 		},
+	}
+	if schedule != nil { // the entry's Workflow, run by Argo on schedule
+		cw := scheduled(wf, schedule)
+		return Object{APIVersion: "argoproj.io/v1alpha1", Kind: "CronWorkflow", Namespace: cfg.Appflow.Namespace, Name: cw.Name,
+			Source: pos, SourceRel: cfg.Tree.RelPath(pos.File), Entry: entryPath(kind, name), Obj: cw}
 	}
 	return Object{APIVersion: "argoproj.io/v1alpha1", Kind: "Workflow", Namespace: cfg.Appflow.Namespace, Name: wf.GenerateName,
 		Source: pos, SourceRel: cfg.Tree.RelPath(pos.File), Entry: entryPath(kind, name), Obj: wf}

@@ -2,7 +2,10 @@ package render
 
 import (
 	"fmt"
+	"os"
+	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
@@ -40,6 +43,9 @@ func interfaces(objs []Object, cfg *config.Config) map[string]*templateInterface
 			continue
 		}
 		ti := &templateInterface{name: wt.Name, entry: wt.Spec.Entrypoint, defaults: map[string]string{}, contract: contracts[wt.Name]}
+		if o.Entry == "" { // the library's: its own input checks are its contracts
+			ti.contract = libraryContracts(wt)
+		}
 		spec := map[string]string{}
 		for _, p := range wt.Spec.Arguments.Parameters {
 			if p.Value != nil {
@@ -99,8 +105,11 @@ func checkStep(pl *config.Pipeline, i int, st config.PipelineStep, ifaces map[st
 		}
 		if c, ok := ti.contract[a.Name]; ok && !strings.Contains(a.Value, "{{") {
 			if err := config.CheckContract(c.Expr, a.Value); err != nil {
-				out = append(out, diag.Diagnostic{Pos: a.Pos, Path: path + ".arguments." + a.Name, Msg: fmt.Sprintf("value %q %s", a.Value, err),
-					Hint: fmt.Sprintf("the contract of %s's parameter %s is declared at %s", ti.name, a.Name, c.Pos)})
+				hint := fmt.Sprintf("the contract of %s's parameter %s is declared at %s", ti.name, a.Name, c.Pos)
+				if c.Pos.File == "" {
+					hint = fmt.Sprintf("%s checks %s this way before it runs anything", ti.name, a.Name)
+				}
+				out = append(out, diag.Diagnostic{Pos: a.Pos, Path: path + ".arguments." + a.Name, Msg: fmt.Sprintf("value %q %s", a.Value, err), Hint: hint})
 			}
 		}
 	}
@@ -214,32 +223,38 @@ func pipelineObjects(cfg *config.Config, pl *config.Pipeline, ifaces map[string]
 		annotations["workflows.argoproj.io/description"] = pl.Description
 	}
 	o := Object{APIVersion: "argoproj.io/v1alpha1", Namespace: cfg.Appflow.Namespace, Source: pl.Pos, SourceRel: cfg.Tree.RelPath(pl.Pos.File), Entry: "pipelines." + pl.Name}
-	if s := pl.Schedule; s != nil {
-		runLabels := map[string]string{}
-		for k, v := range labels {
-			runLabels[k] = v
-		}
-		cw := &wfv1.CronWorkflow{
-			TypeMeta:   metav1.TypeMeta{APIVersion: "argoproj.io/v1alpha1", Kind: "CronWorkflow"},
-			ObjectMeta: metav1.ObjectMeta{Name: "pipeline-" + pl.Name, Namespace: cfg.Appflow.Namespace, Labels: labels, Annotations: annotations},
-			Spec: wfv1.CronWorkflowSpec{
-				WorkflowSpec: spec, Schedules: []string{s.Cron}, Timezone: s.Timezone, Suspend: s.Suspend,
-				ConcurrencyPolicy: wfv1.ConcurrencyPolicy(s.ConcurrencyPolicy), StartingDeadlineSeconds: s.StartingDeadlineSeconds,
-				SuccessfulJobsHistoryLimit: s.SuccessfulJobsHistoryLimit, FailedJobsHistoryLimit: s.FailedJobsHistoryLimit,
-				// Its runs carry appflowc's labels, so list, status and watch find them.
-				WorkflowMetadata: &metav1.ObjectMeta{Labels: runLabels},
-			},
-		}
-		o.Kind, o.Name, o.Obj = "CronWorkflow", cw.Name, cw
-		return o, nil
-	}
 	wf := &wfv1.Workflow{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "argoproj.io/v1alpha1", Kind: "Workflow"},
 		ObjectMeta: metav1.ObjectMeta{GenerateName: "pipeline-" + pl.Name + "-", Namespace: cfg.Appflow.Namespace, Labels: labels, Annotations: annotations},
 		Spec:       spec,
 	}
+	if pl.Schedule != nil {
+		cw := scheduled(wf, pl.Schedule)
+		o.Kind, o.Name, o.Obj = "CronWorkflow", cw.Name, cw
+		return o, nil
+	}
 	o.Kind, o.Name, o.Obj = "Workflow", wf.GenerateName, wf
 	return o, nil
+}
+
+// scheduled turns a Workflow into the CronWorkflow that runs it on s. It is named after
+// the Workflow's generateName; its runs carry the Workflow's labels, so list, status and
+// watch find them.
+func scheduled(wf *wfv1.Workflow, s *config.Schedule) *wfv1.CronWorkflow {
+	runLabels := map[string]string{}
+	for k, v := range wf.Labels {
+		runLabels[k] = v
+	}
+	return &wfv1.CronWorkflow{
+		TypeMeta:   metav1.TypeMeta{APIVersion: "argoproj.io/v1alpha1", Kind: "CronWorkflow"},
+		ObjectMeta: metav1.ObjectMeta{Name: strings.TrimSuffix(wf.GenerateName, "-"), Namespace: wf.Namespace, Labels: wf.Labels, Annotations: wf.Annotations},
+		Spec: wfv1.CronWorkflowSpec{
+			WorkflowSpec: wf.Spec, Schedules: []string{s.Cron}, Timezone: s.Timezone, Suspend: s.Suspend,
+			ConcurrencyPolicy: wfv1.ConcurrencyPolicy(s.ConcurrencyPolicy), StartingDeadlineSeconds: s.StartingDeadlineSeconds,
+			SuccessfulJobsHistoryLimit: s.SuccessfulJobsHistoryLimit, FailedJobsHistoryLimit: s.FailedJobsHistoryLimit,
+			WorkflowMetadata: &metav1.ObjectMeta{Labels: runLabels},
+		},
+	}
 }
 
 // notifyScript posts {"workflow", "phase", "duration"} to the URL in $WEBHOOK_URL. It is
@@ -282,4 +297,68 @@ func notifyTemplate(cfg *config.Config, n *config.Notify) wfv1.Template {
 			Source: notifyScript,
 		},
 	}
+}
+
+// checkLine is one input check of a library script: check NAME "$IN_NAME" PATTERN,
+// optionally guarded by [ -z "$IN_NAME" ] || (empty allowed).
+var checkLine = regexp.MustCompile(`^\s*(\[ -z "\$IN_(\w+)" \] \|\| )?check (\w+) "\$IN_\w+" (.+)$`)
+
+// reDef is a pattern variable of the library's shell: NAME_RE='...'.
+var reDef = regexp.MustCompile(`^\s*(\w+_RE)=(.+)$`)
+
+// libraryContracts reads a library template's contracts from its validate-inputs script:
+// the same patterns its shell checks at run time, so vet refuses what the run would.
+func libraryContracts(wt *wfv1.WorkflowTemplate) map[string]config.Constraint {
+	out := map[string]config.Constraint{}
+	for _, t := range wt.Spec.Templates {
+		if t.Name != "validate-inputs" || t.Script == nil {
+			continue
+		}
+		vars := map[string]string{}
+		for _, line := range strings.Split(t.Script.Source, "\n") {
+			if m := reDef.FindStringSubmatch(line); m != nil {
+				vars[m[1]] = shellWord(m[2], vars)
+				continue
+			}
+			m := checkLine.FindStringSubmatch(line)
+			if m == nil {
+				continue
+			}
+			expr := "=~" + strconv.Quote(shellWord(m[4], vars))
+			if m[1] != "" {
+				expr = `"" | ` + expr
+			}
+			out[m[3]] = config.Constraint{Param: m[3], Expr: expr}
+		}
+	}
+	return out
+}
+
+// shellWord unquotes one shell word made of '...' and "..." parts ($NAME expanded from
+// vars inside double quotes), as the library's scripts write their patterns.
+func shellWord(w string, vars map[string]string) string {
+	var b strings.Builder
+	for i := 0; i < len(w); {
+		switch w[i] {
+		case '\'':
+			j := strings.IndexByte(w[i+1:], '\'')
+			if j < 0 {
+				return b.String() + w[i+1:]
+			}
+			b.WriteString(w[i+1 : i+1+j])
+			i += j + 2
+		case '"':
+			j := strings.IndexByte(w[i+1:], '"')
+			if j < 0 {
+				j = len(w) - i - 1
+			}
+			inner := w[i+1 : i+1+j]
+			b.WriteString(os.Expand(inner, func(k string) string { return vars[k] }))
+			i += j + 2
+		default:
+			b.WriteByte(w[i])
+			i++
+		}
+	}
+	return b.String()
 }

@@ -2,7 +2,11 @@ package render
 
 import (
 	"context"
+	"os"
+	"os/exec"
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -104,4 +108,40 @@ func TestLibraryTemplateNames(t *testing.T) {
 	if !slices.Equal(rendered, names) {
 		t.Errorf("the library renders %v, config knows %v", rendered, names)
 	}
+}
+
+// TestLibraryContractsMatchTheShell: a pipeline step's values for library templates are
+// checked against the patterns the library's validate-inputs script checks at run time,
+// read from that script; vet's verdict (CUE, RE2) equals grep -E's on the same values.
+func TestLibraryContractsMatchTheShell(t *testing.T) {
+	values := []string{"", "web", "Bad_NS", "a b", "https://charts.example.com", "ftp://x", "git@github.com:a/b.git",
+		"{}", `{"a": 1}`, "[]", "true", "maybe", "1.2.3", ">=1.0 <2", "chart", "values.yaml,values-prod.yaml", "../x"}
+	checked := 0
+	for name, wt := range templatesOf(t, "infra: {b: {namespace: b}}\n") {
+		contracts := libraryContracts(wt)
+		if len(contracts) < 5 {
+			t.Fatalf("%s: only %d contracts read from its validate-inputs script", name, len(contracts))
+		}
+		for param, c := range contracts {
+			pattern := strings.TrimPrefix(strings.TrimPrefix(c.Expr, `"" | `), "=~")
+			pattern, err := strconv.Unquote(pattern)
+			if err != nil {
+				t.Fatalf("%s.%s: %s", name, param, c.Expr)
+			}
+			for _, v := range values {
+				cmd := exec.Command("sh", "-c", `printf '%s' "$V" | grep -Eq "$P"`)
+				cmd.Env = append(os.Environ(), "V="+v, "P="+pattern)
+				shell := cmd.Run() == nil
+				if strings.HasPrefix(c.Expr, `"" | `) && v == "" {
+					shell = true // guarded by [ -z "$IN_x" ] ||
+				}
+				vet := config.CheckContract(c.Expr, v) == nil
+				if shell != vet {
+					t.Errorf("%s.%s = %q: the shell says %v, vet says %v (%s)", name, param, v, shell, vet, c.Expr)
+				}
+				checked++
+			}
+		}
+	}
+	t.Logf("%d value checks agree", checked)
 }
