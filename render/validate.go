@@ -117,6 +117,8 @@ func Validate(objs []Object, cache *diskcache.Cache) diag.List {
 					Hint: "check the entry's values against the template's parameters"})
 			}
 		case *wfv1.CronWorkflow:
+			// A scheduled entry's runs reference a template as its Workflow would.
+			out = append(out, checkArguments(o, &wfv1.Workflow{ObjectMeta: obj.ObjectMeta, Spec: obj.Spec.WorkflowSpec}, getter)...)
 			b, err := json.Marshal(obj)
 			check := func() error {
 				return validate.ValidateCronWorkflow(context.Background(), getter, noClusterTemplates{}, obj.DeepCopy(), nil)

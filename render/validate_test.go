@@ -75,8 +75,18 @@ func TestShapeCacheAgreesWithArgo(t *testing.T) {
 	}
 }
 
+// cron makes a scheduled entry's CronWorkflow of a Workflow object.
+func cron(o Object) Object {
+	wf := o.Obj.(*wfv1.Workflow)
+	cw := &wfv1.CronWorkflow{Spec: wfv1.CronWorkflowSpec{WorkflowSpec: wf.Spec, Schedules: []string{"@daily"}}}
+	cw.Name, cw.Namespace = "x", "argo"
+	o.Kind, o.Name, o.Obj = "CronWorkflow", "x", cw
+	return o
+}
+
 // TestWorkflowParametersCheckedAgainstTemplate covers what argo lint misses
-// (argo-workflows#14603): unknown parameter names, missing required ones, unknown templates.
+// (argo-workflows#14603): unknown parameter names, missing required ones, unknown templates;
+// for Workflows and for the CronWorkflows of scheduled entries.
 func TestWorkflowParametersCheckedAgainstTemplate(t *testing.T) {
 	objs := libraryObjects(t)
 	wf := func(tmpl string, params ...string) Object {
@@ -95,6 +105,8 @@ func TestWorkflowParametersCheckedAgainstTemplate(t *testing.T) {
 		{wf("application-create", "app_name", "namespace", "repo_url", "chart_path", "app_nmae"), `parameter "app_nmae" is not declared by WorkflowTemplate application-create`},
 		{wf("application-create", "app_name", "namespace", "repo_url"), `required parameter "chart_path" of WorkflowTemplate application-create is not set`},
 		{wf("application-craete", "app_name"), `workflowTemplateRef "application-craete" names no known WorkflowTemplate`},
+		{cron(wf("application-create", "app_name", "namespace", "repo_url", "chart_path", "app_nmae")), `parameter "app_nmae" is not declared by WorkflowTemplate application-create`},
+		{cron(wf("application-create", "app_name", "namespace", "repo_url")), `required parameter "chart_path" of WorkflowTemplate application-create is not set`},
 	} {
 		ds := Validate(append(append([]Object{}, objs...), c.obj), nil)
 		if !strings.Contains(ds.Error(), c.want) {
