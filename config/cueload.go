@@ -20,6 +20,18 @@ import (
 // evalCUE evaluates all .cue files of a config as one CUE package (files share one scope,
 // as the cue tool does), then converts the concrete result to a positioned tree.
 func evalCUE(files []File) (*Node, diag.List) {
+	asts, errs := parseCUE(files)
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	if n, ok := dataCUE(asts); ok {
+		return n, nil
+	}
+	return evalCUEPackage(asts)
+}
+
+// parseCUE parses the files of one package, checking that they declare the same one.
+func parseCUE(files []File) ([]*ast.File, diag.List) {
 	var errs diag.List
 	var asts []*ast.File
 	pkg := ""
@@ -41,9 +53,12 @@ func evalCUE(files []File) (*Node, diag.List) {
 		}
 		asts = append(asts, af)
 	}
-	if len(errs) > 0 {
-		return nil, errs
-	}
+	return asts, errs
+}
+
+// evalCUEPackage evaluates parsed files as one package.
+func evalCUEPackage(asts []*ast.File) (*Node, diag.List) {
+	var errs diag.List
 	// The one import besides CUE's standard library: appflowc's own schema (what
 	// appflowc init vendors into cue.mod/pkg for the cue tool and editors).
 	inst := build.NewContext().NewInstance("", func(pos token.Pos, path string) *build.Instance {

@@ -42,6 +42,9 @@ type Node struct {
 	// of entries under "applications"; a linear search made merging quadratic). Only
 	// merge appends to a Map once it has an index, and keeps it current.
 	index map[string]*Field
+	// brace is where a CUE struct literal opens, kept by the plain-data reader (evaluation
+	// places a struct written twice at the later brace).
+	brace diag.Pos
 }
 
 // Field is one key of a Map node.

@@ -1,0 +1,185 @@
+package config
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"golang.org/x/tools/txtar"
+
+	"github.com/appflowc/appflowc/diag"
+	"github.com/appflowc/appflowc/internal/benchgen"
+)
+
+// TestDataCUEIsEvaluation: reading plain-data CUE from its syntax gives exactly the tree
+// evaluation gives (values, kinds, field order, positions), on every CUE config of the
+// examples, of the CLI tests, generated bench configs, and random data; and it declines
+// (so that evaluation answers) wherever the two could differ.
+func TestDataCUEIsEvaluation(t *testing.T) {
+	var sets [][]File
+	add := func(files []File) {
+		if len(files) > 0 {
+			sets = append(sets, files)
+		}
+	}
+	dirs, _ := filepath.Glob("../examples/*")
+	for _, d := range dirs {
+		add(cueFilesIn(t, d))
+	}
+	scripts, _ := filepath.Glob("../cmd/appflowc/cli/testdata/script/*.txtar")
+	for _, s := range scripts {
+		ar, err := txtar.ParseFile(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byDir := map[string][]File{}
+		for _, f := range ar.Files {
+			if strings.HasSuffix(f.Name, ".cue") && !strings.Contains(f.Name, "cue.mod") {
+				byDir[filepath.Dir(f.Name)] = append(byDir[filepath.Dir(f.Name)], File{Display: s + "/" + f.Name, Data: f.Data})
+			}
+		}
+		for _, fs := range byDir {
+			add(fs)
+		}
+	}
+	gen := t.TempDir()
+	if err := benchgen.Write(gen, 300, "cue"); err != nil {
+		t.Fatal(err)
+	}
+	add(cueFilesIn(t, gen))
+	rng := rand.New(rand.NewSource(1))
+	for i := 0; i < 2000; i++ {
+		add(randomData(rng))
+	}
+	fast, declined := 0, 0
+	for _, files := range sets {
+		asts, perrs := parseCUE(files)
+		if len(perrs) > 0 {
+			continue // both paths start here: nothing to compare
+		}
+		got, ok := dataCUE(asts)
+		if !ok {
+			declined++
+			continue
+		}
+		fast++
+		var gotErrs diag.List
+		reparsed, _ := parseCUE(files) // dataCUE shares nodes with its input; evaluate fresh syntax
+		want, wantErrs := evalCUEPackage(reparsed)
+		if (len(gotErrs) == 0) != (len(wantErrs) == 0) {
+			t.Errorf("%s: verdicts differ: %v vs evaluation %v", files[0].Display, gotErrs, wantErrs)
+			continue
+		}
+		if len(gotErrs) > 0 {
+			if gotErrs.Error() != wantErrs.Error() {
+				t.Errorf("%s: messages differ:\n%v\nevaluation:\n%v", files[0].Display, gotErrs, wantErrs)
+			}
+			continue
+		}
+		if d := diffNodes(got, want, ""); d != "" {
+			t.Errorf("%s: the data reading differs from evaluation: %s", files[0].Display, d)
+		}
+	}
+	t.Logf("%d configs read as data (identical to evaluation), %d left to evaluation", fast, declined)
+	if fast < 300 || declined < 100 {
+		t.Errorf("expected both paths to be exercised: %d fast, %d declined", fast, declined)
+	}
+}
+
+func cueFilesIn(t *testing.T, dir string) []File {
+	names, _ := filepath.Glob(filepath.Join(dir, "*.cue"))
+	var out []File
+	for _, n := range names {
+		data, err := os.ReadFile(n)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, File{Display: n, Data: data})
+	}
+	return out
+}
+
+// randomData writes one to three CUE files of random plain data, sometimes sharing keys
+// (equal or conflicting values, int against float), sometimes with a non-data construct.
+func randomData(rng *rand.Rand) []File {
+	scalars := []string{`"a"`, `"b c"`, `1`, `2`, `1.5`, `1.0`, `true`, `false`, `null`, `1_000`, `0x10`, `1Ki`, `"""` + "\n\tx\n\t" + `"""`, `#"raw\n"#`, `'bytes'`}
+	nonData := []string{`*"d" | "e"`, `int`, `x.y`, `"\(1)"`, `[...int]`, `>1`}
+	keys := []string{"a", "b", `"c-d"`, "e"}
+	var value func(depth int) string
+	value = func(depth int) string {
+		switch r := rng.Intn(10); {
+		case depth < 3 && r < 3:
+			var b strings.Builder
+			b.WriteString("{")
+			for i := 0; i < 1+rng.Intn(3); i++ {
+				fmt.Fprintf(&b, "%s: %s, ", keys[rng.Intn(len(keys))], value(depth+1))
+			}
+			b.WriteString("}")
+			return b.String()
+		case depth < 3 && r < 5:
+			return "[" + value(depth+1) + ", " + value(depth+1) + "]"
+		case r == 9 && rng.Intn(8) == 0:
+			return nonData[rng.Intn(len(nonData))]
+		}
+		return scalars[rng.Intn(len(scalars))]
+	}
+	var files []File
+	for i := 0; i < 1+rng.Intn(3); i++ {
+		var b bytes.Buffer
+		for j := 0; j < 1+rng.Intn(4); j++ {
+			if rng.Intn(3) == 0 { // shorthand: a: b: {...}
+				fmt.Fprintf(&b, "%s: %s: %s\n", keys[rng.Intn(len(keys))], keys[rng.Intn(len(keys))], value(1))
+				continue
+			}
+			fmt.Fprintf(&b, "%s: %s\n", keys[rng.Intn(len(keys))], value(0))
+		}
+		files = append(files, File{Display: fmt.Sprintf("r%d.cue", i), Data: b.Bytes()})
+	}
+	return files
+}
+
+// diffNodes describes the first difference between two trees, or "".
+func diffNodes(a, b *Node, path string) string {
+	if a.Kind != b.Kind {
+		return fmt.Sprintf("%s: kind %s vs %s", path, a.Kind, b.Kind)
+	}
+	if a.Pos != b.Pos && a.Kind != Map { // a struct's position is where it is first opened; messages use fields'
+		return fmt.Sprintf("%s: position %s vs %s", path, a.Pos, b.Pos)
+	}
+	switch a.Kind {
+	case Map: // the same fields (in any order: nothing downstream depends on it)
+		if len(a.Fields) != len(b.Fields) {
+			return fmt.Sprintf("%s: %d vs %d fields", path, len(a.Fields), len(b.Fields))
+		}
+		for _, af := range a.Fields {
+			bf := b.field(af.Key)
+			if bf == nil {
+				return fmt.Sprintf("%s: field %q only in the data reading", path, af.Key)
+			}
+			if af.KeyPos != bf.KeyPos {
+				return fmt.Sprintf("%s.%s: key position %s vs %s", path, af.Key, af.KeyPos, bf.KeyPos)
+			}
+			if d := diffNodes(af.Value, bf.Value, path+"."+af.Key); d != "" {
+				return d
+			}
+		}
+	case List:
+		if len(a.Items) != len(b.Items) {
+			return fmt.Sprintf("%s: %d vs %d items", path, len(a.Items), len(b.Items))
+		}
+		for i := range a.Items {
+			if d := diffNodes(a.Items[i], b.Items[i], fmt.Sprintf("%s[%d]", path, i)); d != "" {
+				return d
+			}
+		}
+	default:
+		if !scalarEqual(a, b) {
+			return fmt.Sprintf("%s: %s vs %s", path, a.display(), b.display())
+		}
+	}
+	return ""
+}
