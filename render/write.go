@@ -63,9 +63,18 @@ func checkOwned(dir string, existing map[string][]byte) error {
 // was; stale files from an earlier render disappear with the old tree.
 func WriteDir(ctx context.Context, dir string, files []File) (err error) {
 	dir = filepath.Clean(dir)
-	existing, err := ReadDir(dir)
-	if err != nil {
+	// Whether dir is ours needs its listing and kustomization.yaml only (not every file:
+	// a re-render of 10,000 objects would read them all again).
+	existing := map[string][]byte{}
+	switch ents, err := os.ReadDir(dir); {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
 		return err
+	case len(ents) > 0:
+		existing["."] = nil // not empty
+		if k, err := os.ReadFile(filepath.Join(dir, KustomizationFile)); err == nil {
+			existing[KustomizationFile] = k
+		}
 	}
 	if err := checkOwned(dir, existing); err != nil {
 		return err
