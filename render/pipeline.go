@@ -23,6 +23,7 @@ type templateInterface struct {
 	name, entry string
 	params      []string          // in declaration order
 	defaults    map[string]string // absent: required
+	enums       map[string][]string
 	contract    map[string]config.Constraint
 }
 
@@ -42,7 +43,7 @@ func interfaces(objs []Object, cfg *config.Config) map[string]*templateInterface
 		if !ok {
 			continue
 		}
-		ti := &templateInterface{name: wt.Name, entry: wt.Spec.Entrypoint, defaults: map[string]string{}, contract: contracts[wt.Name]}
+		ti := &templateInterface{name: wt.Name, entry: wt.Spec.Entrypoint, defaults: map[string]string{}, enums: map[string][]string{}, contract: contracts[wt.Name]}
 		if o.Entry == "" { // the library's: its own input checks are its contracts
 			ti.contract = libraryContracts(wt)
 		}
@@ -51,6 +52,9 @@ func interfaces(objs []Object, cfg *config.Config) map[string]*templateInterface
 			if p.Value != nil {
 				spec[p.Name] = p.Value.String()
 			}
+			for _, e := range p.Enum {
+				ti.enums[p.Name] = append(ti.enums[p.Name], e.String())
+			}
 		}
 		for _, t := range wt.Spec.Templates {
 			if t.Name != wt.Spec.Entrypoint {
@@ -58,6 +62,11 @@ func interfaces(objs []Object, cfg *config.Config) map[string]*templateInterface
 			}
 			for _, p := range t.Inputs.Parameters {
 				ti.params = append(ti.params, p.Name)
+				if len(p.Enum) > 0 && len(ti.enums[p.Name]) == 0 {
+					for _, e := range p.Enum {
+						ti.enums[p.Name] = append(ti.enums[p.Name], e.String())
+					}
+				}
 				switch {
 				case p.Value != nil:
 					ti.defaults[p.Name] = p.Value.String()
@@ -102,6 +111,10 @@ func checkStep(pl *config.Pipeline, i int, st config.PipelineStep, ifaces map[st
 			}
 			out = append(out, diag.Diagnostic{Pos: a.KeyPos, Path: path + ".arguments." + a.Name, Msg: fmt.Sprintf("template %s has no parameter %q", ti.name, a.Name), Hint: hint})
 			continue
+		}
+		if enum := ti.enums[a.Name]; len(enum) > 0 && !strings.Contains(a.Value, "{{") && !contains(enum, a.Value) {
+			out = append(out, diag.Diagnostic{Pos: a.Pos, Path: path + ".arguments." + a.Name, Msg: fmt.Sprintf("value %q is not one of %s's values for %s", a.Value, ti.name, a.Name),
+				Hint: "use one of " + strings.Join(enum, ", ")})
 		}
 		if c, ok := ti.contract[a.Name]; ok && !strings.Contains(a.Value, "{{") {
 			if err := config.CheckContract(c.Expr, a.Value); err != nil {
