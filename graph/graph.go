@@ -48,28 +48,35 @@ func FromWorkflow(name string, wf *wfv1.Workflow, templates map[string]*wfv1.Wor
 			spec.Entrypoint = wf.Spec.Entrypoint
 		}
 	}
-	byName := map[string]*wfv1.Template{}
-	for i := range spec.Templates {
-		byName[spec.Templates[i].Name] = &spec.Templates[i]
-	}
-	b := &builder{templates: byName, prefix: sanitize(name)}
+	b := &builder{workflowTemplates: templates, prefix: sanitize(name)}
+	scope := scopeOf(spec.Templates)
 	g := &Graph{Name: name}
 	var err error
-	if g.Root, err = b.template(spec.Entrypoint, spec.Entrypoint, 0); err != nil {
+	if g.Root, err = b.template(spec.Entrypoint, scope, spec.Entrypoint, nil, 0); err != nil {
 		return nil, fmt.Errorf("graph %s: %w", name, err)
 	}
 	if spec.OnExit != "" {
-		if g.OnExit, err = b.template("onExit: "+spec.OnExit, spec.OnExit, 0); err != nil {
+		if g.OnExit, err = b.template("onExit: "+spec.OnExit, scope, spec.OnExit, nil, 0); err != nil {
 			return nil, fmt.Errorf("graph %s: %w", name, err)
 		}
 	}
 	return g, nil
 }
 
+// scopeOf indexes a spec's templates by name: the names its steps refer to.
+func scopeOf(ts []wfv1.Template) map[string]*wfv1.Template {
+	byName := map[string]*wfv1.Template{}
+	for i := range ts {
+		byName[ts[i].Name] = &ts[i]
+	}
+	return byName
+}
+
 type builder struct {
-	templates map[string]*wfv1.Template
-	prefix    string
-	n         int
+	// workflowTemplates resolve templateRef steps (pipelines).
+	workflowTemplates map[string]*wfv1.WorkflowTemplate
+	prefix            string
+	n                 int
 }
 
 func (b *builder) id() string {
@@ -77,8 +84,18 @@ func (b *builder) id() string {
 	return fmt.Sprintf("%s_%d", b.prefix, b.n)
 }
 
-func (b *builder) template(label, name string, depth int) (*Node, error) {
-	t, ok := b.templates[name]
+// template builds the node of template name in scope, or of ref (a template of another
+// WorkflowTemplate, whose steps then refer to that WorkflowTemplate's templates).
+func (b *builder) template(label string, scope map[string]*wfv1.Template, name string, ref *wfv1.TemplateRef, depth int) (*Node, error) {
+	if ref != nil {
+		wt, ok := b.workflowTemplates[ref.Name]
+		if !ok {
+			return nil, fmt.Errorf("WorkflowTemplate %s is not part of the config", ref.Name)
+		}
+		scope, name = scopeOf(wt.Spec.Templates), ref.Template
+		label += " → " + ref.Name
+	}
+	t, ok := scope[name]
 	if !ok {
 		return nil, fmt.Errorf("no template %q", name)
 	}
@@ -92,7 +109,7 @@ func (b *builder) template(label, name string, depth int) (*Node, error) {
 		for _, group := range t.Steps {
 			var ids []string
 			for _, s := range group.Steps {
-				c, err := b.template(stepLabel(s.Name, s.When, s.WithParam != "" || len(s.WithItems) > 0), s.Template, depth+1)
+				c, err := b.template(stepLabel(s.Name, s.When, s.WithParam != "" || len(s.WithItems) > 0), scope, s.Template, s.TemplateRef, depth+1)
 				if err != nil {
 					return nil, err
 				}
@@ -106,7 +123,7 @@ func (b *builder) template(label, name string, depth int) (*Node, error) {
 	case t.DAG != nil:
 		ids := map[string]string{}
 		for _, task := range t.DAG.Tasks {
-			c, err := b.template(stepLabel(task.Name, task.When, task.WithParam != "" || len(task.WithItems) > 0), task.Template, depth+1)
+			c, err := b.template(stepLabel(task.Name, task.When, task.WithParam != "" || len(task.WithItems) > 0), scope, task.Template, task.TemplateRef, depth+1)
 			if err != nil {
 				return nil, err
 			}

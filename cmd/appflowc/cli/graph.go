@@ -59,6 +59,9 @@ coloured by phase. -o mermaid is for pull-request descriptions (GitHub renders i
 				}
 				for _, o := range res.Objects {
 					wf, ok := o.Obj.(*wfv1.Workflow)
+					if cw, isCron := o.Obj.(*wfv1.CronWorkflow); isCron { // a scheduled entry or pipeline: what each run does
+						wf, ok = &wfv1.Workflow{Spec: cw.Spec.WorkflowSpec}, true
+					}
 					if !ok || (entry != "" && o.Entry != entry && !strings.HasSuffix(o.Entry, "."+entry)) {
 						continue
 					}
