@@ -83,6 +83,7 @@ func (d *decoder) userTemplate(f *Field, af *Appflow) *UserTemplate {
 	}
 	d.shellSafety(spec, append(p, "spec"))
 	d.templateImages(spec, append(p, "spec"))
+	d.nonRoot(spec, append(p, "spec"))
 	if af.RequireLimits {
 		d.limits(spec, append(p, "spec"))
 	}
@@ -368,6 +369,53 @@ func (d *decoder) templateImages(spec *Node, p []string) {
 			if cs := t.Lookup(list...); cs != nil && cs.Kind == List {
 				for j, c := range cs.Items {
 					check(c, append(append(append([]string(nil), tp...), list...), strconv.Itoa(j)))
+				}
+			}
+		}
+	}
+}
+
+// nonRoot refuses what would run a user template's pods as root or privileged: the
+// Workflows appflowc renders run every pod as non-root (pipelines set it for the whole
+// workflow), and a container must not take it back.
+func (d *decoder) nonRoot(spec *Node, p []string) {
+	const hint = "appflowc runs workflow pods as non-root without privileges; remove the setting (the image must run as a non-root user)"
+	check := func(sc *Node, sp []string) {
+		if sc == nil {
+			return
+		}
+		for _, bad := range []struct {
+			key  string
+			kind Kind
+			test func(*Node) bool
+		}{
+			{"privileged", Bool, func(n *Node) bool { return n.Bool }},
+			{"allowPrivilegeEscalation", Bool, func(n *Node) bool { return n.Bool }},
+			{"runAsNonRoot", Bool, func(n *Node) bool { return !n.Bool }},
+			{"runAsUser", Int, func(n *Node) bool { return n.Int == 0 }},
+		} {
+			if v := sc.Get(bad.key); v != nil && v.Kind == bad.kind && bad.test(v) {
+				d.errorf(v, append(append([]string(nil), sp...), bad.key), hint, "%s: %s would run as root or privileged", bad.key, v.display())
+			}
+		}
+	}
+	check(spec.Get("securityContext"), append(append([]string(nil), p...), "securityContext"))
+	ts := spec.Get("templates")
+	if ts == nil || ts.Kind != List {
+		return
+	}
+	for i, t := range ts.Items {
+		tp := append(append([]string(nil), p...), "templates", strconv.Itoa(i))
+		check(t.Get("securityContext"), append(append([]string(nil), tp...), "securityContext"))
+		for _, kind := range []string{"container", "script"} {
+			if c := t.Get(kind); c != nil {
+				check(c.Get("securityContext"), append(append([]string(nil), tp...), kind, "securityContext"))
+			}
+		}
+		for _, list := range [][]string{{"containerSet", "containers"}, {"initContainers"}, {"sidecars"}} {
+			if cs := t.Lookup(list...); cs != nil && cs.Kind == List {
+				for j, c := range cs.Items {
+					check(c.Get("securityContext"), append(append(append([]string(nil), tp...), list...), strconv.Itoa(j), "securityContext"))
 				}
 			}
 		}

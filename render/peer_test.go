@@ -208,7 +208,7 @@ func TestArgoExamplesPeerSuite(t *testing.T) {
 			return false
 		}
 		for _, d := range dl {
-			if strings.Contains(d.Msg, "not pinned") || strings.Contains(d.Msg, "mutable tag") || strings.Contains(d.Msg, "Argo template expression") {
+			if strings.Contains(d.Msg, "not pinned") || strings.Contains(d.Msg, "mutable tag") || strings.Contains(d.Msg, "Argo template expression") || strings.Contains(d.Msg, "would run as root") {
 				return true
 			}
 		}
@@ -233,7 +233,7 @@ func TestArgoExamplesPeerSuite(t *testing.T) {
 		disagreements = append(disagreements, id+"\n    argo:     "+errString(a)+"\n    appflowc: "+errString(u))
 	}
 	sort.Strings(disagreements)
-	t.Logf("Argo examples peer suite: %d objects, appflowc agrees with Argo on %d, %d known disagreements, %d unexplained; appflowc's policy (pinned images, no template expressions in shell source) would refuse %d of them as written",
+	t.Logf("Argo examples peer suite: %d objects, appflowc agrees with Argo on %d, %d known disagreements, %d unexplained; appflowc's policy (pinned images, no template expressions in shell source, non-root) would refuse %d of them as written",
 		len(objs), agree, len(objs)-agree-len(disagreements), len(disagreements), refusedByPolicy)
 	for _, d := range disagreements {
 		t.Errorf("verdicts differ: %s", d)
