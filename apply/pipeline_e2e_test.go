@@ -73,7 +73,10 @@ pipelines:
 		t.Parallel()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		out, _ := appflowc(t, ctx, 0, "apply", filepath.Join(root, "examples", "pipeline"))
+		out, errOut := appflowc(t, ctx, 0, "apply", filepath.Join(root, "examples", "pipeline"), "--watch")
+		if !strings.Contains(errOut, "nothing to watch: CronWorkflow/argo/pipeline-release starts its runs on its schedule") || !strings.Contains(errOut, "next: appflowc status pipeline-release -n argo") {
+			t.Errorf("apply --watch of a scheduled pipeline says:\n%s", errOut)
+		}
 		if !strings.Contains(out, "CronWorkflow/argo/pipeline-release created") && !strings.Contains(out, "CronWorkflow/argo/pipeline-release configured") {
 			t.Errorf("apply of the pipeline example:\n%s", out)
 		}

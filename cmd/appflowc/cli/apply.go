@@ -219,6 +219,12 @@ func runApply(cmd *cobra.Command, kf *kubeFlags, objs []render.Object, r applyRu
 		}
 	}
 	if len(names) == 0 {
+		// Scheduled entries and pipelines submit nothing now: say where their runs appear.
+		for _, ch := range changes {
+			if ch.Kind == "CronWorkflow" {
+				fmt.Fprintf(cmd.ErrOrStderr(), "appflowc: nothing to watch: CronWorkflow/%s/%s starts its runs on its schedule\nappflowc: next: appflowc status %s -n %s\n", ch.Namespace, ch.Name, ch.Name, ch.Namespace)
+			}
+		}
 		return nil
 	}
 	// Step logs go to stdout as they are written, progress lines to stderr.
