@@ -86,7 +86,7 @@ func (d *decoder) fields(n *Node, path []string, allowed ...string) bool {
 			continue
 		}
 		hint := "allowed fields: " + strings.Join(allowed, ", ")
-		if s := suggest(f.Key, allowed); s != "" {
+		if s := Suggest(f.Key, allowed); s != "" {
 			hint = fmt.Sprintf("did you mean %q? %s", s, hint)
 		}
 		d.errs = append(d.errs, diag.Diagnostic{Pos: f.KeyPos, Path: joinPath(append(path, f.Key)), Msg: "unknown field", Hint: hint})
@@ -932,7 +932,9 @@ func lazyRegexp(p string) func() *regexp.Regexp {
 }
 
 // suggest returns the allowed name closest to s, when it is close enough to be a typo.
-func suggest(s string, allowed []string) string {
+// Suggest is the allowed name nearest to s (case-insensitive edit distance), or "" when
+// none is close: the "did you mean" of every unknown-name message.
+func Suggest(s string, allowed []string) string {
 	best, bestD := "", 1<<30
 	for _, a := range allowed {
 		if strings.EqualFold(a, s) {

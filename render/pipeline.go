@@ -2,9 +2,10 @@ package render
 
 import (
 	"fmt"
+	"maps"
 	"os"
 	"regexp"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -92,27 +93,22 @@ func checkStep(pl *config.Pipeline, i int, st config.PipelineStep, ifaces map[st
 	path := fmt.Sprintf("pipelines.%s.steps[%d]", pl.Name, i)
 	ti, ok := ifaces[st.Template]
 	if !ok {
-		names := make([]string, 0, len(ifaces))
-		for n := range ifaces {
-			names = append(names, n)
-		}
-		sort.Strings(names)
 		return diag.List{{Pos: st.TemplatePos, Path: path + ".template", Msg: fmt.Sprintf("unknown template %q", st.Template),
-			Hint: "use one of " + strings.Join(names, ", ")}}
+			Hint: "use one of " + strings.Join(slices.Sorted(maps.Keys(ifaces)), ", ")}}
 	}
 	var out diag.List
 	given := map[string]bool{}
 	for _, a := range st.Arguments {
 		given[a.Name] = true
-		if !contains(ti.params, a.Name) {
+		if !slices.Contains(ti.params, a.Name) {
 			hint := "parameters of " + ti.name + ": " + strings.Join(ti.params, ", ")
-			if s := suggestName(a.Name, ti.params); s != "" {
+			if s := config.Suggest(a.Name, ti.params); s != "" {
 				hint = fmt.Sprintf("did you mean %q? %s", s, hint)
 			}
 			out = append(out, diag.Diagnostic{Pos: a.KeyPos, Path: path + ".arguments." + a.Name, Msg: fmt.Sprintf("template %s has no parameter %q", ti.name, a.Name), Hint: hint})
 			continue
 		}
-		if enum := ti.enums[a.Name]; len(enum) > 0 && !strings.Contains(a.Value, "{{") && !contains(enum, a.Value) {
+		if enum := ti.enums[a.Name]; len(enum) > 0 && !strings.Contains(a.Value, "{{") && !slices.Contains(enum, a.Value) {
 			out = append(out, diag.Diagnostic{Pos: a.Pos, Path: path + ".arguments." + a.Name, Msg: fmt.Sprintf("value %q is not one of %s's values for %s", a.Value, ti.name, a.Name),
 				Hint: "use one of " + strings.Join(enum, ", ")})
 		}
@@ -137,46 +133,6 @@ func checkStep(pl *config.Pipeline, i int, st config.PipelineStep, ifaces map[st
 			Hint: "add them under arguments"})
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-// suggestName is the nearest name by edit distance, if close.
-func suggestName(s string, names []string) string {
-	best, bestD := "", 3
-	for _, n := range names {
-		if d := editDistance(s, n); d < bestD {
-			best, bestD = n, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur := make([]int, len(b)+1)
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev = cur
-	}
-	return prev[len(b)]
 }
 
 // pipelineObjects renders a pipeline: a Workflow, or a CronWorkflow when scheduled.

@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -145,13 +147,8 @@ func checkArguments(o Object, wf *wfv1.Workflow, getter templateGetter) diag.Lis
 	}
 	wt, ok := getter[ref.Name]
 	if !ok {
-		names := make([]string, 0, len(getter))
-		for n := range getter {
-			names = append(names, n)
-		}
-		sort.Strings(names)
 		return diag.List{{Pos: o.Source, Path: o.Entry, Msg: fmt.Sprintf("workflowTemplateRef %q names no known WorkflowTemplate", ref.Name),
-			Hint: "use one of: " + strings.Join(names, ", ")}}
+			Hint: "use one of: " + strings.Join(slices.Sorted(maps.Keys(getter)), ", ")}}
 	}
 	declared := map[string]wfv1.Parameter{}
 	var names []string
