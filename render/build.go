@@ -128,14 +128,9 @@ func userTemplate(cfg *config.Config, ut *config.UserTemplate) (Object, error) {
 // it runs, where the library put the defaults: script containers, and the executor's
 // main container of resource steps through podSpecPatch.
 func bound(wt *wfv1.WorkflowTemplate, r config.Resources) error {
-	var bad error
-	list := func(l config.ResourceList) corev1.ResourceList {
-		cpu, err1 := resource.ParseQuantity(l.CPU)
-		mem, err2 := resource.ParseQuantity(l.Memory)
-		if err := errors.Join(err1, err2); err != nil {
-			bad = err
-		}
-		return corev1.ResourceList{corev1.ResourceCPU: cpu, corev1.ResourceMemory: mem}
+	res, err := requirements(r)
+	if err != nil {
+		return err
 	}
 	// The same JSON (and key order) as the library's CUE json.Marshal.
 	type quantities struct {
@@ -159,12 +154,12 @@ func bound(wt *wfv1.WorkflowTemplate, r config.Resources) error {
 		t := &wt.Spec.Templates[i]
 		switch {
 		case t.Script != nil:
-			t.Script.Resources = corev1.ResourceRequirements{Requests: list(r.Requests), Limits: list(r.Limits)}
+			t.Script.Resources = res
 		case t.Resource != nil:
 			t.PodSpecPatch = string(patch)
 		}
 	}
-	return bad
+	return nil
 }
 
 func entryPath(kind, name string) string {
@@ -182,25 +177,19 @@ var generatePrefix = map[string]string{"application": "app-", "applicationset": 
 // workflow is the Workflow of one entry; the entry's labels go on it (after appflowc's
 // own, which the config cannot set), so that apply -l and list -l find it.
 func workflow(cfg *config.Config, kind, name string, pos diag.Pos, entryLabels []config.KV, schedule *config.Schedule, tmpl string, params []wfv1.Parameter) Object {
-	labels := map[string]string{}
-	for _, l := range entryLabels {
-		labels[l.Name] = l.Value
-	}
-	labels[LabelManagedBy], labels[LabelConfig], labels[LabelKind] = ManagedBy, name, kind
 	wf := &wfv1.Workflow{
 		TypeMeta: metav1.TypeMeta{APIVersion: "argoproj.io/v1alpha1", Kind: "Workflow"},
 		ObjectMeta: metav1.ObjectMeta{
 			GenerateName: generatePrefix[kind] + name + "-",
 			Namespace:    cfg.Appflow.Namespace,
-			Labels:       labels,
+			Labels:       runLabels(entryLabels, name, kind),
 			Annotations:  map[string]string{AnnotationSource: cfg.Tree.RelPath(pos.File)},
 		},
 		Spec: wfv1.WorkflowSpec{
 			WorkflowTemplateRef: &wfv1.WorkflowTemplateRef{Name: tmpl},
 			Arguments:           wfv1.Arguments{Parameters: params},
-			// Finished runs go away on their own; failed ones stay longer, for debugging.
-			TTLStrategy: &wfv1.TTLStrategy{SecondsAfterSuccess: ptr(int32(cfg.Appflow.TTL.AfterSuccess)), SecondsAfterFailure: ptr(int32(cfg.Appflow.TTL.AfterFailure))},
-			PodGC:       &wfv1.PodGC{Strategy: wfv1.PodGCStrategy(cfg.Appflow.PodGC)},
+			TTLStrategy:         ttlStrategy(cfg.Appflow),
+			PodGC:               &wfv1.PodGC{Strategy: wfv1.PodGCStrategy(cfg.Appflow.PodGC)},
 		},
 	}
 	if schedule != nil { // the entry's Workflow, run by Argo on schedule
@@ -210,6 +199,36 @@ func workflow(cfg *config.Config, kind, name string, pos diag.Pos, entryLabels [
 	}
 	return Object{APIVersion: "argoproj.io/v1alpha1", Kind: "Workflow", Namespace: cfg.Appflow.Namespace, Name: wf.GenerateName,
 		Source: pos, SourceRel: cfg.Tree.RelPath(pos.File), Entry: entryPath(kind, name), Obj: wf}
+}
+
+// runLabels are the labels of an entry's or pipeline's runs: the config's, then
+// appflowc's own (which the config cannot set), so that apply -l and list -l find them.
+func runLabels(entry []config.KV, name, kind string) map[string]string {
+	labels := map[string]string{}
+	for _, l := range entry {
+		labels[l.Name] = l.Value
+	}
+	labels[LabelManagedBy], labels[LabelConfig], labels[LabelKind] = ManagedBy, name, kind
+	return labels
+}
+
+// ttlStrategy deletes finished runs on their own; failed ones stay longer, for debugging.
+func ttlStrategy(a config.Appflow) *wfv1.TTLStrategy {
+	return &wfv1.TTLStrategy{SecondsAfterSuccess: ptr(int32(a.TTL.AfterSuccess)), SecondsAfterFailure: ptr(int32(a.TTL.AfterFailure))}
+}
+
+// resourceList parses CPU and memory quantities (already checked by config).
+func resourceList(l config.ResourceList) (corev1.ResourceList, error) {
+	cpu, err1 := resource.ParseQuantity(l.CPU)
+	mem, err2 := resource.ParseQuantity(l.Memory)
+	return corev1.ResourceList{corev1.ResourceCPU: cpu, corev1.ResourceMemory: mem}, errors.Join(err1, err2)
+}
+
+// requirements are r as a container's resources.
+func requirements(r config.Resources) (corev1.ResourceRequirements, error) {
+	req, err1 := resourceList(r.Requests)
+	lim, err2 := resourceList(r.Limits)
+	return corev1.ResourceRequirements{Requests: req, Limits: lim}, errors.Join(err1, err2)
 }
 
 func param(name, value string) wfv1.Parameter {

@@ -11,7 +11,6 @@ import (
 
 	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
 	corev1 "k8s.io/api/core/v1"
-	"k8s.io/apimachinery/pkg/api/resource"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/appflowc/appflowc/config"
@@ -174,19 +173,18 @@ func pipelineObjects(cfg *config.Config, pl *config.Pipeline, ifaces map[string]
 		ServiceAccountName:    cfg.Appflow.ServiceAccount,
 		ActiveDeadlineSeconds: ptr(cfg.Appflow.ActiveDeadlineSeconds),
 		Templates:             []wfv1.Template{main},
-		TTLStrategy:           &wfv1.TTLStrategy{SecondsAfterSuccess: ptr(int32(cfg.Appflow.TTL.AfterSuccess)), SecondsAfterFailure: ptr(int32(cfg.Appflow.TTL.AfterFailure))},
+		TTLStrategy:           ttlStrategy(cfg.Appflow),
 		PodGC:                 &wfv1.PodGC{Strategy: wfv1.PodGCStrategy(cfg.Appflow.PodGC)},
 		SecurityContext:       &corev1.PodSecurityContext{RunAsNonRoot: ptr(true), RunAsUser: ptr(int64(65532)), SeccompProfile: &corev1.SeccompProfile{Type: corev1.SeccompProfileTypeRuntimeDefault}},
 	}
 	if pl.Notify != nil {
+		notify, err := notifyTemplate(cfg, pl.Notify)
+		if err != nil {
+			return Object{}, diag.List{{Pos: pl.Pos, Path: "pipelines." + pl.Name + ".notify", Msg: err.Error()}}
+		}
 		spec.OnExit = "notify"
-		spec.Templates = append(spec.Templates, notifyTemplate(cfg, pl.Notify))
+		spec.Templates = append(spec.Templates, notify)
 	}
-	labels := map[string]string{}
-	for _, l := range pl.Labels {
-		labels[l.Name] = l.Value
-	}
-	labels[LabelManagedBy], labels[LabelConfig], labels[LabelKind] = ManagedBy, pl.Name, "pipeline"
 	annotations := map[string]string{AnnotationSource: cfg.Tree.RelPath(pl.Pos.File)}
 	if pl.Description != "" {
 		annotations["workflows.argoproj.io/description"] = pl.Description
@@ -194,7 +192,7 @@ func pipelineObjects(cfg *config.Config, pl *config.Pipeline, ifaces map[string]
 	o := Object{APIVersion: "argoproj.io/v1alpha1", Namespace: cfg.Appflow.Namespace, Source: pl.Pos, SourceRel: cfg.Tree.RelPath(pl.Pos.File), Entry: "pipelines." + pl.Name}
 	wf := &wfv1.Workflow{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "argoproj.io/v1alpha1", Kind: "Workflow"},
-		ObjectMeta: metav1.ObjectMeta{GenerateName: "pipeline-" + pl.Name + "-", Namespace: cfg.Appflow.Namespace, Labels: labels, Annotations: annotations},
+		ObjectMeta: metav1.ObjectMeta{GenerateName: "pipeline-" + pl.Name + "-", Namespace: cfg.Appflow.Namespace, Labels: runLabels(pl.Labels, pl.Name, "pipeline"), Annotations: annotations},
 		Spec:       spec,
 	}
 	if pl.Schedule != nil {
@@ -210,10 +208,7 @@ func pipelineObjects(cfg *config.Config, pl *config.Pipeline, ifaces map[string]
 // the Workflow's generateName; its runs carry the Workflow's labels, so list, status and
 // watch find them.
 func scheduled(wf *wfv1.Workflow, s *config.Schedule) *wfv1.CronWorkflow {
-	runLabels := map[string]string{}
-	for k, v := range wf.Labels {
-		runLabels[k] = v
-	}
+	labels := maps.Clone(wf.Labels)
 	return &wfv1.CronWorkflow{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "argoproj.io/v1alpha1", Kind: "CronWorkflow"},
 		ObjectMeta: metav1.ObjectMeta{Name: strings.TrimSuffix(wf.GenerateName, "-"), Namespace: wf.Namespace, Labels: wf.Labels, Annotations: wf.Annotations},
@@ -221,7 +216,7 @@ func scheduled(wf *wfv1.Workflow, s *config.Schedule) *wfv1.CronWorkflow {
 			WorkflowSpec: wf.Spec, Schedules: []string{s.Cron}, Timezone: s.Timezone, Suspend: s.Suspend,
 			ConcurrencyPolicy: wfv1.ConcurrencyPolicy(s.ConcurrencyPolicy), StartingDeadlineSeconds: s.StartingDeadlineSeconds,
 			SuccessfulJobsHistoryLimit: s.SuccessfulJobsHistoryLimit, FailedJobsHistoryLimit: s.FailedJobsHistoryLimit,
-			WorkflowMetadata: &metav1.ObjectMeta{Labels: runLabels},
+			WorkflowMetadata: &metav1.ObjectMeta{Labels: labels},
 		},
 	}
 }
@@ -234,18 +229,8 @@ wget -q -O- --header 'Content-Type: application/json' --post-data "$body" "$WEBH
 echo "notified: $WF_NAME $WF_STATUS"
 `
 
-func notifyTemplate(cfg *config.Config, n *config.Notify) wfv1.Template {
-	res := corev1.ResourceRequirements{Requests: corev1.ResourceList{}, Limits: corev1.ResourceList{}}
-	r := cfg.Appflow.Resources
-	for _, q := range []struct {
-		list corev1.ResourceList
-		name corev1.ResourceName
-		val  string
-	}{{res.Requests, corev1.ResourceCPU, r.Requests.CPU}, {res.Requests, corev1.ResourceMemory, r.Requests.Memory}, {res.Limits, corev1.ResourceCPU, r.Limits.CPU}, {res.Limits, corev1.ResourceMemory, r.Limits.Memory}} {
-		if qty, err := resource.ParseQuantity(q.val); err == nil {
-			q.list[q.name] = qty
-		}
-	}
+func notifyTemplate(cfg *config.Config, n *config.Notify) (wfv1.Template, error) {
+	res, err := requirements(cfg.Appflow.Resources)
 	return wfv1.Template{
 		Name: "notify",
 		Script: &wfv1.ScriptTemplate{
@@ -265,7 +250,7 @@ func notifyTemplate(cfg *config.Config, n *config.Notify) wfv1.Template {
 			},
 			Source: notifyScript,
 		},
-	}
+	}, err
 }
 
 // checkLine is one input check of a library script: check NAME "$IN_NAME" PATTERN,
