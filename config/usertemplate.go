@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"path"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -277,102 +276,90 @@ var shells = []string{"sh", "bash", "ash", "dash", "zsh", "ksh", "busybox"}
 // args of a container run by a shell: Argo substitutes them as text before the shell
 // parses it. Values go through env instead.
 func (d *decoder) shellSafety(spec *Node, p []string) {
-	ts := spec.Get("templates")
-	if ts == nil || ts.Kind != List {
-		return
-	}
 	const hint = `pass the value through env: env: [{name: VALUE, value: "{{inputs.parameters.x}}"}] and use "$VALUE"`
-	for i, t := range ts.Items {
-		tp := append(append([]string(nil), p...), "templates", strconv.Itoa(i))
-		if src := t.Lookup("script", "source"); src != nil && src.Kind == String && strings.Contains(src.Str, "{{") {
-			d.errorf(src, append(tp, "script", "source"), hint, "Argo template expression in script source (it is pasted into the script before the shell reads it)")
+	eachContainer(spec, p, func(c *Node, cp []string, kind string) {
+		if kind == "script" {
+			if src := c.Get("source"); src != nil && src.Kind == String && strings.Contains(src.Str, "{{") {
+				d.errorf(src, append(cp, "source"), hint, "Argo template expression in script source (it is pasted into the script before the shell reads it)")
+			}
 		}
-		for _, kind := range []string{"container", "script"} {
-			c := t.Get(kind)
-			if c == nil {
+		if kind != "container" && kind != "script" {
+			return
+		}
+		cmd := c.Get("command")
+		if cmd == nil || cmd.Kind != List || len(cmd.Items) == 0 || !slices.Contains(shells, path.Base(scalarString(cmd.Items[0]))) {
+			return
+		}
+		for _, field := range []string{"command", "args"} {
+			l := c.Get(field)
+			if l == nil || l.Kind != List {
 				continue
 			}
-			cmd := c.Get("command")
-			if cmd == nil || cmd.Kind != List || len(cmd.Items) == 0 || !slices.Contains(shells, path.Base(scalarString(cmd.Items[0]))) {
-				continue
-			}
-			for _, field := range []string{"command", "args"} {
-				l := c.Get(field)
-				if l == nil || l.Kind != List {
-					continue
-				}
-				for j, a := range l.Items {
-					if a.Kind == String && strings.Contains(a.Str, "{{") {
-						d.errorf(a, append(tp, kind, field, strconv.Itoa(j)), hint, "Argo template expression in the %s of a shell (%s)", field, path.Base(scalarString(cmd.Items[0])))
-					}
+			for j, a := range l.Items {
+				if a.Kind == String && strings.Contains(a.Str, "{{") {
+					d.errorf(a, append(cp, field, strconv.Itoa(j)), hint, "Argo template expression in the %s of a shell (%s)", field, path.Base(scalarString(cmd.Items[0])))
 				}
 			}
 		}
-	}
+	})
 }
 
 // limits refuses containers without CPU and memory limits (appflow.requireLimits).
 func (d *decoder) limits(spec *Node, p []string) {
-	ts := spec.Get("templates")
-	if ts == nil || ts.Kind != List {
-		return
-	}
-	for i, t := range ts.Items {
-		tp := append(append([]string(nil), p...), "templates", strconv.Itoa(i))
-		var containers []*Node
-		var paths [][]string
-		for _, kind := range []string{"container", "script"} {
-			if c := t.Get(kind); c != nil {
-				containers, paths = append(containers, c), append(paths, append(append([]string(nil), tp...), kind))
+	eachContainer(spec, p, func(c *Node, cp []string, kind string) {
+		if kind == "initContainers" || kind == "sidecars" {
+			return
+		}
+		var missing []string
+		for _, r := range []string{"cpu", "memory"} {
+			if c.Lookup("resources", "limits", r) == nil {
+				missing = append(missing, r)
 			}
 		}
-		if cs := t.Lookup("containerSet", "containers"); cs != nil && cs.Kind == List {
-			for j, c := range cs.Items {
-				containers, paths = append(containers, c), append(paths, append(append([]string(nil), tp...), "containerSet", "containers", strconv.Itoa(j)))
-			}
+		if len(missing) > 0 {
+			d.errorf(c, append(cp, "resources", "limits"), "set resources: {limits: {cpu: ..., memory: ...}} (appflow.requireLimits is on)", "no %s limit", strings.Join(missing, " or "))
 		}
-		for k, c := range containers {
-			var missing []string
-			for _, r := range []string{"cpu", "memory"} {
-				if c.Lookup("resources", "limits", r) == nil {
-					missing = append(missing, r)
-				}
-			}
-			if len(missing) > 0 {
-				sort.Strings(missing)
-				d.errorf(c, append(paths[k], "resources", "limits"), "set resources: {limits: {cpu: ..., memory: ...}} (appflow.requireLimits is on)", "no %s limit", strings.Join(missing, " or "))
-			}
-		}
-	}
+	})
 }
 
 // templateImages requires pinned images (tag and digest) everywhere a user template runs
 // one, as for the library and infra scripts: a tag can be moved under a reviewed config.
 func (d *decoder) templateImages(spec *Node, p []string) {
+	eachContainer(spec, p, func(c *Node, cp []string, _ string) {
+		if img := c.Get("image"); img != nil && img.Kind == String {
+			d.image(img, append(cp, "image"), img.Str)
+		}
+	})
+}
+
+// eachTemplate calls fn with each of spec's templates and its config path.
+func eachTemplate(spec *Node, p []string, fn func(t *Node, tp []string)) {
 	ts := spec.Get("templates")
 	if ts == nil || ts.Kind != List {
 		return
 	}
 	for i, t := range ts.Items {
-		tp := append(append([]string(nil), p...), "templates", strconv.Itoa(i))
-		check := func(c *Node, cp []string) {
-			if img := c.Get("image"); img != nil && img.Kind == String {
-				d.image(img, append(cp, "image"), img.Str)
-			}
-		}
+		fn(t, append(append([]string(nil), p...), "templates", strconv.Itoa(i)))
+	}
+}
+
+// eachContainer calls fn with every container spec's templates run, its config path and
+// where it sits: "container", "script", "containerSet", "initContainers" or "sidecars".
+func eachContainer(spec *Node, p []string, fn func(c *Node, cp []string, kind string)) {
+	eachTemplate(spec, p, func(t *Node, tp []string) {
 		for _, kind := range []string{"container", "script"} {
 			if c := t.Get(kind); c != nil {
-				check(c, append(append([]string(nil), tp...), kind))
+				fn(c, append(append([]string(nil), tp...), kind), kind)
 			}
 		}
 		for _, list := range [][]string{{"containerSet", "containers"}, {"initContainers"}, {"sidecars"}} {
 			if cs := t.Lookup(list...); cs != nil && cs.Kind == List {
 				for j, c := range cs.Items {
-					check(c, append(append(append([]string(nil), tp...), list...), strconv.Itoa(j)))
+					fn(c, append(append(append([]string(nil), tp...), list...), strconv.Itoa(j)), list[0])
 				}
 			}
 		}
-	}
+	})
 }
 
 // nonRoot refuses what would run a user template's pods as root or privileged: the
@@ -400,24 +387,10 @@ func (d *decoder) nonRoot(spec *Node, p []string) {
 		}
 	}
 	check(spec.Get("securityContext"), append(append([]string(nil), p...), "securityContext"))
-	ts := spec.Get("templates")
-	if ts == nil || ts.Kind != List {
-		return
-	}
-	for i, t := range ts.Items {
-		tp := append(append([]string(nil), p...), "templates", strconv.Itoa(i))
-		check(t.Get("securityContext"), append(append([]string(nil), tp...), "securityContext"))
-		for _, kind := range []string{"container", "script"} {
-			if c := t.Get(kind); c != nil {
-				check(c.Get("securityContext"), append(append([]string(nil), tp...), kind, "securityContext"))
-			}
-		}
-		for _, list := range [][]string{{"containerSet", "containers"}, {"initContainers"}, {"sidecars"}} {
-			if cs := t.Lookup(list...); cs != nil && cs.Kind == List {
-				for j, c := range cs.Items {
-					check(c.Get("securityContext"), append(append(append([]string(nil), tp...), list...), strconv.Itoa(j), "securityContext"))
-				}
-			}
-		}
-	}
+	eachTemplate(spec, p, func(t *Node, tp []string) {
+		check(t.Get("securityContext"), append(tp, "securityContext"))
+	})
+	eachContainer(spec, p, func(c *Node, cp []string, _ string) {
+		check(c.Get("securityContext"), append(cp, "securityContext"))
+	})
 }
