@@ -48,11 +48,18 @@ func ReadDir(dir string) (map[string][]byte, error) {
 
 // checkOwned refuses to replace a directory that holds files but no kustomization.yaml
 // written by appflowc: `-o .` must never wipe a repository.
-func checkOwned(dir string, existing map[string][]byte) error {
-	if len(existing) == 0 {
+func checkOwned(dir string) error {
+	// The listing and kustomization.yaml are enough (a re-render of 10,000 objects would
+	// otherwise read them all).
+	switch ents, err := os.ReadDir(dir); {
+	case errors.Is(err, fs.ErrNotExist):
+		return nil
+	case err != nil:
+		return err
+	case len(ents) == 0:
 		return nil
 	}
-	if k, ok := existing[KustomizationFile]; ok && bytes.HasPrefix(k, []byte(headerMark)) {
+	if k, err := os.ReadFile(filepath.Join(dir, KustomizationFile)); err == nil && bytes.HasPrefix(k, []byte(headerMark)) {
 		return nil
 	}
 	return fmt.Errorf("refusing to replace %s: it holds files that appflowc render did not write (choose an empty or new -o directory)", dir)
@@ -63,20 +70,7 @@ func checkOwned(dir string, existing map[string][]byte) error {
 // was; stale files from an earlier render disappear with the old tree.
 func WriteDir(ctx context.Context, dir string, files []File) (err error) {
 	dir = filepath.Clean(dir)
-	// Whether dir is ours needs its listing and kustomization.yaml only (not every file:
-	// a re-render of 10,000 objects would read them all again).
-	existing := map[string][]byte{}
-	switch ents, err := os.ReadDir(dir); {
-	case errors.Is(err, fs.ErrNotExist):
-	case err != nil:
-		return err
-	case len(ents) > 0:
-		existing["."] = nil // not empty
-		if k, err := os.ReadFile(filepath.Join(dir, KustomizationFile)); err == nil {
-			existing[KustomizationFile] = k
-		}
-	}
-	if err := checkOwned(dir, existing); err != nil {
+	if err := checkOwned(dir); err != nil {
 		return err
 	}
 	parent := filepath.Dir(dir)
