@@ -80,6 +80,16 @@ func app(name, extra string) string {
 %s`, name, name, extra)
 }
 
+// stackClient is a client of the test control plane, as its admin.
+func stackClient(t *testing.T) *apply.Client {
+	t.Helper()
+	c, err := apply.NewClient(env.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // appflowc runs the CLI in-process against the test cluster and requires exit wantCode.
 func appflowc(t *testing.T, ctx context.Context, wantCode int, args ...string) (stdout, stderr string) {
 	t.Helper()
@@ -108,10 +118,7 @@ func submitted(changes []apply.Change) []string {
 func TestApplyIsOrderedAndIdempotent(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	c, err := apply.NewClient(env.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := stackClient(t)
 	objs := renderConfig(t, app("idem", ""))
 	first, err := c.Apply(ctx, objs, apply.Options{})
 	if err != nil {
@@ -157,10 +164,7 @@ func stepsWorkflow(name, exitCode string) render.Object {
 func TestWatchFollowsWorkflowsToTheEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	c, err := apply.NewClient(env.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := stackClient(t)
 	changes, err := c.Apply(ctx, []render.Object{stepsWorkflow("watch-ok", "0"), stepsWorkflow("watch-fail", "3")}, apply.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -197,10 +201,7 @@ func TestWatchFollowsWorkflowsToTheEnd(t *testing.T) {
 func TestWatchSurvivesAPIServerRestart(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	c, err := apply.NewClient(env.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := stackClient(t)
 	changes, err := c.Apply(ctx, []render.Object{stepsWorkflow("restart", "0")}, apply.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -309,10 +310,7 @@ func TestSecretsFromTheOperatorsEnvironment(t *testing.T) {
 			t.Fatalf("a secret value appears in the output")
 		}
 	}
-	c, err := apply.NewClient(env.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := stackClient(t)
 	got, err := c.Get(ctx, "v1", "Secret", "vault-test", "db")
 	if err != nil {
 		t.Fatal(err)
@@ -340,10 +338,7 @@ func TestSecretsFromTheOperatorsEnvironment(t *testing.T) {
 func TestListAndStatusCommands(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	c, err := apply.NewClient(env.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := stackClient(t)
 	changes, err := c.Apply(ctx, []render.Object{stepsWorkflow("listok", "0"), stepsWorkflow("listfail", "3")}, apply.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -418,10 +413,7 @@ func TestInstallTemplatesDelete(t *testing.T) {
 	if !strings.Contains(out, "application-create") || !strings.Contains(out, "app_name,namespace,repo_url,chart_path") {
 		t.Errorf("templates list:\n%s", out)
 	}
-	c, err := apply.NewClient(env.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := stackClient(t)
 	changes, err := c.Apply(ctx, []render.Object{stepsWorkflow("delone", "0"), stepsWorkflow("deltwo", "0")}, apply.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -456,10 +448,7 @@ func TestInstallTemplatesDelete(t *testing.T) {
 func TestLogsCommand(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
-	c, err := apply.NewClient(env.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := stackClient(t)
 	run := func(args ...string) string {
 		out, _ := appflowc(t, ctx, 0, args...)
 		return out

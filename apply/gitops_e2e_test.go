@@ -33,10 +33,7 @@ func TestGitOpsLoop(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := apply.NewClient(env.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := stackClient(t)
 	// The examples name a public chart; here the same config points at the loopback one.
 	loopback := strings.NewReplacer(`"https://charts.bitnami.com/bitnami"`, `"`+env.ChartRepo+`"`, `"nginx"`, `"demo"`, `"15.4.2"`, `"0.1.0"`)
 

@@ -22,10 +22,7 @@ import (
 // The subtests run in parallel: each workflow spends most of its time waiting.
 func TestLibraryEndToEnd(t *testing.T) {
 	t.Parallel() // the end-to-end tests wait on controllers: run them side by side
-	c, err := apply.NewClient(env.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := stackClient(t)
 	// An Application without automated sync: create, apply, verify (the sync status comes
 	// from Argo CD's application controller) and no health wait.
 	t.Run("application", func(t *testing.T) {
@@ -137,10 +134,7 @@ func TestWatchInterrupted(t *testing.T) {
 	if !strings.Contains(errOut, "keep running on the cluster: app-e2e-intr-") || !strings.Contains(errOut, "follow one with: appflowc logs -f app-e2e-intr-") {
 		t.Errorf("interrupt message:\n%s", errOut)
 	}
-	c, err := apply.NewClient(env.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := stackClient(t)
 	wfs, err := c.ListWorkflows(ctx, "argo", "", "")
 	if err != nil {
 		t.Fatal(err)
@@ -175,10 +169,7 @@ func TestAuditAnnotations(t *testing.T) {
 	git("add", ".")
 	git("commit", "-q", "-m", "config")
 	head := git("rev-parse", "HEAD")
-	c, err := apply.NewClient(env.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := stackClient(t)
 	var out string
 	annotations := func() map[string]string {
 		t.Helper()
@@ -254,10 +245,7 @@ func TestSelectiveApply(t *testing.T) {
 	if strings.Count(out, " submitted") != 1 || !strings.Contains(out, "Workflow/argo/app-sel-b-") {
 		t.Errorf("apply -l team=bee submitted:\n%s", out)
 	}
-	c, err := apply.NewClient(env.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := stackClient(t)
 	listed, err := c.ListWorkflows(ctx, "argo", "team=bee", "")
 	if err != nil || len(listed) != 2 {
 		t.Errorf("list -l team=bee finds %d workflows (want both runs of sel-b): %v", len(listed), err)
@@ -272,10 +260,7 @@ func TestSelectiveApply(t *testing.T) {
 // follows its Workflow to Succeeded (the app through Argo CD's sync of the loopback chart).
 func TestSubmit(t *testing.T) {
 	t.Parallel() // the end-to-end tests wait on controllers: run them side by side
-	c, err := apply.NewClient(env.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := stackClient(t)
 	t.Run("app", func(t *testing.T) {
 		t.Parallel()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/appflowc/appflowc/apply"
 	"github.com/appflowc/appflowc/internal/testenv"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -23,10 +22,7 @@ func TestPipeline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := apply.NewClient(env.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := stackClient(t)
 	t.Run("run to the end", func(t *testing.T) {
 		t.Parallel()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)

@@ -96,10 +96,7 @@ func TestPreflightFindsMissingNamespaceAndSources(t *testing.T) {
 		fmt.Fprint(w, "apiVersion: v1\nentries:\n  nginx:\n  - version: 1.2.3\n  - version: 1.4.0\n")
 	}))
 	defer repo.Close()
-	c, err := apply.NewClient(env.Config)
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := stackClient(t)
 	for _, tc := range []struct{ chart, revision, repoPath, want string }{
 		{"nginx", "1.2.3", "/charts", ""},
 		{"nginx", "~1.4", "/charts", ""},
