@@ -224,15 +224,15 @@ func (d *decoder) contractDefaults(t *UserTemplate, p []string) {
 				def = tp.Default
 			}
 		}
-		err := CheckContract(c.Expr, "")
-		if err != nil && strings.HasPrefix(err.Error(), "invalid contract") {
+		value := "" // without a default, only whether the contract compiles matters
+		if def != nil {
+			value = *def
+		}
+		switch err := CheckContract(c.Expr, value); {
+		case err == nil:
+		case strings.HasPrefix(err.Error(), "invalid contract"):
 			d.errs = append(d.errs, diag.Diagnostic{Pos: c.Pos, Path: joinPath(append(p, "contract", c.Param)), Msg: err.Error(), Hint: `write a CUE constraint as a string, e.g. "int & >0", "\"dev\" | \"prod\"", "=~\"^https://\""`})
-			continue
-		}
-		if def == nil {
-			continue
-		}
-		if err := CheckContract(c.Expr, *def); err != nil {
+		case def != nil:
 			d.errs = append(d.errs, diag.Diagnostic{Pos: c.Pos, Path: joinPath(append(p, "contract", c.Param)), Msg: fmt.Sprintf("the default %q of parameter %s %s", *def, c.Param, err), Hint: "change the default in spec.arguments.parameters or the contract"})
 		}
 	}

@@ -193,7 +193,7 @@ func newStatusCmd() *cobra.Command {
 			}
 			w := cmd.OutOrStdout()
 			st, err := c.Status(cmd.Context(), ns, args[0])
-			if apierrors.IsNotFound(errors.Unwrap(err)) {
+			if apierrors.IsNotFound(err) {
 				// A scheduled pipeline is a CronWorkflow: show it and its runs.
 				if cs, cerr := c.CronStatus(cmd.Context(), ns, args[0]); cerr == nil {
 					return writeCronStatus(painter{on: colorful(cmd, w)}, w, cs, output.value, time.Now())
