@@ -2,10 +2,15 @@ package config
 
 import (
 	"strconv"
+	"strings"
 
+	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
+	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/literal"
 	"cuelang.org/go/cue/token"
+
+	"github.com/appflowc/appflowc/diag"
 )
 
 // dataCUE reads CUE files that are plain data (struct and list literals of strings,
@@ -18,9 +23,10 @@ import (
 // twice (a conflict, an int meeting a float, or a repeat): the caller then evaluates
 // them, for CUE's own semantics and messages.
 func dataCUE(files []*ast.File) (n *Node, ok bool) {
+	r := &dataReader{files: files}
 	var root *Node
 	for _, f := range files {
-		fn, ok := dataFile(f)
+		fn, ok := r.file(f)
 		if !ok {
 			return nil, false
 		}
@@ -33,13 +39,23 @@ func dataCUE(files []*ast.File) (n *Node, ok bool) {
 	return root, root != nil
 }
 
-func dataFile(f *ast.File) (*Node, bool) {
+// dataReader reads the files of one package. Besides plain data it accepts expressions
+// that stand on their own (a comprehension over a literal list, say): each is evaluated by
+// CUE alone, which gives what evaluating the package gives provided that nothing else in
+// the package can reach into it or meet it — see selfContained and unifyData.
+type dataReader struct {
+	files  []*ast.File
+	ctx    *cue.Context    // made on first use
+	labels map[string]bool // every identifier used as a label in the package (on first use)
+}
+
+func (r *dataReader) file(f *ast.File) (*Node, bool) {
 	n := &Node{Kind: Map, Pos: cuePos(f.Pos())}
 	for _, d := range f.Decls {
 		switch d := d.(type) {
 		case *ast.Package, *ast.CommentGroup:
 		case *ast.Field:
-			if !dataField(n, d) {
+			if !r.field(n, d) {
 				return nil, false
 			}
 		default: // imports, embeddings, lets, attributes, comprehensions
@@ -50,7 +66,7 @@ func dataFile(f *ast.File) (*Node, bool) {
 }
 
 // dataField adds a plain-data field to the struct n (unifying a repeated key).
-func dataField(n *Node, f *ast.Field) bool {
+func (r *dataReader) field(n *Node, f *ast.Field) bool {
 	if f.Constraint != token.ILLEGAL || len(f.Attrs) > 0 {
 		return false
 	}
@@ -73,7 +89,7 @@ func dataField(n *Node, f *ast.Field) bool {
 	default:
 		return false
 	}
-	v, ok := dataValue(f.Value)
+	v, ok := r.value(f.Value)
 	if !ok {
 		return false
 	}
@@ -92,14 +108,22 @@ func dataField(n *Node, f *ast.Field) bool {
 	return true
 }
 
-func dataValue(e ast.Expr) (*Node, bool) {
+func (r *dataReader) value(e ast.Expr) (*Node, bool) {
+	if n, ok := r.data(e); ok {
+		return n, true
+	}
+	return r.eval(e)
+}
+
+// data reads e if it is plain data.
+func (r *dataReader) data(e ast.Expr) (*Node, bool) {
 	switch e := e.(type) {
 	case *ast.StructLit:
 		n := &Node{Kind: Map, Pos: cuePos(e.Lbrace), brace: cuePos(e.Lbrace)}
 		for _, d := range e.Elts {
 			switch d := d.(type) {
 			case *ast.Field:
-				if !dataField(n, d) {
+				if !r.field(n, d) {
 					return nil, false
 				}
 			case *ast.CommentGroup:
@@ -114,7 +138,7 @@ func dataValue(e ast.Expr) (*Node, bool) {
 	case *ast.ListLit:
 		n := &Node{Kind: List, Pos: cuePos(e.Lbrack)}
 		for _, it := range e.Elts {
-			v, ok := dataValue(it)
+			v, ok := r.value(it)
 			if !ok {
 				return nil, false
 			}
@@ -156,11 +180,90 @@ func dataValue(e ast.Expr) (*Node, bool) {
 	return nil, false // references, operators, interpolations, defaults, disjunctions...
 }
 
+// eval evaluates an expression that is not plain data on its own, when that gives what
+// the package's evaluation gives: it refers to nothing outside itself (CUE's compiler
+// finds every reference inside it, and none of the predeclared names it uses is a label
+// of the package, which would shadow them) and evaluates to concrete data. The result is
+// marked, so that unifyData declines to unify it with anything else (a closed struct or a
+// default inside it would behave differently there).
+func (r *dataReader) eval(e ast.Expr) (*Node, bool) {
+	switch e.(type) {
+	case *ast.BasicLit, *ast.Ident, *ast.SelectorExpr, *ast.IndexExpr:
+		return nil, false // a bad literal or a reference: evaluation answers
+	}
+	if !r.selfContained(e) {
+		return nil, false
+	}
+	if r.ctx == nil {
+		r.ctx = cuecontext.New()
+	}
+	v := r.ctx.BuildExpr(e)
+	if v.Err() != nil || v.Validate(cue.Concrete(true), cue.Final()) != nil {
+		return nil, false
+	}
+	var errs diag.List
+	n := fromCUE(v, nil, &errs)
+	if len(errs) > 0 {
+		return nil, false
+	}
+	n.evaluated = true
+	return n, true
+}
+
+// predeclared are CUE's predeclared identifiers: in the package, a label of the same name
+// would be what they refer to; alone, the builtin.
+var predeclared = map[string]bool{"bool": true, "bytes": true, "float": true, "int": true, "number": true, "string": true, "null": true,
+	"len": true, "close": true, "and": true, "or": true, "div": true, "mod": true, "quo": true, "rem": true, "matchN": true, "matchIf": true}
+
+// selfContained rejects expressions that use a predeclared name the package also uses as
+// a label, or that name an import (imports are not in scope when evaluated alone, so
+// the compiler would refuse them anyway; this says why).
+func (r *dataReader) selfContained(e ast.Expr) bool {
+	ok := true
+	ast.Walk(e, func(n ast.Node) bool {
+		id, isIdent := n.(*ast.Ident)
+		if !ok || !isIdent {
+			return ok
+		}
+		if strings.HasPrefix(id.Name, "__") || (predeclared[id.Name] && r.isLabel(id.Name)) {
+			ok = false
+		}
+		return ok
+	}, nil)
+	return ok
+}
+
+func (r *dataReader) isLabel(name string) bool {
+	if r.labels == nil {
+		r.labels = map[string]bool{}
+		for _, f := range r.files {
+			ast.Walk(f, func(n ast.Node) bool {
+				if fd, ok := n.(*ast.Field); ok {
+					if id, ok := fd.Label.(*ast.Ident); ok {
+						r.labels[id.Name] = true
+					}
+				}
+				if a, ok := n.(*ast.Alias); ok && a.Ident != nil {
+					r.labels[a.Ident.Name] = true
+				}
+				if l, ok := n.(*ast.LetClause); ok && l.Ident != nil {
+					r.labels[l.Ident.Name] = true
+				}
+				return true
+			}, nil)
+		}
+	}
+	return r.labels[name]
+}
+
 // unifyData unifies b into a as CUE unifies data: structs field by field, lists of equal
 // length element by element; a scalar meeting anything declines.
 func unifyData(a, b *Node) bool {
 	switch {
+	case a.evaluated || b.evaluated: // see dataReader.eval
+		return false
 	case a.Kind == Map && b.Kind == Map:
+		a.indexIfLarge() // thousands of entries under one key, from many files
 		for _, bf := range b.Fields {
 			if af := a.field(bf.Key); af != nil {
 				if !unifyData(af.Value, bf.Value) {

@@ -45,6 +45,9 @@ type Node struct {
 	// brace is where a CUE struct literal opens, kept by the plain-data reader (evaluation
 	// places a struct written twice at the later brace).
 	brace diag.Pos
+	// evaluated marks a value the plain-data reader had CUE evaluate on its own: it must
+	// not be unified with anything else (dataReader.eval).
+	evaluated bool
 }
 
 // Field is one key of a Map node.
@@ -56,15 +59,20 @@ type Field struct {
 
 // Get returns the value of key in a Map node, or nil.
 func (n *Node) Get(key string) *Node {
-	if n == nil || n.Kind != Map {
-		return nil
-	}
-	for _, f := range n.Fields {
-		if f.Key == key {
-			return f.Value
-		}
+	if f := n.field(key); f != nil {
+		return f.Value
 	}
 	return nil
+}
+
+// indexIfLarge gives a large Map an index before fields are merged into it.
+func (n *Node) indexIfLarge() {
+	if n.index == nil && len(n.Fields) > 16 {
+		n.index = make(map[string]*Field, len(n.Fields))
+		for _, f := range n.Fields {
+			n.index[f.Key] = f
+		}
+	}
 }
 
 // field returns the Field for key, or nil.
@@ -169,12 +177,7 @@ func (n *Node) display() string {
 func merge(a, b *Node, path []string, errs *diag.List) *Node {
 	switch {
 	case a.Kind == Map && b.Kind == Map:
-		if a.index == nil && len(a.Fields) > 16 {
-			a.index = make(map[string]*Field, len(a.Fields))
-			for _, f := range a.Fields {
-				a.index[f.Key] = f
-			}
-		}
+		a.indexIfLarge()
 		for _, bf := range b.Fields {
 			if af := a.field(bf.Key); af != nil {
 				af.Value = merge(af.Value, bf.Value, append(path, bf.Key), errs)
@@ -268,4 +271,40 @@ func isIdent(s string) bool {
 		}
 	}
 	return true
+}
+
+// AppendCanonical appends an unambiguous encoding of n's value to b: kinds, keys in
+// input order, and values, length-prefixed, without positions. Two nodes encode the
+// same exactly when they hold the same data in the same order, which is what a cache
+// keyed on a part of the config needs (order is kept: some of it reaches the output).
+func (n *Node) AppendCanonical(b []byte) []byte {
+	if n == nil {
+		return append(b, 'a') // absent
+	}
+	b = append(b, byte('0'+n.Kind))
+	switch n.Kind {
+	case Bool:
+		return appendCanonicalString(b, strconv.FormatBool(n.Bool))
+	case Int:
+		return appendCanonicalString(b, strconv.FormatInt(n.Int, 10))
+	case Float:
+		return appendCanonicalString(b, strconv.FormatFloat(n.Float, 'g', -1, 64))
+	case String:
+		return appendCanonicalString(b, n.Str)
+	case Map:
+		b = append(strconv.AppendInt(b, int64(len(n.Fields)), 10), ':')
+		for _, f := range n.Fields {
+			b = f.Value.AppendCanonical(appendCanonicalString(b, f.Key))
+		}
+	case List:
+		b = append(strconv.AppendInt(b, int64(len(n.Items)), 10), ':')
+		for _, it := range n.Items {
+			b = it.AppendCanonical(b)
+		}
+	}
+	return b
+}
+
+func appendCanonicalString(b []byte, s string) []byte {
+	return append(append(strconv.AppendInt(b, int64(len(s)), 10), ':'), s...)
 }

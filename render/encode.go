@@ -48,25 +48,53 @@ func FilePath(o Object) string {
 // Keys are sorted and the Go types' noise (status, creationTimestamp: null, empty
 // structs) is pruned, so the same config always gives the same bytes.
 func Encode(objs []Object) ([]File, error) {
-	files := make([]File, 0, len(objs)+1)
-	seen := map[string]string{}
-	var resources, workflows []string
+	encs, err := encodeObjects(objs)
+	if err != nil {
+		return nil, err
+	}
+	return assemble(encs)
+}
+
+// encoded is one object's file and what assembling the directory needs to know of it;
+// it is also what the entry cache keeps (incremental.go).
+type encoded struct {
+	File
+	ID       string // the object's ID, for messages
+	Entry    string // Object.Entry
+	Workflow bool   // created, not applied: kustomization.yaml lists it in a comment
+	Preview  bool   // for review only: not in kustomization.yaml
+}
+
+// encodeObjects encodes every object, on every core.
+func encodeObjects(objs []Object) ([]encoded, error) {
 	datas, err := encodeAll(objs)
 	if err != nil {
 		return nil, err
 	}
+	out := make([]encoded, len(objs))
 	for i, o := range objs {
-		p := FilePath(o)
-		if prev, dup := seen[p]; dup {
-			return nil, fmt.Errorf("render: %s and %s would both be written to %s", prev, o.ID(), p)
+		out[i] = encoded{File: File{Path: FilePath(o), Data: datas[i]}, ID: o.ID(), Entry: o.Entry, Workflow: o.Kind == "Workflow", Preview: o.Preview}
+	}
+	return out, nil
+}
+
+// assemble checks that no two objects share a file, adds kustomization.yaml and sorts
+// the files by path.
+func assemble(encs []encoded) ([]File, error) {
+	files := make([]File, 0, len(encs)+1)
+	seen := make(map[string]string, len(encs))
+	var resources, workflows []string
+	for _, e := range encs {
+		if prev, dup := seen[e.Path]; dup {
+			return nil, fmt.Errorf("render: %s and %s would both be written to %s", prev, e.ID, e.Path)
 		}
-		seen[p] = o.ID()
-		files = append(files, File{Path: p, Data: datas[i]})
+		seen[e.Path] = e.ID
+		files = append(files, e.File)
 		switch {
-		case o.Kind == "Workflow":
-			workflows = append(workflows, p)
-		case !o.Preview:
-			resources = append(resources, p)
+		case e.Workflow:
+			workflows = append(workflows, e.Path)
+		case !e.Preview:
+			resources = append(resources, e.Path)
 		}
 	}
 	sort.Strings(resources)

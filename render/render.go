@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -20,6 +22,9 @@ type Options struct {
 	AllowDeletions bool
 	// Cache keeps the library's evaluation and Argo's verdicts across runs (nil: none).
 	Cache *diskcache.Cache
+	// Incremental reuses, from Cache, the files of entries rendered before with the same
+	// inputs (incremental.go); their objects are then not in Result.Objects.
+	Incremental bool
 }
 
 // DefaultOptions returns the options of a plain `appflowc render`: with the user's result
@@ -28,9 +33,13 @@ func DefaultOptions() Options { return Options{Cache: diskcache.Open()} }
 
 // Result is a rendered config, in memory.
 type Result struct {
-	Config  *config.Config
+	Config *config.Config
+	// Objects are the objects compiled by this run: all of them, except with
+	// Options.Incremental, where reused entries' objects are absent (their files are in Files).
 	Objects []Object
 	Files   []File
+	// Reused counts the entries whose files came from the cache.
+	Reused int
 }
 
 // Render loads, validates and compiles a config into files. Config problems (including
@@ -41,22 +50,39 @@ func Render(ctx context.Context, in config.Input, opts Options) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
-	objs, err := Compile(ctx, cfg, opts.Cache)
+	var keys map[string][][]byte
+	var reused map[string][]encoded
+	if opts.Incremental && opts.Cache != nil {
+		keys = entryKeys(cfg, opts)
+		reused = reuse(opts.Cache, keys)
+	}
+	todo := withoutEntries(cfg, reused)
+	objs, err := Compile(ctx, todo, opts.Cache)
 	if err != nil {
 		return nil, err
 	}
 	if opts.Expand {
-		previews, err := Expand(cfg)
+		previews, err := Expand(todo)
 		if err != nil {
 			return nil, err
 		}
 		objs = append(objs, previews...)
 	}
-	files, err := Encode(objs)
+	encs, err := encodeObjects(objs)
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Config: cfg, Objects: objs, Files: files}, nil
+	if keys != nil {
+		remember(opts.Cache, keys, reused, encs)
+		for _, p := range slices.Sorted(maps.Keys(reused)) { // a stable order for messages
+			encs = append(encs, reused[p]...)
+		}
+	}
+	files, err := assemble(encs)
+	if err != nil {
+		return nil, err
+	}
+	return &Result{Config: cfg, Objects: objs, Files: files, Reused: len(reused)}, nil
 }
 
 // Compile builds a config's objects, applies its patches and validates the result with
@@ -84,9 +110,9 @@ func (e *DeletionError) Error() string {
 		"(rerun with --allow-deletions if that is intended)", len(e.Paths), strings.Join(e.Paths, ", "))
 }
 
-// GuardDeletions fails when files drop previewed Applications present in existing.
-// Without --expand nothing is previewed, so nothing is guarded.
-func GuardDeletions(files []File, existing map[string][]byte, opts Options) error {
+// GuardDeletions fails when files drop previewed Applications present in existing (the
+// paths of the files on disk). Without --expand nothing is previewed, so nothing is guarded.
+func GuardDeletions(files []File, existing []string, opts Options) error {
 	if opts.AllowDeletions || !opts.Expand {
 		return nil
 	}
@@ -95,7 +121,7 @@ func GuardDeletions(files []File, existing map[string][]byte, opts Options) erro
 		want[f.Path] = true
 	}
 	var gone []string
-	for p := range existing {
+	for _, p := range existing {
 		if strings.HasPrefix(p, previewDir+"/application/") && !want[p] {
 			gone = append(gone, p)
 		}

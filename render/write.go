@@ -3,22 +3,52 @@ package render
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/appflowc/appflowc/internal/diskcache"
 )
 
 // ReadDir reads an output directory written by render into files keyed by slash path.
 // A missing directory reads as empty.
 func ReadDir(dir string) (map[string][]byte, error) {
 	out := map[string][]byte{}
+	err := walkFiles(dir, func(p, rel string) error {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		out[rel] = data
+		return nil
+	})
+	return out, err
+}
+
+// ListDir returns the slash paths of the files in an output directory, sorted; a missing
+// directory lists as empty.
+func ListDir(dir string) ([]string, error) {
+	var out []string
+	err := walkFiles(dir, func(_, rel string) error {
+		out = append(out, rel)
+		return nil
+	})
+	return out, err
+}
+
+// walkFiles calls fn with the path and slash path relative to dir of every file under dir.
+func walkFiles(dir string, fn func(p, rel string) error) error {
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) && p == dir {
@@ -33,17 +63,12 @@ func ReadDir(dir string) (map[string][]byte, error) {
 		if err != nil {
 			return err
 		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		out[filepath.ToSlash(rel)] = data
-		return nil
+		return fn(p, filepath.ToSlash(rel))
 	})
 	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", dir, err)
+		return fmt.Errorf("read %s: %w", dir, err)
 	}
-	return out, nil
+	return nil
 }
 
 // checkOwned refuses to replace a directory that holds files but no kustomization.yaml
@@ -68,7 +93,18 @@ func checkOwned(dir string) error {
 // WriteDir replaces dir with exactly files. It writes a sibling temporary directory and
 // swaps it in only when every file is written, so a failure or Ctrl-C leaves dir as it
 // was; stale files from an earlier render disappear with the old tree.
-func WriteDir(ctx context.Context, dir string, files []File) (err error) {
+func WriteDir(ctx context.Context, dir string, files []File) error {
+	return WriteDirReusing(ctx, dir, files, nil)
+}
+
+// WriteDirReusing is WriteDir that remembers, in cache, what it wrote (each file's
+// content hash and stat identity), so that the next write of dir hard-links the files
+// whose bytes did not change into the new tree instead of writing them again: creating
+// a file costs ~0.12 ms on this project's disk, a link ~0.01 ms. A file is linked only
+// when its recorded hash equals the new bytes' and it still has the recorded inode, size,
+// modification and change times (ctime cannot be set back by hand), so a file edited
+// since is written anew. The swap stays atomic: the old tree is never modified.
+func WriteDirReusing(ctx context.Context, dir string, files []File, cache *diskcache.Cache) (err error) {
 	dir = filepath.Clean(dir)
 	if err := checkOwned(dir); err != nil {
 		return err
@@ -76,6 +112,11 @@ func WriteDir(ctx context.Context, dir string, files []File) (err error) {
 	parent := filepath.Dir(dir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("write %s: %w", dir, err)
+	}
+	abs, _ := filepath.Abs(dir)
+	var prev map[string]stamp
+	if cache != nil && abs != "" {
+		prev = loadStamps(cache, abs)
 	}
 	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
 	if err != nil {
@@ -86,8 +127,25 @@ func WriteDir(ctx context.Context, dir string, files []File) (err error) {
 		if rmErr := os.RemoveAll(tmp); rmErr != nil && err == nil {
 			err = fmt.Errorf("write %s: remove temporary %s: %w", dir, tmp, rmErr)
 		}
+		if err == nil && cache != nil && abs != "" {
+			saveStamps(cache, abs, dir, files)
+		}
 	}()
-	if err := writeFiles(ctx, tmp, files); err != nil {
+	link := func(f File) bool {
+		st, ok := prev[f.Path]
+		if !ok || st.sum != sha256.Sum256(f.Data) {
+			return false
+		}
+		old := filepath.Join(dir, filepath.FromSlash(f.Path))
+		if cur, ok := stampOf(old); !ok || cur.id() != st.id() {
+			return false
+		}
+		return os.Link(old, filepath.Join(tmp, filepath.FromSlash(f.Path))) == nil
+	}
+	if len(prev) == 0 {
+		link = nil
+	}
+	if err := writeFiles(ctx, tmp, files, link); err != nil {
 		return fmt.Errorf("write %s: %w", dir, err)
 	}
 	if err := os.Chmod(tmp, 0o755); err != nil {
@@ -101,7 +159,8 @@ func WriteDir(ctx context.Context, dir string, files []File) (err error) {
 
 // writeFiles creates the directories, then writes files from several goroutines: file
 // creation is syscall-bound (about 0.2 ms each here), so it overlaps well even on 2 cores.
-func writeFiles(ctx context.Context, root string, files []File) error {
+// A file for which link (may be nil) returns true is already in place.
+func writeFiles(ctx context.Context, root string, files []File, link func(File) bool) error {
 	dirs := map[string]bool{}
 	for _, f := range files {
 		dirs[filepath.Dir(filepath.Join(root, filepath.FromSlash(f.Path)))] = true
@@ -111,6 +170,16 @@ func writeFiles(ctx context.Context, root string, files []File) error {
 			return err
 		}
 	}
+	return parallel(ctx, files, func(f File) error {
+		if link != nil && link(f) {
+			return nil
+		}
+		return os.WriteFile(filepath.Join(root, filepath.FromSlash(f.Path)), f.Data, 0o644)
+	})
+}
+
+// parallel calls do for every file from 8 goroutines and returns the first error.
+func parallel(ctx context.Context, files []File, do func(File) error) error {
 	work := make(chan File)
 	errc := make(chan error, 1)
 	var wg sync.WaitGroup
@@ -119,7 +188,7 @@ func writeFiles(ctx context.Context, root string, files []File) error {
 		go func() {
 			defer wg.Done()
 			for f := range work {
-				if err := os.WriteFile(filepath.Join(root, filepath.FromSlash(f.Path)), f.Data, 0o644); err != nil {
+				if err := do(f); err != nil {
 					select {
 					case errc <- err:
 					default:
@@ -151,6 +220,82 @@ feed:
 	default:
 	}
 	return ctx.Err()
+}
+
+// stamp is what WriteDirReusing records of a file it wrote.
+type stamp struct {
+	ino, size        uint64
+	mtimeNs, ctimeNs int64
+	sum              [sha256.Size]byte
+}
+
+func (s stamp) id() [4]int64 { return [4]int64{int64(s.ino), int64(s.size), s.mtimeNs, s.ctimeNs} }
+
+func stampOf(path string) (stamp, bool) {
+	var st unix.Stat_t
+	if err := unix.Lstat(path, &st); err != nil || st.Mode&unix.S_IFMT != unix.S_IFREG {
+		return stamp{}, false
+	}
+	return stamp{ino: st.Ino, size: uint64(st.Size), mtimeNs: st.Mtim.Nano(), ctimeNs: st.Ctim.Nano()}, true
+}
+
+// stampsKind names the records of written directories in the result cache.
+const stampsKind = "render-dir/v1"
+
+// saveStamps records the files now in dir (stat after the swap and the old tree's
+// removal, which changes a linked file's ctime).
+func saveStamps(cache *diskcache.Cache, abs, dir string, files []File) {
+	recs := make([][]byte, len(files))
+	idx := make(map[string]int, len(files))
+	for i, f := range files {
+		idx[f.Path] = i
+	}
+	var failed atomic.Bool
+	_ = parallel(context.Background(), files, func(f File) error {
+		st, ok := stampOf(filepath.Join(dir, filepath.FromSlash(f.Path)))
+		if !ok {
+			failed.Store(true)
+			return nil
+		}
+		st.sum = sha256.Sum256(f.Data)
+		b := appendKey(nil, f.Path)
+		for _, v := range st.id() {
+			b = binary.BigEndian.AppendUint64(b, uint64(v))
+		}
+		recs[idx[f.Path]] = append(b, st.sum[:]...)
+		return nil
+	})
+	if failed.Load() {
+		return // something changed dir meanwhile: better no record than a wrong one
+	}
+	cache.Put(stampsKind, bytes.Join(recs, nil), []byte(abs))
+}
+
+func loadStamps(cache *diskcache.Cache, abs string) map[string]stamp {
+	b, ok := cache.Get(stampsKind, []byte(abs))
+	if !ok {
+		return nil
+	}
+	out := map[string]stamp{}
+	for len(b) > 0 {
+		i := bytes.IndexByte(b, ':')
+		if i <= 0 {
+			return nil
+		}
+		n, err := strconv.Atoi(string(b[:i]))
+		if err != nil || n < 0 || len(b) < i+1+n+32+sha256.Size {
+			return nil
+		}
+		p := string(b[i+1 : i+1+n])
+		b = b[i+1+n:]
+		var st stamp
+		st.ino, st.size = binary.BigEndian.Uint64(b), binary.BigEndian.Uint64(b[8:])
+		st.mtimeNs, st.ctimeNs = int64(binary.BigEndian.Uint64(b[16:])), int64(binary.BigEndian.Uint64(b[24:]))
+		copy(st.sum[:], b[32:])
+		b = b[32+sha256.Size:]
+		out[p] = st
+	}
+	return out
 }
 
 // swap moves tmp to dir. With an existing dir it exchanges the two atomically

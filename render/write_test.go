@@ -104,7 +104,7 @@ func TestCompareAndUnifiedDiff(t *testing.T) {
 }
 
 func TestGuardDeletions(t *testing.T) {
-	existing := map[string][]byte{"preview/application/argocd/shop-prod.yaml": nil, "preview/application/argocd/shop-dev.yaml": nil}
+	existing := []string{"preview/application/argocd/shop-dev.yaml", "preview/application/argocd/shop-prod.yaml"}
 	newFiles := files("preview/application/argocd/shop-dev.yaml", "")
 	err := GuardDeletions(newFiles, existing, Options{Expand: true})
 	var de *DeletionError

@@ -15,6 +15,7 @@ import (
 
 func newRenderCmd() *cobra.Command {
 	opts := render.DefaultOptions()
+	opts.Incremental = true
 	var out string
 	var check bool
 	cmd := &cobra.Command{
@@ -62,7 +63,8 @@ Removing previewed Applications fails unless --allow-deletions is given.`,
 				}
 				return nil
 			}
-			existing, err := render.ReadDir(out)
+			// Only --check needs the old bytes; a render needs the names (GuardDeletions).
+			existing, err := render.ListDir(out)
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
@@ -70,7 +72,11 @@ Removing previewed Applications fails unless --allow-deletions is given.`,
 				return withCode(ExitFailed, err) // a deletion is a change: drift that needs consent
 			}
 			if check {
-				d := render.Compare(res.Files, existing)
+				old, err := render.ReadDir(out)
+				if err != nil {
+					return withCode(ExitUsage, err)
+				}
+				d := render.Compare(res.Files, old)
 				if d.Empty() {
 					fmt.Fprintf(w, "%s is up to date (%d files)\n", out, len(res.Files))
 					return nil
@@ -80,13 +86,13 @@ Removing previewed Applications fails unless --allow-deletions is given.`,
 					out, len(d.Changed), len(d.Added), len(d.Removed)))
 			}
 			prog = startProgress(cmd, cmd.ErrOrStderr(), "writing "+plural(len(res.Files), "file"))
-			err = render.WriteDir(cmd.Context(), out, res.Files)
+			err = render.WriteDirReusing(cmd.Context(), out, res.Files, opts.Cache)
 			prog.Stop()
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
 			abs, _ := filepath.Abs(out)
-			fmt.Fprintf(cmd.ErrOrStderr(), "rendered %d files into %s\n", len(res.Files), relOr(abs))
+			fmt.Fprintf(cmd.ErrOrStderr(), "rendered %d files into %s%s\n", len(res.Files), relOr(abs), reusedNote(res.Reused))
 			return nil
 		},
 	}
@@ -119,4 +125,15 @@ func writeStream(cmd *cobra.Command, w io.Writer, files []render.File) error {
 		return err
 	}
 	return p.writeYAML(w, b.String())
+}
+
+// reusedNote says how many entries came from the result cache (nothing when none did).
+func reusedNote(n int) string {
+	if n == 0 {
+		return ""
+	}
+	if n == 1 {
+		return " (1 entry unchanged since the last render, reused)"
+	}
+	return fmt.Sprintf(" (%d entries unchanged since the last render, reused)", n)
 }
