@@ -64,8 +64,8 @@ func run() int {
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "N\tcommand\twall\tCPU\tpeak RSS\tper entry\t")
 	type row struct {
-		n                      int
-		render, stream, export result
+		n                                   int
+		render, stream, export, incremental result
 	}
 	var rows []row
 	for _, s := range strings.Split(*sizes, ",") {
@@ -121,6 +121,42 @@ func run() int {
 			}
 			fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t\n", n, c.label, secs(res.wall), secs(res.cpu), mb(res.rss), perEntry(res.wall, n))
 		}
+		// Incremental: renders sharing a result cache, with one file of the config changed
+		// before each (one entry in it gets another chart version), into the output of
+		// the previous render. The first, unmeasured run fills the cache.
+		incCache := filepath.Join(work, fmt.Sprintf("inc-cache-%d", n))
+		changed := filepath.Join(cueDir, "part-0005.cue")
+		orig, err := os.ReadFile(changed)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			return 1
+		}
+		os.Unsetenv("APPFLOWC_NO_CACHE")
+		os.Setenv("APPFLOWC_CACHE_DIR", incCache)
+		os.RemoveAll(out)
+		edits := 0
+		change := func() {
+			edits++
+			data := strings.Replace(string(orig), `targetRevision: "1.`, fmt.Sprintf(`targetRevision: "%d.`, 100+edits), 1)
+			if err := os.WriteFile(changed, []byte(data), 0o644); err != nil {
+				panic(err)
+			}
+		}
+		argv := []string{abs(*bin), "render", cueDir, "-o", out}
+		if _, err := measure(ctx, "", argv, 1, change); err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			return 1
+		}
+		r.incremental, err = measure(ctx, "", argv, *runs, change)
+		os.Unsetenv("APPFLOWC_CACHE_DIR")
+		os.Setenv("APPFLOWC_NO_CACHE", "1")
+		os.WriteFile(changed, orig, 0o644)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench:", err)
+			return 1
+		}
+		res := r.incremental
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\t\n", n, "appflowc render, 1 file changed (CUE)", secs(res.wall), secs(res.cpu), mb(res.rss), perEntry(res.wall, n))
 		rows = append(rows, r)
 	}
 	// The pre-commit case: vet of the quickstart example, without and with the result
@@ -151,6 +187,7 @@ func run() int {
 		fmt.Printf("N=%d: cue export / appflowc render = %.1fx (wall), %.1fx (CPU), %.1fx (peak RSS); to one stream like cue export: %.1fx (wall)\n", r.n,
 			r.export.wall.Seconds()/r.render.wall.Seconds(), r.export.cpu.Seconds()/r.render.cpu.Seconds(), float64(r.export.rss)/float64(r.render.rss),
 			r.export.wall.Seconds()/r.stream.wall.Seconds())
+		fmt.Printf("N=%d: incremental render after one file changed = %.0f%% of a full render (wall)\n", r.n, 100*r.incremental.wall.Seconds()/r.render.wall.Seconds())
 	}
 	if len(rows) > 1 {
 		a, b := rows[0], rows[len(rows)-1]

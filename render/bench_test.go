@@ -2,7 +2,10 @@ package render_test
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"testing/fstest"
 
@@ -100,5 +103,57 @@ func BenchmarkWriteDir1000(b *testing.B) {
 		if err := render.WriteDir(context.Background(), dir, res.Files); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkRenderDir1000CUE is a whole render of 1,000 CUE entries into a directory,
+// in-process (no process start), with the library and Argo's verdicts cached;
+// BenchmarkRenderDir1000CUEOneFileChanged is the same after one file changed, with the
+// entry cache and the previous output to reuse: their ratio is what incremental render
+// saves, apart from process start.
+func BenchmarkRenderDir1000CUE(b *testing.B) { benchRenderDir(b, false) }
+func BenchmarkRenderDir1000CUEOneFileChanged(b *testing.B) {
+	benchRenderDir(b, true)
+}
+
+func benchRenderDir(b *testing.B, incremental bool) {
+	src := b.TempDir()
+	if err := benchgen.Write(src, 1000, "cue"); err != nil {
+		b.Fatal(err)
+	}
+	changed := filepath.Join(src, "part-0005.cue")
+	orig, err := os.ReadFile(changed)
+	if err != nil {
+		b.Fatal(err)
+	}
+	cache := diskcache.New(b.TempDir(), []byte("bench"))
+	in := config.Input{FS: os.DirFS(src), Paths: []string{"."}}
+	out := filepath.Join(b.TempDir(), "out")
+	edits := 0
+	run := func() {
+		edits++
+		data := strings.Replace(string(orig), `targetRevision: "1.`, fmt.Sprintf(`targetRevision: "%d.`, 100+edits), 1)
+		if err := os.WriteFile(changed, []byte(data), 0o644); err != nil {
+			b.Fatal(err)
+		}
+		if !incremental {
+			os.RemoveAll(out)
+		}
+		res, err := render.Render(context.Background(), in, render.Options{Cache: cache, Incremental: incremental})
+		if err != nil {
+			b.Fatal(err)
+		}
+		wcache := cache
+		if !incremental {
+			wcache = nil
+		}
+		if err := render.WriteDirReusing(context.Background(), out, res.Files, wcache); err != nil {
+			b.Fatal(err)
+		}
+	}
+	run() // fills the caches
+	b.ReportAllocs()
+	for b.Loop() {
+		run()
 	}
 }

@@ -28,6 +28,10 @@ func newRenderCmd() *cobra.Command {
      ApplicationSet will generate, under preview/;
   3. writes one object per file at <kind>/<namespace>/<name>.yaml plus kustomization.yaml,
      into a temporary directory beside DIR that replaces DIR only when all succeeded.
+Renders are incremental: an entry whose data, file, flags and the rest of the config
+(appflow settings, templates, pipelines) are unchanged since a render by this build is
+taken from the result cache, and unchanged files are hard-linked from the previous DIR
+(a config with patches is always rendered whole; APPFLOWC_NO_CACHE=1 turns caching off).
 Output is byte-for-byte deterministic. With --check nothing is written: the render is
 compared with DIR and a unified diff printed (exit 0 identical, 1 drift, 2 error).
 Removing previewed Applications fails unless --allow-deletions is given.`,

@@ -1,0 +1,272 @@
+package render
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/appflowc/appflowc/config"
+	"github.com/appflowc/appflowc/internal/diskcache"
+)
+
+// incrementalBase is a config with every kind of entry, in YAML and CUE (a comprehension
+// included), with settings outside the entries, and an ApplicationSet whose preview reads
+// a local checkout.
+var incrementalBase = map[string]string{
+	"apps.yaml": `applications:
+  web:
+    labels: {team: shop}
+    source: {repoURL: "https://charts.example.com", chart: web, targetRevision: "1.2.0"}
+    destination: {namespace: web}
+  api:
+    source: {repoURL: "https://charts.example.com", chart: api, targetRevision: "2.0.0", helm: {parameters: {replicaCount: "2", image.tag: v1}}}
+    destination: {namespace: api}
+    syncPolicy: {automated: true, selfHeal: true}
+`,
+	"sets.cue": `package cfg
+
+applicationSets: shop: {
+	source: {repoURL: "https://charts.example.com", chart: "shop", targetRevision: "1.0.0"}
+	environments: [for e in ["dev", "prod"] {name: e, cluster: "https://kubernetes.default.svc", namespace: "shop-\(e)"}]
+}
+applicationSets: mono: {
+	source: {repoURL: "https://github.com/example/mono.git", path: "envs", targetRevision: "main"}
+	generator: "git"
+	git: {repoURL: "https://github.com/example/mono.git", directories: ["envs/*"], checkout: "checkout"}
+}
+`,
+	"infra.yaml": `infra:
+  payments:
+    namespace: payments
+    labels: {team: payments}
+    configMaps:
+      payments-config: {LOG_LEVEL: info}
+`,
+	"settings.yaml": `appflow:
+  namespace: argo
+`,
+	"checkout/envs/eu/keep": "",
+	"checkout/envs/us/keep": "",
+}
+
+func writeTree(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	if err := os.RemoveAll(dir); err != nil {
+		t.Fatal(err)
+	}
+	for name, data := range files {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func renderDir(t *testing.T, dir string, opts Options) *Result {
+	t.Helper()
+	in := config.Input{FS: os.DirFS("/"), Paths: []string{strings.TrimPrefix(dir, "/")}, DisplayRoot: "/"}
+	res, err := Render(context.Background(), in, opts)
+	if err != nil {
+		t.Fatalf("render: %v", err)
+	}
+	return res
+}
+
+func sameFiles(t *testing.T, what string, got, want []File) {
+	t.Helper()
+	if len(got) != len(want) {
+		t.Fatalf("%s: %d files, a render without the cache gives %d", what, len(got), len(want))
+	}
+	for i := range got {
+		if got[i].Path != want[i].Path || !bytes.Equal(got[i].Data, want[i].Data) {
+			t.Fatalf("%s: %s differs from a render without the cache (%s):\n%s\n---\n%s", what, got[i].Path, want[i].Path, got[i].Data, want[i].Data)
+		}
+	}
+}
+
+// TestIncrementalEveryChangeInvalidates: after each kind of change, a render that reuses
+// cached entries gives exactly the bytes of a render without any cache, and reuses
+// exactly the entries the change did not touch.
+func TestIncrementalEveryChangeInvalidates(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cfg")
+	cache := diskcache.New(t.TempDir(), []byte("build-1"))
+	const entries = 5 // web, api, shop, mono, payments
+	edit := func(name, old, new string) func(map[string]string) {
+		return func(m map[string]string) {
+			if !strings.Contains(m[name], old) {
+				t.Fatalf("%s does not contain %q", name, old)
+			}
+			m[name] = strings.Replace(m[name], old, new, 1)
+		}
+	}
+	steps := []struct {
+		name   string
+		change func(map[string]string)
+		expand bool
+		cache  *diskcache.Cache
+		reused int // entries expected from the cache
+	}{
+		{name: "first render", reused: 0},
+		{name: "nothing changed", reused: entries},
+		{name: "an application's field", change: edit("apps.yaml", `targetRevision: "1.2.0"`, `targetRevision: "1.3.0"`), reused: entries - 1},
+		{name: "a helm parameter of another application", change: edit("apps.yaml", `replicaCount: "2"`, `replicaCount: "3"`), reused: entries - 1},
+		{name: "an entry's labels", change: edit("apps.yaml", "team: shop", "team: shop2"), reused: entries - 1},
+		{name: "the order of fields in an entry", change: edit("apps.yaml", "{automated: true, selfHeal: true}", "{selfHeal: true, automated: true}"), reused: entries - 1},
+		{name: "a comprehension's list", change: edit("sets.cue", `["dev", "prod"]`, `["dev", "qa", "prod"]`), reused: entries - 1},
+		{name: "infra data", change: edit("infra.yaml", "LOG_LEVEL: info", "LOG_LEVEL: debug"), reused: entries - 1},
+		{name: "a setting outside the entries", change: edit("settings.yaml", "namespace: argo", "namespace: workflows"), reused: 0},
+		{name: "an entry moved to another file", change: func(m map[string]string) {
+			web := "  web:\n    labels: {team: shop2}\n    source: {repoURL: \"https://charts.example.com\", chart: web, targetRevision: \"1.3.0\"}\n    destination: {namespace: web}\n"
+			edit("apps.yaml", web, "")(m)
+			m["web.yaml"] = "applications:\n" + web
+		}, reused: entries - 1},
+		{name: "a file renamed", change: func(m map[string]string) { m["payments.yaml"] = m["infra.yaml"]; delete(m, "infra.yaml") }, reused: entries - 1},
+		{name: "an entry added", change: edit("web.yaml", "applications:\n", "applications:\n  new:\n    source: {repoURL: \"https://charts.example.com\", chart: new, targetRevision: \"0.1.0\"}\n    destination: {namespace: new}\n"), reused: entries},
+		{name: "an entry removed", change: func(m map[string]string) { delete(m, "web.yaml") }, reused: entries - 1},
+		{name: "--expand", expand: true, reused: 0},
+		{name: "--expand again: the git-generated previews read the checkout, never cached", expand: true, reused: entries - 2},
+		{name: "a directory added to the checkout", expand: true, change: func(m map[string]string) { m["checkout/envs/ap/keep"] = "" }, reused: entries - 2},
+		{name: "a patch (may select any object: nothing is reused)", change: func(m map[string]string) {
+			m["patches.yaml"] = "patches:\n  - target: {kind: Workflow}\n    patch: |\n      - {op: add, path: /metadata/annotations/x, value: y}\n"
+		}, reused: 0},
+		{name: "another build of appflowc", change: func(m map[string]string) { delete(m, "patches.yaml") }, cache: diskcache.New(cache.Dir(), []byte("build-2")), reused: 0},
+	}
+	files := map[string]string{}
+	for k, v := range incrementalBase {
+		files[k] = v
+	}
+	for _, st := range steps {
+		if st.change != nil {
+			st.change(files)
+		}
+		writeTree(t, dir, files)
+		c := cache
+		if st.cache != nil {
+			c = st.cache
+		}
+		got := renderDir(t, dir, Options{Cache: c, Incremental: true, Expand: st.expand})
+		want := renderDir(t, dir, Options{Expand: st.expand})
+		sameFiles(t, st.name, got.Files, want.Files)
+		if got.Reused != st.reused {
+			t.Errorf("%s: %d entries reused, want %d", st.name, got.Reused, st.reused)
+		}
+	}
+}
+
+// TestIncrementalCorruptEntry: an unreadable cache record is a miss, never output.
+func TestIncrementalCorruptEntry(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "cfg")
+	writeTree(t, dir, incrementalBase)
+	cacheDir := t.TempDir()
+	cache := diskcache.New(cacheDir, []byte("b"))
+	want := renderDir(t, dir, Options{Cache: cache, Incremental: true}).Files
+	n := 0
+	filepath.WalkDir(cacheDir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			if data, _ := os.ReadFile(p); bytes.Contains(data[:min(len(data), 30)], []byte(":workflow/")) { // an entry's record
+				os.WriteFile(p, data[:len(data)/2], 0o600) // cut in the middle of a record
+				n++
+			}
+		}
+		return nil
+	})
+	if n == 0 {
+		t.Fatal("found no cached entry to damage")
+	}
+	got := renderDir(t, dir, Options{Cache: cache, Incremental: true})
+	sameFiles(t, "damaged cache", got.Files, want)
+	if got.Reused != 5-n {
+		t.Errorf("%d entries reused from %d damaged records of 5", got.Reused, n)
+	}
+}
+
+func inode(t *testing.T, p string) uint64 {
+	t.Helper()
+	st, err := os.Stat(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st.Sys().(*syscall.Stat_t).Ino
+}
+
+// TestWriteDirReusingLinksOnlyUnchangedFiles: a re-render keeps (hard-links) the files
+// whose bytes did not change, writes the others, and writes anew a file someone changed
+// on disk since, even with its size and modification time put back.
+func TestWriteDirReusingLinksOnlyUnchangedFiles(t *testing.T) {
+	ctx := context.Background()
+	dir := filepath.Join(t.TempDir(), "out")
+	cache := diskcache.New(t.TempDir(), []byte("b"))
+	k := headerMark + "\n"
+	if err := WriteDirReusing(ctx, dir, files(KustomizationFile, k, "a/same.yaml", "one\n", "a/changed.yaml", "old\n", "a/edited.yaml", "mine\n"), cache); err != nil {
+		t.Fatal(err)
+	}
+	same, changed := inode(t, filepath.Join(dir, "a/same.yaml")), inode(t, filepath.Join(dir, "a/changed.yaml"))
+	// Someone edits a rendered file in place, same size, and puts its mtime back.
+	edited := filepath.Join(dir, "a/edited.yaml")
+	st, _ := os.Stat(edited)
+	if err := os.WriteFile(edited, []byte("HAND\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(edited, st.ModTime(), st.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	want := files(KustomizationFile, k, "a/same.yaml", "one\n", "a/changed.yaml", "new\n", "a/edited.yaml", "mine\n")
+	if err := WriteDirReusing(ctx, dir, want, cache); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range want {
+		if string(got[f.Path]) != string(f.Data) {
+			t.Errorf("%s = %q, want %q", f.Path, got[f.Path], f.Data)
+		}
+	}
+	if inode(t, filepath.Join(dir, "a/same.yaml")) != same {
+		t.Error("an unchanged file was written again instead of linked")
+	}
+	if inode(t, filepath.Join(dir, "a/changed.yaml")) == changed {
+		t.Error("a changed file kept its old inode")
+	}
+	// A third write links what the second wrote (its record was taken after the swap).
+	same2 := inode(t, filepath.Join(dir, "a/changed.yaml"))
+	time.Sleep(10 * time.Millisecond)
+	if err := WriteDirReusing(ctx, dir, want, cache); err != nil {
+		t.Fatal(err)
+	}
+	if inode(t, filepath.Join(dir, "a/changed.yaml")) != same2 {
+		t.Error("the file written by the previous render was not reused")
+	}
+}
+
+// TestWriteDirReusingLeavesOldTreeOnCancel: linking does not touch the old tree.
+func TestWriteDirReusingLeavesOldTreeOnCancel(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	cache := diskcache.New(t.TempDir(), []byte("b"))
+	k := headerMark + "\n"
+	if err := WriteDirReusing(context.Background(), dir, files(KustomizationFile, k, "a/x.yaml", "one\n", "a/y.yaml", "same\n"), cache); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := WriteDirReusing(ctx, dir, files(KustomizationFile, k, "a/x.yaml", "two\n", "a/y.yaml", "same\n"), cache); err == nil {
+		t.Fatal("a cancelled write succeeded")
+	}
+	got, _ := ReadDir(dir)
+	if string(got["a/x.yaml"]) != "one\n" || string(got["a/y.yaml"]) != "same\n" || len(got) != 3 {
+		t.Fatalf("old tree changed: %v", got)
+	}
+	ents, _ := os.ReadDir(filepath.Dir(dir))
+	if len(ents) != 1 {
+		t.Fatalf("temporary directories left beside the output: %v", ents)
+	}
+}
