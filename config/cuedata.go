@@ -1,8 +1,11 @@
 package config
 
 import (
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -23,13 +26,36 @@ import (
 // twice (a conflict, an int meeting a float, or a repeat): the caller then evaluates
 // them, for CUE's own semantics and messages.
 func dataCUE(files []*ast.File) (n *Node, ok bool) {
-	r := &dataReader{files: files}
+	// Files are read on every core (each reader has its own cue.Context: one is not safe
+	// for concurrent use), then unified in order.
+	nodes := make([]*Node, len(files))
+	labels := &packageLabels{files: files}
+	var declined atomic.Bool
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, f := range files {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if declined.Load() {
+				return
+			}
+			r := &dataReader{labels: labels}
+			fn, ok := r.file(f)
+			if !ok {
+				declined.Store(true)
+				return
+			}
+			nodes[i] = fn
+		}()
+	}
+	wg.Wait()
+	if declined.Load() {
+		return nil, false
+	}
 	var root *Node
-	for _, f := range files {
-		fn, ok := r.file(f)
-		if !ok {
-			return nil, false
-		}
+	for _, fn := range nodes {
 		if root == nil {
 			root = fn
 		} else if !unifyData(root, fn) {
@@ -39,14 +65,43 @@ func dataCUE(files []*ast.File) (n *Node, ok bool) {
 	return root, root != nil
 }
 
+// packageLabels is every identifier used as a label in a package, found on first use.
+type packageLabels struct {
+	files []*ast.File
+	once  sync.Once
+	set   map[string]bool
+}
+
+func (p *packageLabels) has(name string) bool {
+	p.once.Do(func() {
+		p.set = map[string]bool{}
+		for _, f := range p.files {
+			ast.Walk(f, func(n ast.Node) bool {
+				if fd, ok := n.(*ast.Field); ok {
+					if id, ok := fd.Label.(*ast.Ident); ok {
+						p.set[id.Name] = true
+					}
+				}
+				if a, ok := n.(*ast.Alias); ok && a.Ident != nil {
+					p.set[a.Ident.Name] = true
+				}
+				if l, ok := n.(*ast.LetClause); ok && l.Ident != nil {
+					p.set[l.Ident.Name] = true
+				}
+				return true
+			}, nil)
+		}
+	})
+	return p.set[name]
+}
+
 // dataReader reads the files of one package. Besides plain data it accepts expressions
 // that stand on their own (a comprehension over a literal list, say): each is evaluated by
 // CUE alone, which gives what evaluating the package gives provided that nothing else in
 // the package can reach into it or meet it — see selfContained and unifyData.
 type dataReader struct {
-	files  []*ast.File
-	ctx    *cue.Context    // made on first use
-	labels map[string]bool // every identifier used as a label in the package (on first use)
+	ctx    *cue.Context // made on first use
+	labels *packageLabels
 }
 
 func (r *dataReader) file(f *ast.File) (*Node, bool) {
@@ -225,35 +280,12 @@ func (r *dataReader) selfContained(e ast.Expr) bool {
 		if !ok || !isIdent {
 			return ok
 		}
-		if strings.HasPrefix(id.Name, "__") || (predeclared[id.Name] && r.isLabel(id.Name)) {
+		if strings.HasPrefix(id.Name, "__") || (predeclared[id.Name] && r.labels.has(id.Name)) {
 			ok = false
 		}
 		return ok
 	}, nil)
 	return ok
-}
-
-func (r *dataReader) isLabel(name string) bool {
-	if r.labels == nil {
-		r.labels = map[string]bool{}
-		for _, f := range r.files {
-			ast.Walk(f, func(n ast.Node) bool {
-				if fd, ok := n.(*ast.Field); ok {
-					if id, ok := fd.Label.(*ast.Ident); ok {
-						r.labels[id.Name] = true
-					}
-				}
-				if a, ok := n.(*ast.Alias); ok && a.Ident != nil {
-					r.labels[a.Ident.Name] = true
-				}
-				if l, ok := n.(*ast.LetClause); ok && l.Ident != nil {
-					r.labels[l.Ident.Name] = true
-				}
-				return true
-			}, nil)
-		}
-	}
-	return r.labels[name]
 }
 
 // unifyData unifies b into a as CUE unifies data: structs field by field, lists of equal

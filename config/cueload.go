@@ -2,8 +2,10 @@ package config
 
 import (
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -32,16 +34,30 @@ func evalCUE(files []File) (*Node, diag.List) {
 
 // parseCUE parses the files of one package, checking that they declare the same one.
 func parseCUE(files []File) ([]*ast.File, diag.List) {
+	// Parsing is per file: on every core.
+	parsed := make([]*ast.File, len(files))
+	perrs := make([]error, len(files))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, f := range files {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			parsed[i], perrs[i] = parser.ParseFile(f.Display, f.Data, parser.ParseComments)
+		}()
+	}
+	wg.Wait()
 	var errs diag.List
 	var asts []*ast.File
 	pkg := ""
 	pkgFile := ""
-	for _, f := range files {
-		af, err := parser.ParseFile(f.Display, f.Data, parser.ParseComments)
-		if err != nil {
-			errs = append(errs, fromCUEErr(err, "fix the CUE syntax")...)
+	for i, f := range files {
+		if perrs[i] != nil {
+			errs = append(errs, fromCUEErr(perrs[i], "fix the CUE syntax")...)
 			continue
 		}
+		af := parsed[i]
 		name := af.PackageName()
 		if pkgFile == "" {
 			pkg, pkgFile = name, f.Display
