@@ -111,7 +111,9 @@ func run() int {
 			{"cue export (reference)", &r.export, modelDir, []string{cueBin, "export", ".", "-e", "workflows", "--out", "yaml", "-o", filepath.Join(work, "export.yaml"), "-f"}},
 		}
 		for _, c := range cmds {
-			res, err := measure(ctx, c.dir, c.argv, *runs, func() { os.RemoveAll(out) })
+			// The previous run's output is removed, and the removal flushed, before each run:
+			// otherwise the next render's file creation pays for that deletion's journal work.
+			res, err := measure(ctx, c.dir, c.argv, *runs, func() { os.RemoveAll(out); syscall.Sync() })
 			if err != nil {
 				fmt.Fprintf(os.Stderr, "bench: %s (N=%d): %v\n", c.label, n, err)
 				return 1

@@ -1,7 +1,6 @@
 package config
 
 import (
-	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,26 +30,18 @@ func dataCUE(files []*ast.File) (n *Node, ok bool) {
 	nodes := make([]*Node, len(files))
 	labels := &packageLabels{files: files}
 	var declined atomic.Bool
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i, f := range files {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			if declined.Load() {
-				return
-			}
-			r := &dataReader{labels: labels}
-			fn, ok := r.file(f)
-			if !ok {
-				declined.Store(true)
-				return
-			}
-			nodes[i] = fn
-		}()
-	}
-	wg.Wait()
+	onEveryCore(len(files), func(i int) {
+		if declined.Load() {
+			return
+		}
+		r := &dataReader{labels: labels}
+		fn, ok := r.file(files[i])
+		if !ok {
+			declined.Store(true)
+			return
+		}
+		nodes[i] = fn
+	})
 	if declined.Load() {
 		return nil, false
 	}

@@ -2,10 +2,8 @@ package config
 
 import (
 	"fmt"
-	"runtime"
 	"strconv"
 	"strings"
-	"sync"
 
 	"cuelang.org/go/cue"
 	"cuelang.org/go/cue/ast"
@@ -37,17 +35,9 @@ func parseCUE(files []File) ([]*ast.File, diag.List) {
 	// Parsing is per file: on every core.
 	parsed := make([]*ast.File, len(files))
 	perrs := make([]error, len(files))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i, f := range files {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			parsed[i], perrs[i] = parser.ParseFile(f.Display, f.Data, parser.ParseComments)
-		}()
-	}
-	wg.Wait()
+	onEveryCore(len(files), func(i int) {
+		parsed[i], perrs[i] = parser.ParseFile(files[i].Display, files[i].Data, parser.ParseComments)
+	})
 	var errs diag.List
 	var asts []*ast.File
 	pkg := ""

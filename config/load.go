@@ -123,31 +123,24 @@ func LoadTree(ctx context.Context, in Input) (*Tree, error) {
 	// Files parse independently: do it on every core, keeping file order in the result.
 	parsed := make([][]*Node, len(files))
 	perr := make([]diag.List, len(files))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i, f := range files {
-		switch path.Ext(f.Path) {
-		case ".cue":
+	for _, f := range files {
+		if path.Ext(f.Path) == ".cue" {
 			cueFiles = append(cueFiles, f)
-			continue
 		}
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			switch path.Ext(f.Path) {
-			case ".yaml", ".yml", ".json":
-				parsed[i], perr[i] = parseYAML(f.Display, f.Data)
-			case ".jsonnet":
-				n, ds := evalJsonnet(in, f)
-				perr[i] = ds
-				if n != nil {
-					parsed[i] = []*Node{n}
-				}
-			}
-		}()
 	}
-	wg.Wait()
+	onEveryCore(len(files), func(i int) {
+		f := files[i]
+		switch path.Ext(f.Path) {
+		case ".yaml", ".yml", ".json":
+			parsed[i], perr[i] = parseYAML(f.Display, f.Data)
+		case ".jsonnet":
+			n, ds := evalJsonnet(in, f)
+			perr[i] = ds
+			if n != nil {
+				parsed[i] = []*Node{n}
+			}
+		}
+	})
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -183,6 +176,23 @@ func LoadTree(ctx context.Context, in Input) (*Tree, error) {
 		return nil, errs.Sort()
 	}
 	return &Tree{Root: root, Files: files}, nil
+}
+
+// onEveryCore calls fn(0..n-1), as many at a time as there are cores, and returns when
+// all have. Files are read, parsed and converted independently: this keeps results in
+// file order while using both cores of a small CI runner.
+func onEveryCore(n int, fn func(i int)) {
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i := range n {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			fn(i)
+		}()
+	}
+	wg.Wait()
 }
 
 // RelPath returns the Rel path of the file displayed as display, or display itself.

@@ -2,7 +2,9 @@ package render
 
 import (
 	"bytes"
+	"math"
 	"sort"
+	"strconv"
 	"strings"
 	"unicode"
 
@@ -122,6 +124,18 @@ func appendScalar(b []byte, v any) ([]byte, bool) {
 			b = append(b, '\'')
 			b = append(b, strings.ReplaceAll(x, "'", "''")...)
 			return append(b, '\''), true
+		case allDigits(x):
+			// An integer if plain: yaml.v3 double-quotes it.
+			b = append(b, '"')
+			b = append(b, x...)
+			return append(b, '"'), true
+		case dottedNumbers(x):
+			// A version such as 1.3.0: no YAML number, date or indicator; plain.
+			return append(b, x...), true
+		}
+	case float64:
+		if !math.IsInf(x, 0) && !math.IsNaN(x) { // yaml.v3's floatv
+			return strconv.AppendFloat(b, x, 'g', -1, 64), true
 		}
 	case bool:
 		if x {
@@ -140,6 +154,29 @@ func appendScalar(b []byte, v any) ([]byte, bool) {
 		return b, false
 	}
 	return append(b, out...), true
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true // s is not empty here
+}
+
+// dottedNumbers: three or more runs of digits joined by single dots (1.3.0, 10.0.0.1).
+func dottedNumbers(s string) bool {
+	runs := strings.Split(s, ".")
+	if len(runs) < 3 {
+		return false
+	}
+	for _, r := range runs {
+		if r == "" || !allDigits(r) {
+			return false
+		}
+	}
+	return true
 }
 
 // plainString: starts with a letter (so never a number, timestamp or indicator), and holds

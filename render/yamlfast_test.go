@@ -65,6 +65,8 @@ var trickyStrings = []string{
 	"app.kubernetes.io/managed-by", "${X}", "{{inputs.parameters.x}}", "\x7f", "\u2028", "a\u00a0b",
 	"{ a: 'b' }", "[1, 2]", `{"k":"it's"}`, "{a}  ", "[x]\t", "{ü}", "[", "{", "{}", "[]", "{'':''}", `["a\"b"]`,
 	"[x] #c", "{a: b}: c", "[--- ]", `{"helm":"a: 1\nb: 2"}`,
+	"2", "10", "0", "007", "0123", "99999999999999999999999", "1.2", "1.", "1..2", "1.2.", ".1.2", "1.2.3", "1.2.3.4", "01.02.03",
+	"1.2.3a", "1.2.3-rc.1", "1.2.3 ", "12.0.0",
 }
 
 var trickyKeys = []string{"a", "b", "B", "_a", "a_b", "aB", "a.b", "a/b", "a-b", "ab", "name", "value", "apiVersion",
@@ -87,7 +89,7 @@ func randomValue(r *rand.Rand, depth int) any {
 	case n == 4:
 		return r.IntN(2) == 0
 	case n == 5:
-		return float64(r.IntN(5000)) / 4
+		return []float64{float64(r.IntN(5000)) / 4, 3600, 604800, 1e6, 1e21, 123456789, -0.5, 1e-7, 0}[r.IntN(9)]
 	default:
 		return trickyStrings[r.IntN(len(trickyStrings))]
 	}
@@ -118,4 +120,32 @@ func TestFastYAMLMatchesYAMLv3OnRandomTrees(t *testing.T) {
 		t.Fatalf("only %d of 20000 random trees took the fast path", covered)
 	}
 	t.Logf("%d of 20000 random trees compared", covered)
+}
+
+// TestScalarsMatchYAMLv3: every tricky string and number, alone as a value, encodes as
+// yaml.v3 does wherever the fast path takes it.
+func TestScalarsMatchYAMLv3(t *testing.T) {
+	values := []any{3600.0, 604800.0, 1e6, 1e21, 123456789.0, -0.5, 1e-7, 0.0, 2.5}
+	for _, s := range trickyStrings {
+		values = append(values, s)
+	}
+	fast := 0
+	for _, v := range values {
+		m := map[string]any{"k": v}
+		want, err := encodeYAMLv3(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := appendYAML(nil, m)
+		if !ok {
+			continue
+		}
+		fast++
+		if string(got) != string(want) {
+			t.Errorf("%#v: fast YAML %q, yaml.v3 %q", v, got, want)
+		}
+	}
+	if fast < len(values)*3/4 {
+		t.Errorf("only %d of %d scalars took the fast path", fast, len(values))
+	}
 }
