@@ -25,22 +25,39 @@ import (
 // twice (a conflict, an int meeting a float, or a repeat): the caller then evaluates
 // them, for CUE's own semantics and messages.
 func dataCUE(files []*ast.File) (n *Node, ok bool) {
+	return readDataCUE(make([]File, len(files)), files, make([]*Node, len(files)), nil, nil)
+}
+
+// readDataCUE is dataCUE over files of which some were read in an earlier run: for file
+// i, either asts[i] (parsed now) or nodes[i] (its tree from memo, with its labels in
+// memoLabels). Files read now and read without consulting the other files are kept in
+// memo (may be nil).
+func readDataCUE(files []File, asts []*ast.File, nodes []*Node, memoLabels [][]string, memo *fileMemo) (*Node, bool) {
 	// Files are read on every core (each reader has its own cue.Context: one is not safe
 	// for concurrent use), then unified in order.
-	nodes := make([]*Node, len(files))
-	labels := &packageLabels{files: files}
+	labels := &packageLabels{}
+	for i, af := range asts {
+		if af != nil {
+			labels.files = append(labels.files, af)
+		} else if i < len(memoLabels) {
+			labels.more = append(labels.more, memoLabels[i]...)
+		}
+	}
 	var declined atomic.Bool
-	onEveryCore(len(files), func(i int) {
-		if declined.Load() {
+	onEveryCore(len(asts), func(i int) {
+		if declined.Load() || asts[i] == nil {
 			return
 		}
 		r := &dataReader{labels: labels}
-		fn, ok := r.file(files[i])
+		fn, ok := r.file(asts[i])
 		if !ok {
 			declined.Store(true)
 			return
 		}
 		nodes[i] = fn
+		if memo != nil && !r.consulted { // before unifying, which adds other files' fields
+			memo.put("cue", files[i], cueRecord(files[i].Display, asts[i].PackageName(), fileLabels(asts[i]), fn))
+		}
 	})
 	if declined.Load() {
 		return nil, false
@@ -56,9 +73,11 @@ func dataCUE(files []*ast.File) (n *Node, ok bool) {
 	return root, root != nil
 }
 
-// packageLabels is every identifier used as a label in a package, found on first use.
+// packageLabels is every identifier used as a label in a package, found on first use:
+// in the syntax of files, and in more (labels of files read from memo).
 type packageLabels struct {
 	files []*ast.File
+	more  []string
 	once  sync.Once
 	set   map[string]bool
 }
@@ -67,23 +86,45 @@ func (p *packageLabels) has(name string) bool {
 	p.once.Do(func() {
 		p.set = map[string]bool{}
 		for _, f := range p.files {
-			ast.Walk(f, func(n ast.Node) bool {
-				if fd, ok := n.(*ast.Field); ok {
-					if id, ok := fd.Label.(*ast.Ident); ok {
-						p.set[id.Name] = true
-					}
-				}
-				if a, ok := n.(*ast.Alias); ok && a.Ident != nil {
-					p.set[a.Ident.Name] = true
-				}
-				if l, ok := n.(*ast.LetClause); ok && l.Ident != nil {
-					p.set[l.Ident.Name] = true
-				}
-				return true
-			}, nil)
+			for _, l := range fileLabels(f) {
+				p.set[l] = true
+			}
+		}
+		for _, l := range p.more {
+			p.set[l] = true
 		}
 	})
 	return p.set[name]
+}
+
+// fileLabels lists the identifiers a file uses as labels (fields, aliases, lets).
+func fileLabels(f *ast.File) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(s string) {
+		if !seen[s] {
+			seen[s] = true
+			out = append(out, s)
+		}
+	}
+	ast.Walk(f, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.Field:
+			if id, ok := n.Label.(*ast.Ident); ok {
+				add(id.Name)
+			}
+		case *ast.Alias:
+			if n.Ident != nil {
+				add(n.Ident.Name)
+			}
+		case *ast.LetClause:
+			if n.Ident != nil {
+				add(n.Ident.Name)
+			}
+		}
+		return true
+	}, nil)
+	return out
 }
 
 // dataReader reads the files of one package. Besides plain data it accepts expressions
@@ -91,8 +132,9 @@ func (p *packageLabels) has(name string) bool {
 // CUE alone, which gives what evaluating the package gives provided that nothing else in
 // the package can reach into it or meet it — see selfContained and unifyData.
 type dataReader struct {
-	ctx    *cue.Context // made on first use
-	labels *packageLabels
+	ctx       *cue.Context // made on first use
+	labels    *packageLabels
+	consulted bool // the reading depended on the labels of the package's other files
 }
 
 func (r *dataReader) file(f *ast.File) (*Node, bool) {
@@ -270,6 +312,9 @@ func (r *dataReader) selfContained(e ast.Expr) bool {
 		id, isIdent := n.(*ast.Ident)
 		if !ok || !isIdent {
 			return ok
+		}
+		if predeclared[id.Name] {
+			r.consulted = true
 		}
 		if strings.HasPrefix(id.Name, "__") || (predeclared[id.Name] && r.labels.has(id.Name)) {
 			ok = false

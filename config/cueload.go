@@ -19,15 +19,38 @@ import (
 
 // evalCUE evaluates all .cue files of a config as one CUE package (files share one scope,
 // as the cue tool does), then converts the concrete result to a positioned tree.
-func evalCUE(files []File) (*Node, diag.List) {
-	asts, errs := parseCUE(files)
+// Files unchanged since an earlier run come from memo (may be nil) when they were read
+// as data then.
+func evalCUE(files []File, memo *fileMemo) (*Node, diag.List) {
+	asts := make([]*ast.File, len(files))
+	perrs := make([]error, len(files))
+	nodes := make([]*Node, len(files))
+	pkgs := make([]string, len(files))
+	labels := make([][]string, len(files))
+	onEveryCore(len(files), func(i int) {
+		if rec, ok := memo.get("cue", files[i]); ok {
+			if pkg, ls, n, err := readCUERecord(rec, files[i].Display); err == nil {
+				pkgs[i], labels[i], nodes[i] = pkg, ls, n
+				return
+			}
+		}
+		asts[i], perrs[i] = parser.ParseFile(files[i].Display, files[i].Data, parser.ParseComments)
+		if perrs[i] == nil {
+			pkgs[i] = asts[i].PackageName()
+		}
+	})
+	if errs := packageErrs(files, pkgs, perrs); len(errs) > 0 {
+		return nil, errs
+	}
+	if n, ok := readDataCUE(files, asts, nodes, labels, memo); ok {
+		return n, nil
+	}
+	// Evaluation needs every file's syntax, also of those read from memo.
+	all, errs := parseCUE(files)
 	if len(errs) > 0 {
 		return nil, errs
 	}
-	if n, ok := dataCUE(asts); ok {
-		return n, nil
-	}
-	return evalCUEPackage(asts)
+	return evalCUEPackage(all)
 }
 
 // parseCUE parses the files of one package, checking that they declare the same one.
@@ -35,11 +58,19 @@ func parseCUE(files []File) ([]*ast.File, diag.List) {
 	// Parsing is per file: on every core.
 	parsed := make([]*ast.File, len(files))
 	perrs := make([]error, len(files))
+	pkgs := make([]string, len(files))
 	onEveryCore(len(files), func(i int) {
 		parsed[i], perrs[i] = parser.ParseFile(files[i].Display, files[i].Data, parser.ParseComments)
+		if perrs[i] == nil {
+			pkgs[i] = parsed[i].PackageName()
+		}
 	})
+	return parsed, packageErrs(files, pkgs, perrs)
+}
+
+// packageErrs reports syntax errors and files whose package differs from the first's.
+func packageErrs(files []File, pkgs []string, perrs []error) diag.List {
 	var errs diag.List
-	var asts []*ast.File
 	pkg := ""
 	pkgFile := ""
 	for i, f := range files {
@@ -47,19 +78,16 @@ func parseCUE(files []File) ([]*ast.File, diag.List) {
 			errs = append(errs, fromCUEErr(perrs[i], "fix the CUE syntax")...)
 			continue
 		}
-		af := parsed[i]
-		name := af.PackageName()
+		name := pkgs[i]
 		if pkgFile == "" {
 			pkg, pkgFile = name, f.Display
 		} else if name != pkg {
 			errs = append(errs, diag.Diagnostic{Pos: diag.Pos{File: f.Display, Line: 1, Col: 1},
 				Msg:  fmt.Sprintf("package %q differs from package %q of %s", name, pkg, pkgFile),
 				Hint: "all .cue files of one config must declare the same package (or none)"})
-			continue
 		}
-		asts = append(asts, af)
 	}
-	return asts, errs
+	return errs
 }
 
 // evalCUEPackage evaluates parsed files as one package.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path"
 	"runtime"
 	"sort"
@@ -14,6 +15,7 @@ import (
 	"sync"
 
 	"github.com/appflowc/appflowc/diag"
+	"github.com/appflowc/appflowc/internal/diskcache"
 	yaml "go.yaml.in/yaml/v3"
 )
 
@@ -24,6 +26,20 @@ type Input struct {
 	Paths []string
 	// DisplayRoot is prefixed to FS paths in messages (e.g. "/" when FS is rooted at "/").
 	DisplayRoot string
+	// Cache, when set, keeps what reading each file gave across runs, so that a file
+	// unchanged since is not read again (fileMemo).
+	Cache *diskcache.Cache
+}
+
+// Location names where this config is, for caches that keep one record set per config:
+// the working directory, the display root and the paths.
+func (in Input) Location() []byte {
+	wd, _ := os.Getwd()
+	b := []byte("wd=" + wd + "\x00root=" + in.DisplayRoot + "\x00")
+	for _, p := range in.Paths {
+		b = append(append(b, p...), 0)
+	}
+	return b
 }
 
 // Extensions of the files that make up a config. *.libsonnet files are only read when imported.
@@ -128,11 +144,24 @@ func LoadTree(ctx context.Context, in Input) (*Tree, error) {
 			cueFiles = append(cueFiles, f)
 		}
 	}
+	var memo *fileMemo
+	if in.Cache != nil {
+		memo = newFileMemo(in.Cache, in.Location())
+	}
 	onEveryCore(len(files), func(i int) {
 		f := files[i]
 		switch path.Ext(f.Path) {
 		case ".yaml", ".yml", ".json":
+			if rec, ok := memo.get("yaml", f); ok {
+				if docs, err := readYAMLRecord(rec, f.Display); err == nil {
+					parsed[i] = docs
+					return
+				}
+			}
 			parsed[i], perr[i] = parseYAML(f.Display, f.Data)
+			if len(perr[i]) == 0 {
+				memo.put("yaml", f, yamlRecord(f.Display, parsed[i]))
+			}
 		case ".jsonnet":
 			n, ds := evalJsonnet(in, f)
 			perr[i] = ds
@@ -150,7 +179,7 @@ func LoadTree(ctx context.Context, in Input) (*Tree, error) {
 		roots = append(roots, parsed[i]...)
 	}
 	if len(cueFiles) > 0 {
-		n, ds := evalCUE(cueFiles)
+		n, ds := evalCUE(cueFiles, memo)
 		errs = append(errs, ds...)
 		if n != nil {
 			// CUE files first: they are where most users keep the bulk of a config.
@@ -175,6 +204,7 @@ func LoadTree(ctx context.Context, in Input) (*Tree, error) {
 	if len(errs) > 0 {
 		return nil, errs.Sort()
 	}
+	memo.save()
 	return &Tree{Root: root, Files: files}, nil
 }
 

@@ -161,30 +161,47 @@ func TestIncrementalEveryChangeInvalidates(t *testing.T) {
 	}
 }
 
-// TestIncrementalCorruptEntry: an unreadable cache record is a miss, never output.
-func TestIncrementalCorruptEntry(t *testing.T) {
+// TestIncrementalDamagedBundle: a damaged record is a miss and a damaged bundle is none;
+// neither ever reaches the output.
+func TestIncrementalDamagedBundle(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "cfg")
 	writeTree(t, dir, incrementalBase)
 	cacheDir := t.TempDir()
 	cache := diskcache.New(cacheDir, []byte("b"))
 	want := renderDir(t, dir, Options{Cache: cache, Incremental: true}).Files
-	n := 0
+	bundle := ""
 	filepath.WalkDir(cacheDir, func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
-			if data, _ := os.ReadFile(p); bytes.Contains(data[:min(len(data), 30)], []byte(":workflow/")) { // an entry's record
-				os.WriteFile(p, data[:len(data)/2], 0o600) // cut in the middle of a record
-				n++
+			if data, _ := os.ReadFile(p); bytes.Contains(data, []byte("workflow/argo/app-api.yaml")) {
+				bundle = p
 			}
 		}
 		return nil
 	})
-	if n == 0 {
-		t.Fatal("found no cached entry to damage")
+	if bundle == "" {
+		t.Fatal("found no bundle")
+	}
+	data, _ := os.ReadFile(bundle)
+	// One record's flags byte (after its path) becomes invalid: that entry is rendered again.
+	i := bytes.Index(data, []byte("workflow/argo/app-api.yaml")) + len("workflow/argo/app-api.yaml")
+	damaged := append([]byte(nil), data...)
+	damaged[i] = 'x'
+	if err := os.WriteFile(bundle, damaged, 0o600); err != nil {
+		t.Fatal(err)
 	}
 	got := renderDir(t, dir, Options{Cache: cache, Incremental: true})
-	sameFiles(t, "damaged cache", got.Files, want)
-	if got.Reused != 5-n {
-		t.Errorf("%d entries reused from %d damaged records of 5", got.Reused, n)
+	sameFiles(t, "a damaged record", got.Files, want)
+	if got.Reused != 4 {
+		t.Errorf("%d entries reused with one of 5 records damaged", got.Reused)
+	}
+	// The bundle cut short: nothing is reused.
+	if err := os.WriteFile(bundle, data[:len(data)/2], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got = renderDir(t, dir, Options{Cache: cache, Incremental: true})
+	sameFiles(t, "a truncated bundle", got.Files, want)
+	if got.Reused != 0 {
+		t.Errorf("%d entries reused from a truncated bundle", got.Reused)
 	}
 }
 

@@ -2,6 +2,7 @@ package render
 
 import (
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"maps"
@@ -46,15 +47,22 @@ type Result struct {
 // Argo's verdict on the rendered manifests) come back as a diag.List error: render never
 // produces output that vet would reject.
 func Render(ctx context.Context, in config.Input, opts Options) (*Result, error) {
+	if opts.Incremental {
+		in.Cache = opts.Cache
+	}
 	cfg, err := config.Load(ctx, in)
 	if err != nil {
 		return nil, err
 	}
-	var keys map[string][][]byte
+	var keys map[string][sha256.Size]byte
 	var reused map[string][]encoded
+	var location []byte
+	var bundle entryBundle
 	if opts.Incremental && opts.Cache != nil {
 		keys = entryKeys(cfg, opts)
-		reused = reuse(opts.Cache, keys)
+		location = renderLocation(in, opts)
+		bundle = loadBundle(opts.Cache, location)
+		reused = reuse(bundle, keys)
 	}
 	todo := withoutEntries(cfg, reused)
 	objs, err := Compile(ctx, todo, opts.Cache)
@@ -73,7 +81,7 @@ func Render(ctx context.Context, in config.Input, opts Options) (*Result, error)
 		return nil, err
 	}
 	if keys != nil {
-		remember(opts.Cache, keys, reused, encs)
+		remember(opts.Cache, location, keys, bundle, reused, encs)
 		for _, p := range slices.Sorted(maps.Keys(reused)) { // a stable order for messages
 			encs = append(encs, reused[p]...)
 		}
@@ -83,6 +91,13 @@ func Render(ctx context.Context, in config.Input, opts Options) (*Result, error)
 		return nil, err
 	}
 	return &Result{Config: cfg, Objects: objs, Files: files, Reused: len(reused)}, nil
+}
+
+// renderLocation names where a render's bundle is kept: the config's location and the
+// flags that shape entries' files (so that two checkouts or two configs do not keep
+// replacing each other's bundle).
+func renderLocation(in config.Input, opts Options) []byte {
+	return append([]byte(fmt.Sprintf("expand=%t\x00", opts.Expand)), in.Location()...)
 }
 
 // Compile builds a config's objects, applies its patches and validates the result with
