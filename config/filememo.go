@@ -194,6 +194,17 @@ func (r *recordReader) uint() uint64 {
 	return v
 }
 
+// count reads a number of elements to follow; each takes at least a byte, so a larger
+// one is damage (and must not size an allocation).
+func (r *recordReader) count() uint64 {
+	c := r.uint()
+	if c > uint64(len(r.b)) {
+		r.fail()
+		return 0
+	}
+	return c
+}
+
 func (r *recordReader) fail() {
 	r.err, r.b = errBadRecord, nil
 }
@@ -261,11 +272,7 @@ func (r *recordReader) node(depth int) *Node {
 	case String:
 		n.Str = r.str()
 	case Map:
-		c := r.uint()
-		if c > uint64(len(r.b)) {
-			r.fail()
-			break
-		}
+		c := r.count()
 		n.Fields = make([]*Field, 0, c)
 		for range c {
 			f := &Field{Key: r.str(), KeyPos: r.pos()}
@@ -273,11 +280,7 @@ func (r *recordReader) node(depth int) *Node {
 			n.Fields = append(n.Fields, f)
 		}
 	case List:
-		c := r.uint()
-		if c > uint64(len(r.b)) {
-			r.fail()
-			break
-		}
+		c := r.count()
 		n.Items = make([]*Node, 0, c)
 		for range c {
 			n.Items = append(n.Items, r.node(depth+1))
@@ -303,11 +306,7 @@ func cueRecord(file, pkg string, labels []string, n *Node) []byte {
 func readCUERecord(rec []byte, file string) (pkg string, labels []string, n *Node, err error) {
 	r := &recordReader{b: rec, file: file}
 	pkg = r.str()
-	c := r.uint()
-	if c > uint64(len(r.b)) {
-		return "", nil, nil, errBadRecord
-	}
-	for range c {
+	for range r.count() {
 		labels = append(labels, r.str())
 	}
 	n = r.node(0)
@@ -329,10 +328,7 @@ func yamlRecord(file string, docs []*Node) []byte {
 
 func readYAMLRecord(rec []byte, file string) ([]*Node, error) {
 	r := &recordReader{b: rec, file: file}
-	c := r.uint()
-	if c > uint64(len(r.b)) {
-		return nil, errBadRecord
-	}
+	c := r.count()
 	docs := make([]*Node, 0, c)
 	for range c {
 		docs = append(docs, r.node(0))

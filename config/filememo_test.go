@@ -3,6 +3,7 @@ package config
 import (
 	"context"
 	"fmt"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,5 +135,30 @@ func TestFileMemoDamaged(t *testing.T) {
 	}
 	if _, _, _, err := readCUERecord([]byte{3, 'a'}, "f"); err == nil {
 		t.Fatal("a truncated record read")
+	}
+}
+
+// TestRecordReaderNeverPanics: random and damaged records are refused, never a panic.
+func TestRecordReaderNeverPanics(t *testing.T) {
+	valid := cueRecord("f.cue", "x", []string{"a", "b"}, &Node{Kind: Map, Fields: []*Field{
+		{Key: "a", Value: &Node{Kind: List, Items: []*Node{{Kind: Int, Int: -3}, {Kind: Float, Float: 1.5}, {Kind: String, Str: "s"}, {Kind: Bool, Bool: true}}}},
+	}})
+	if _, _, n, err := readCUERecord(valid, "f.cue"); err != nil || n.Fields[0].Value.Items[0].Int != -3 {
+		t.Fatalf("valid record: %v", err)
+	}
+	rng := rand.New(rand.NewSource(1))
+	for i := range 20000 {
+		b := append([]byte(nil), valid...)
+		switch i % 3 {
+		case 0:
+			b = b[:rng.Intn(len(b))]
+		case 1:
+			b[rng.Intn(len(b))] = byte(rng.Intn(256))
+		default:
+			b = make([]byte, rng.Intn(64))
+			rng.Read(b)
+		}
+		readCUERecord(b, "f.cue")
+		readYAMLRecord(b, "f.yaml")
 	}
 }

@@ -103,16 +103,12 @@ func TestFastYAMLMatchesYAMLv3OnRandomTrees(t *testing.T) {
 		for range 1 + r.IntN(6) {
 			m[trickyKeys[r.IntN(len(trickyKeys))]] = randomValue(r, 0)
 		}
-		want, err := encodeYAMLv3(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, ok := appendYAML(nil, m)
+		got, want, ok := fastAndV3(t, m)
 		if !ok {
 			continue
 		}
 		covered++
-		if string(got) != string(want) {
+		if got != want {
 			t.Fatalf("tree %d: fast YAML differs from yaml.v3:\n%q\nwant:\n%q", i, got, want)
 		}
 	}
@@ -131,21 +127,27 @@ func TestScalarsMatchYAMLv3(t *testing.T) {
 	}
 	fast := 0
 	for _, v := range values {
-		m := map[string]any{"k": v}
-		want, err := encodeYAMLv3(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, ok := appendYAML(nil, m)
+		got, want, ok := fastAndV3(t, map[string]any{"k": v})
 		if !ok {
 			continue
 		}
 		fast++
-		if string(got) != string(want) {
+		if got != want {
 			t.Errorf("%#v: fast YAML %q, yaml.v3 %q", v, got, want)
 		}
 	}
 	if fast < len(values)*3/4 {
 		t.Errorf("only %d of %d scalars took the fast path", fast, len(values))
 	}
+}
+
+// fastAndV3 encodes m with the fast encoder (ok false when it steps aside) and yaml.v3.
+func fastAndV3(t *testing.T, m map[string]any) (got, want string, ok bool) {
+	t.Helper()
+	w, err := encodeYAMLv3(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, ok := appendYAML(nil, m)
+	return string(g), string(w), ok
 }
