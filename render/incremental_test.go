@@ -287,3 +287,33 @@ func TestWriteDirReusingLeavesOldTreeOnCancel(t *testing.T) {
 		t.Fatalf("temporary directories left beside the output: %v", ents)
 	}
 }
+
+// TestWriteDirReusingConcurrent: renders racing into one directory never leave a record
+// that makes a later render link the wrong bytes.
+func TestWriteDirReusingConcurrent(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "out")
+	cache := diskcache.New(t.TempDir(), []byte("b"))
+	k := headerMark + "\n"
+	a := files(KustomizationFile, k, "x/1.yaml", "a\n", "x/2.yaml", "same\n")
+	b := files(KustomizationFile, k, "x/1.yaml", "b\n", "x/2.yaml", "same\n")
+	for range 30 {
+		done := make(chan error, 2)
+		for _, fs := range [][]File{a, b} {
+			go func() { done <- WriteDirReusing(context.Background(), dir, fs, cache) }()
+		}
+		for range 2 {
+			if err := <-done; err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, want := range [][]File{a, b} {
+			if err := WriteDirReusing(context.Background(), dir, want, cache); err != nil {
+				t.Fatal(err)
+			}
+			got, _ := ReadDir(dir)
+			if string(got["x/1.yaml"]) != string(want[1].Data) {
+				t.Fatalf("x/1.yaml = %q after writing %q", got["x/1.yaml"], want[1].Data)
+			}
+		}
+	}
+}

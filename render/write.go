@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"golang.org/x/sys/unix"
 
@@ -116,7 +117,16 @@ func WriteDirReusing(ctx context.Context, dir string, files []File, cache *diskc
 	abs, _ := filepath.Abs(dir)
 	var prev map[string]stamp
 	if cache != nil && abs != "" {
-		prev = loadStamps(cache, abs)
+		// Two renders into one directory at once could each record the other's files as
+		// its own: the write, the swap and the record happen under a lock on the parent.
+		// Without the lock (another render holds it for long, or flock is refused) the
+		// old record is not trusted and no new one is made: all files are written.
+		if unlock, err := lockDir(ctx, parent, 30*time.Second); err == nil {
+			defer unlock()
+			prev = loadStamps(cache, abs)
+		} else {
+			cache = nil
+		}
 	}
 	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
 	if err != nil {
@@ -220,6 +230,27 @@ feed:
 	default:
 	}
 	return ctx.Err()
+}
+
+// lockDir takes an exclusive flock on a directory until unlock is called, waiting at
+// most wait (polling: a blocking flock cannot be cancelled).
+func lockDir(ctx context.Context, dir string, wait time.Duration) (unlock func(), err error) {
+	fd, err := unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, err
+	}
+	deadline := time.Now().Add(wait)
+	for {
+		err = unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB)
+		if err == nil {
+			return func() { unix.Close(fd) }, nil
+		}
+		if !errors.Is(err, unix.EWOULDBLOCK) && !errors.Is(err, unix.EINTR) || time.Now().After(deadline) || ctx.Err() != nil {
+			unix.Close(fd)
+			return nil, fmt.Errorf("lock %s: %w", dir, err)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
 
 // stamp is what WriteDirReusing records of a file it wrote.

@@ -7,15 +7,28 @@
 // (its version and build settings, and the executable's size and modification time, so a
 // rebuilt binary never reads results of another build). Failures to read or write are
 // ignored: the cache only ever saves work.
+//
+// Results not used for two weeks are removed (at most one sweep a day, by the run that
+// stores a result), so builds and configs of the past do not pile up: a hit refreshes a
+// result's modification time.
 package diskcache
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"strings"
+	"time"
+)
+
+const (
+	keepUnused = 14 * 24 * time.Hour // a result unused this long is removed
+	sweepEvery = 24 * time.Hour
+	sweepMark  = ".swept" // its modification time is the last sweep's
 )
 
 // Cache is a directory of results; a nil *Cache caches nothing.
@@ -80,8 +93,14 @@ func (c *Cache) Get(kind string, inputs ...[]byte) ([]byte, bool) {
 		return nil, false
 	}
 	k := c.key(kind, inputs)
-	data, err := os.ReadFile(filepath.Join(c.dir, k[:2], k))
-	return data, err == nil
+	p := filepath.Join(c.dir, k[:2], k)
+	data, err := os.ReadFile(p)
+	if err != nil {
+		return nil, false
+	}
+	now := time.Now()
+	_ = os.Chtimes(p, now, now) // used: keep it
+	return data, true
 }
 
 // Put stores a result, atomically (a reader sees the whole file or none).
@@ -107,6 +126,34 @@ func (c *Cache) Put(kind string, value []byte, inputs ...[]byte) {
 	if err := os.Rename(tmp.Name(), filepath.Join(dir, k)); err != nil {
 		os.Remove(tmp.Name())
 	}
+	c.sweep(time.Now())
+}
+
+// sweep removes results unused for keepUnused (and temporary files left by a crash), at
+// most once per sweepEvery.
+func (c *Cache) sweep(now time.Time) {
+	mark := filepath.Join(c.dir, sweepMark)
+	if st, err := os.Stat(mark); err == nil && now.Sub(st.ModTime()) < sweepEvery {
+		return
+	}
+	if f, err := os.Create(mark); err == nil {
+		f.Close()
+	}
+	_ = os.Chtimes(mark, now, now)
+	_ = filepath.WalkDir(c.dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || d.Name() == sweepMark {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		age := now.Sub(info.ModTime())
+		if age > keepUnused || (strings.HasPrefix(d.Name(), ".tmp-") && age > time.Hour) {
+			os.Remove(p)
+		}
+		return nil
+	})
 }
 
 // Dir is where the cache keeps its files.

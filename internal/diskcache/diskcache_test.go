@@ -1,6 +1,11 @@
 package diskcache
 
-import "testing"
+import (
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
 
 func TestKeysCoverEverything(t *testing.T) {
 	dir := t.TempDir()
@@ -36,5 +41,38 @@ func TestOpenHonoursNoCache(t *testing.T) {
 	t.Setenv("APPFLOWC_CACHE_DIR", t.TempDir())
 	if Open() == nil {
 		t.Fatal("no cache with APPFLOWC_CACHE_DIR set")
+	}
+}
+
+// TestSweepRemovesUnusedResults: a result unused for two weeks goes at the next sweep; one
+// read meanwhile stays; sweeps happen at most once a day.
+func TestSweepRemovesUnusedResults(t *testing.T) {
+	c := New(t.TempDir(), []byte("id"))
+	c.Put("k", []byte("old"), []byte("a"))
+	c.Put("k", []byte("used"), []byte("b"))
+	path := func(in string) string {
+		k := c.key("k", [][]byte{[]byte(in)})
+		return filepath.Join(c.Dir(), k[:2], k)
+	}
+	month := time.Now().Add(-30 * 24 * time.Hour)
+	for _, in := range []string{"a", "b"} {
+		if err := os.Chtimes(path(in), month, month); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, ok := c.Get("k", []byte("b")); !ok { // used: refreshed
+		t.Fatal("miss")
+	}
+	// The Puts above swept already: a sweep within the day does nothing.
+	c.sweep(time.Now())
+	if _, err := os.Stat(path("a")); err != nil {
+		t.Fatal("swept twice in one day")
+	}
+	c.sweep(time.Now().Add(25 * time.Hour))
+	if _, err := os.Stat(path("a")); !os.IsNotExist(err) {
+		t.Errorf("a result unused for a month survived the sweep: %v", err)
+	}
+	if data, ok := c.Get("k", []byte("b")); !ok || string(data) != "used" {
+		t.Error("a result used since was swept")
 	}
 }
