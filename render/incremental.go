@@ -11,10 +11,6 @@ import (
 	"github.com/appflowc/appflowc/internal/diskcache"
 )
 
-// entryCacheKind names the entry cache's results; bump the version when the stored form
-// or what a key covers changes.
-const entryCacheKind = "render-entry/v1"
-
 // Incremental render: the files of an application, applicationSet or infra entry are a
 // function of that entry's data, the file it is written in (its name reaches the
 // output), the rest of the config outside the three entry sections (appflow settings,
@@ -46,6 +42,10 @@ func entryKeys(cfg *config.Config, opts Options) map[string][sha256.Size]byte {
 			}
 		}
 	}
+	rel := map[string]string{} // display path -> Rel (Tree.RelPath searches the files)
+	for _, f := range cfg.Tree.Files {
+		rel[f.Display] = f.Rel
+	}
 	keys := map[string][sha256.Size]byte{}
 	add := func(section, name, file string) {
 		n := entries[section+"."+name]
@@ -53,7 +53,11 @@ func entryKeys(cfg *config.Config, opts Options) map[string][sha256.Size]byte {
 			return // not where the decoder found it: leave it uncached
 		}
 		path := section + "." + name
-		keys[path] = keyHash([][]byte{globalSum[:], []byte(path), []byte(cfg.Tree.RelPath(file)), n.AppendCanonical(nil)})
+		r, ok := rel[file]
+		if !ok {
+			r = file // as Tree.RelPath
+		}
+		keys[path] = keyHash([][]byte{globalSum[:], []byte(path), []byte(r), n.AppendCanonical(nil)})
 	}
 	for _, a := range cfg.Applications {
 		add("applications", a.Name, a.Pos.File)
