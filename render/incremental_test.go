@@ -122,6 +122,11 @@ func TestIncrementalEveryChangeInvalidates(t *testing.T) {
 		{name: "the order of fields in an entry", change: edit("apps.yaml", "{automated: true, selfHeal: true}", "{selfHeal: true, automated: true}"), reused: entries - 1},
 		{name: "a comprehension's list", change: edit("sets.cue", `["dev", "prod"]`, `["dev", "qa", "prod"]`), reused: entries - 1},
 		{name: "infra data", change: edit("infra.yaml", "LOG_LEVEL: info", "LOG_LEVEL: debug"), reused: entries - 1},
+		{name: "a schedule on an entry (a CronWorkflow)", change: edit("apps.yaml", "    destination: {namespace: api}\n", "    destination: {namespace: api}\n    schedule: {cron: \"0 2 * * *\"}\n"), reused: entries - 1},
+		{name: "the schedule's time", change: edit("apps.yaml", `cron: "0 2 * * *"`, `cron: "0 3 * * *"`), reused: entries - 1},
+		{name: "a pipeline added (outside the entries)", change: func(m map[string]string) {
+			m["pipeline.yaml"] = "pipelines:\n  nightly:\n    steps:\n      - {name: web, template: application-create, arguments: {app_name: web, repo_url: \"https://charts.example.com\", chart_path: web, target_revision: \"1.0.0\", namespace: web}}\n"
+		}, reused: 0},
 		{name: "a setting outside the entries", change: edit("settings.yaml", "namespace: argo", "namespace: workflows"), reused: 0},
 		{name: "an entry moved to another file", change: func(m map[string]string) {
 			web := "  web:\n    labels: {team: shop2}\n    source: {repoURL: \"https://charts.example.com\", chart: web, targetRevision: \"1.3.0\"}\n    destination: {namespace: web}\n"
