@@ -1,8 +1,11 @@
 package config
 
 import (
+	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -11,6 +14,7 @@ import (
 
 	schema "github.com/appflowc/appflowc/cue"
 	"github.com/appflowc/appflowc/diag"
+	"github.com/appflowc/appflowc/internal/diskcache"
 )
 
 // CheckSchema unifies the tree with the CUE #Config schema. The Go decoder enforces the
@@ -21,23 +25,105 @@ import (
 // top-level field, so a large config is checked in chunks of entries: the verdicts are
 // the same, and memory stays bounded (unifying 10,000 entries at once took ~500 MB).
 func CheckSchema(t *Tree) diag.List {
+	ds, _ := checkSchema(t.Root, t)
+	return ds
+}
+
+// checkSchema checks root (t.Root or a part of it; positions come from t) and returns
+// the hashes of the entries of chunks that passed.
+func checkSchema(root *Node, t *Tree) (diag.List, [][sha256.Size]byte) {
 	v, ctx, err := schema.Value()
 	if err != nil {
-		return diag.List{{Msg: err.Error(), Hint: "this is a bug in appflowc; please report it"}}
+		return diag.List{{Msg: err.Error(), Hint: "this is a bug in appflowc; please report it"}}, nil
 	}
 	def := v.LookupPath(cue.ParsePath("#Config"))
 	var out diag.List
-	for _, chunk := range schemaChunks(t.Root) {
+	var passed [][sha256.Size]byte
+	for _, chunk := range schemaChunks(root) {
 		data, err := json.Marshal(chunk.Interface())
 		if err != nil {
-			return diag.List{{Msg: fmt.Sprintf("encode config: %v", err)}}
+			return diag.List{{Msg: fmt.Sprintf("encode config: %v", err)}}, nil
 		}
 		unlock := schema.Lock()
 		verr := def.Unify(ctx.CompileBytes(data)).Validate(cue.Concrete(true))
 		unlock()
-		out = append(out, schemaDiags(t, verr)...)
+		if verr != nil {
+			out = append(out, schemaDiags(t, verr)...)
+			continue
+		}
+		eachEntry(chunk, func(h [sha256.Size]byte) { passed = append(passed, h) })
 	}
-	return out.Sort()
+	return out.Sort(), passed
+}
+
+// CheckSchemaCached is CheckSchema that does not check again the entries this build
+// found valid before in the config at location: entries pass or fail on their own (see
+// schemaChunks), so an entry with the same section, name and data gets the same verdict.
+// Only verdicts of valid entries are kept (one set per location: one read, one write).
+func CheckSchemaCached(t *Tree, cache *diskcache.Cache, location []byte) diag.List {
+	if cache == nil || t.Root == nil || t.Root.Kind != Map {
+		return CheckSchema(t)
+	}
+	known := map[[sha256.Size]byte]bool{}
+	if b, ok := cache.Get(schemaOKKind, location); ok && len(b)%sha256.Size == 0 {
+		for i := 0; i < len(b); i += sha256.Size {
+			known[[sha256.Size]byte(b[i:i+sha256.Size])] = true
+		}
+	}
+	// The tree without the entries known to be valid.
+	rest := &Node{Kind: Map, Pos: t.Root.Pos}
+	var valid [][sha256.Size]byte
+	for _, f := range t.Root.Fields {
+		if !schemaSection[f.Key] || f.Value.Kind != Map {
+			rest.Fields = append(rest.Fields, f)
+			continue
+		}
+		sec := &Node{Kind: Map, Pos: f.Value.Pos}
+		for _, e := range f.Value.Fields {
+			if h := entryHash(f.Key, e); known[h] {
+				valid = append(valid, h)
+			} else {
+				sec.Fields = append(sec.Fields, e)
+			}
+		}
+		rest.Fields = append(rest.Fields, &Field{Key: f.Key, KeyPos: f.KeyPos, Value: sec})
+	}
+	ds, passed := checkSchema(rest, t)
+	valid = append(valid, passed...)
+	if len(passed) > 0 || len(valid) != len(known) {
+		slices.SortFunc(valid, func(a, b [sha256.Size]byte) int { return bytes.Compare(a[:], b[:]) })
+		b := make([]byte, 0, len(valid)*sha256.Size)
+		for _, h := range valid {
+			b = append(b, h[:]...)
+		}
+		cache.Put(schemaOKKind, b, location)
+	}
+	return ds
+}
+
+// schemaOKKind names the sets of valid entries in the result cache.
+const schemaOKKind = "schema-ok/v1"
+
+var schemaSection = map[string]bool{"applications": true, "applicationSets": true, "infra": true}
+
+// entryHash identifies an entry for the schema: its section, name and data.
+func entryHash(section string, e *Field) [sha256.Size]byte {
+	b := appendCanonicalString(appendCanonicalString(nil, section), e.Key)
+	return sha256.Sum256(e.Value.AppendCanonical(b))
+}
+
+// eachEntry calls fn for every entry of the entry sections of a (chunk) root.
+func eachEntry(root *Node, fn func([sha256.Size]byte)) {
+	if root == nil || root.Kind != Map {
+		return
+	}
+	for _, f := range root.Fields {
+		if schemaSection[f.Key] && f.Value.Kind == Map {
+			for _, e := range f.Value.Fields {
+				fn(entryHash(f.Key, e))
+			}
+		}
+	}
 }
 
 // schemaChunkSize is how many entries one schema check unifies.
@@ -53,7 +139,7 @@ func schemaChunks(root *Node) []*Node {
 	chunks := []*Node{first}
 	for _, f := range root.Fields {
 		sec := f.Value
-		if (f.Key != "applications" && f.Key != "applicationSets" && f.Key != "infra") || sec.Kind != Map || len(sec.Fields) <= schemaChunkSize {
+		if !schemaSection[f.Key] || sec.Kind != Map || len(sec.Fields) <= schemaChunkSize {
 			first.Fields = append(first.Fields, f)
 			continue
 		}

@@ -45,6 +45,7 @@ func (r Result) Summary() string {
 // everything else (unreadable paths, cancellation).
 func Run(ctx context.Context, in config.Input, opts Options) (Result, error) {
 	var res Result
+	in.Cache = opts.Cache // files unchanged since the last run are not parsed again
 	t, err := config.LoadTree(ctx, in)
 	if err != nil {
 		return res, asDiags(&res, err)
@@ -56,7 +57,7 @@ func Run(ctx context.Context, in config.Input, opts Options) (Result, error) {
 	}
 	res.Entries = len(cfg.Applications) + len(cfg.ApplicationSets) + len(cfg.Infra) + len(cfg.WorkflowTemplates) + len(cfg.Pipelines)
 	if !opts.SkipSchema {
-		if ds := config.CheckSchema(t); len(ds) > 0 {
+		if ds := config.CheckSchemaCached(t, opts.Cache, in.Location()); len(ds) > 0 {
 			res.Diags = ds
 			return res, nil
 		}

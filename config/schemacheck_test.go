@@ -1,0 +1,70 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/appflowc/appflowc/internal/diskcache"
+)
+
+// TestCheckSchemaCachedAgrees: with the verdict cache, cold and warm, every case of the
+// config tests gets exactly CheckSchema's diagnostics.
+func TestCheckSchemaCachedAgrees(t *testing.T) {
+	cache := diskcache.New(t.TempDir(), []byte("t"))
+	for i, c := range cases {
+		tree, err := load(t, map[string]string{c.file: c.src})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := fmt.Sprint(CheckSchema(tree))
+		for _, run := range []string{"cold", "warm"} {
+			if got := fmt.Sprint(CheckSchemaCached(tree, cache, []byte(fmt.Sprint(i)))); got != want {
+				t.Errorf("%s (%s): %s\nCheckSchema: %s", c.name, run, got, want)
+			}
+		}
+	}
+}
+
+// TestCheckSchemaCachedRechecksChanges: entries found valid are skipped (the set holds
+// them all after a clean run); a changed entry is checked again and its error reported
+// at its position; an invalid entry is never recorded.
+func TestCheckSchemaCachedRechecksChanges(t *testing.T) {
+	cache := diskcache.New(t.TempDir(), []byte("t"))
+	loc := []byte("here")
+	src := func(ns string) string {
+		var b strings.Builder
+		b.WriteString("applications:\n")
+		for i := range 600 {
+			n := "team"
+			if i == 42 {
+				n = ns
+			}
+			fmt.Fprintf(&b, "  app-%d: {source: {repoURL: \"https://c.example.com\", chart: c, targetRevision: \"1.0.0\"}, destination: {namespace: %s}}\n", i, n)
+		}
+		return b.String()
+	}
+	good, err := load(t, map[string]string{"c.yaml": src("team")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ds := CheckSchemaCached(good, cache, loc); len(ds) > 0 {
+		t.Fatal(ds)
+	}
+	if b, _ := cache.Get(schemaOKKind, loc); len(b) != 600*32 {
+		t.Fatalf("%d valid entries recorded, want 600", len(b)/32)
+	}
+	bad, err := load(t, map[string]string{"c.yaml": src("Not_A_Name")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		ds := CheckSchemaCached(bad, cache, loc)
+		if len(ds) == 0 || !strings.HasPrefix(ds[0].Path, "applications.app-42.destination.namespace") || ds[0].Pos.Line != 44 {
+			t.Fatalf("the changed entry's error: %v", ds)
+		}
+		if b, _ := cache.Get(schemaOKKind, loc); len(b) != 599*32 {
+			t.Fatalf("%d valid entries recorded, want 599", len(b)/32)
+		}
+	}
+}
