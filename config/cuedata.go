@@ -342,10 +342,7 @@ func unifyData(a, b *Node) bool {
 				}
 				continue
 			}
-			a.Fields = append(a.Fields, bf)
-			if a.index != nil {
-				a.index[bf.Key] = bf
-			}
+			a.appendField(bf)
 		}
 		return true
 	case a.Kind == List && b.Kind == List:

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
@@ -72,6 +73,14 @@ func (n *Node) indexIfLarge() {
 		for _, f := range n.Fields {
 			n.index[f.Key] = f
 		}
+	}
+}
+
+// appendField adds a field to a Map, keeping its index (if any) current.
+func (n *Node) appendField(f *Field) {
+	n.Fields = append(n.Fields, f)
+	if n.index != nil {
+		n.index[f.Key] = f
 	}
 }
 
@@ -183,10 +192,7 @@ func merge(a, b *Node, path []string, errs *diag.List) *Node {
 				af.Value = merge(af.Value, bf.Value, append(path, bf.Key), errs)
 				continue
 			}
-			a.Fields = append(a.Fields, bf)
-			if a.index != nil {
-				a.index[bf.Key] = bf
-			}
+			a.appendField(bf)
 		}
 		return a
 	case a.Kind == List && b.Kind == List:
@@ -283,14 +289,8 @@ func (n *Node) AppendCanonical(b []byte) []byte {
 	}
 	b = append(b, byte('0'+n.Kind))
 	switch n.Kind {
-	case Bool:
-		return appendCanonicalString(b, strconv.FormatBool(n.Bool))
-	case Int:
-		return appendCanonicalString(b, strconv.FormatInt(n.Int, 10))
-	case Float:
-		return appendCanonicalString(b, strconv.FormatFloat(n.Float, 'g', -1, 64))
-	case String:
-		return appendCanonicalString(b, n.Str)
+	case Bool, Int, Float, String:
+		return appendCanonicalString(b, scalarString(n))
 	case Map:
 		b = append(strconv.AppendInt(b, int64(len(n.Fields)), 10), ':')
 		for _, f := range n.Fields {
@@ -303,6 +303,22 @@ func (n *Node) AppendCanonical(b []byte) []byte {
 		}
 	}
 	return b
+}
+
+// scalarString is a parameter value as Argo reads it (numbers and booleans as text).
+func scalarString(n *Node) string {
+	switch n.Kind {
+	case String:
+		return n.Str
+	case Int:
+		return strconv.FormatInt(n.Int, 10)
+	case Float:
+		return strconv.FormatFloat(n.Float, 'g', -1, 64)
+	case Bool:
+		return strconv.FormatBool(n.Bool)
+	}
+	data, _ := json.Marshal(n.Interface())
+	return string(data)
 }
 
 func appendCanonicalString(b []byte, s string) []byte {

@@ -130,22 +130,6 @@ func templateParams(spec *Node) []TemplateParam {
 	return out
 }
 
-// scalarString is a parameter value as Argo reads it (numbers and booleans as text).
-func scalarString(n *Node) string {
-	switch n.Kind {
-	case String:
-		return n.Str
-	case Int:
-		return strconv.FormatInt(n.Int, 10)
-	case Float:
-		return strconv.FormatFloat(n.Float, 'g', -1, 64)
-	case Bool:
-		return strconv.FormatBool(n.Bool)
-	}
-	data, _ := json.Marshal(n.Interface())
-	return string(data)
-}
-
 func paramNames(ps []TemplateParam) string {
 	if len(ps) == 0 {
 		return "none declared"
