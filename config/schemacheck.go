@@ -74,7 +74,7 @@ func CheckSchemaCached(t *Tree, cache *diskcache.Cache, location []byte) diag.Li
 	rest := &Node{Kind: Map, Pos: t.Root.Pos}
 	var valid [][sha256.Size]byte
 	for _, f := range t.Root.Fields {
-		if !schemaSection[f.Key] || f.Value.Kind != Map {
+		if !IsEntrySection(f.Key) || f.Value.Kind != Map {
 			rest.Fields = append(rest.Fields, f)
 			continue
 		}
@@ -104,7 +104,11 @@ func CheckSchemaCached(t *Tree, cache *diskcache.Cache, location []byte) diag.Li
 // schemaOKKind names the sets of valid entries in the result cache.
 const schemaOKKind = "schema-ok/v1"
 
-var schemaSection = map[string]bool{"applications": true, "applicationSets": true, "infra": true}
+// IsEntrySection reports whether a top-level key of the config holds entries
+// (applications, applicationSets, infra: one Workflow each, checked on their own).
+func IsEntrySection(key string) bool {
+	return key == "applications" || key == "applicationSets" || key == "infra"
+}
 
 // entryHash identifies an entry for the schema: its section, name and data.
 func entryHash(section string, e *Field) [sha256.Size]byte {
@@ -118,7 +122,7 @@ func eachEntry(root *Node, fn func([sha256.Size]byte)) {
 		return
 	}
 	for _, f := range root.Fields {
-		if schemaSection[f.Key] && f.Value.Kind == Map {
+		if IsEntrySection(f.Key) && f.Value.Kind == Map {
 			for _, e := range f.Value.Fields {
 				fn(entryHash(f.Key, e))
 			}
@@ -139,7 +143,7 @@ func schemaChunks(root *Node) []*Node {
 	chunks := []*Node{first}
 	for _, f := range root.Fields {
 		sec := f.Value
-		if !schemaSection[f.Key] || sec.Kind != Map || len(sec.Fields) <= schemaChunkSize {
+		if !IsEntrySection(f.Key) || sec.Kind != Map || len(sec.Fields) <= schemaChunkSize {
 			first.Fields = append(first.Fields, f)
 			continue
 		}

@@ -29,16 +29,16 @@ func entryKeys(cfg *config.Config, opts Options) map[string][sha256.Size]byte {
 	}
 	global := []byte("expand=" + strconv.FormatBool(opts.Expand) + "\n")
 	for _, f := range root.Fields {
-		if !entrySection[f.Key] {
+		if !config.IsEntrySection(f.Key) {
 			global = f.Value.AppendCanonical(appendKey(global, f.Key))
 		}
 	}
 	globalSum := sha256.Sum256(global)
-	entries := map[string]*config.Node{} // by path: one pass (Get searches large maps linearly)
-	for sec := range entrySection {
-		if s := root.Get(sec); s != nil && s.Kind == config.Map {
-			for _, f := range s.Fields {
-				entries[sec+"."+f.Key] = f.Value
+	entries := map[string]*config.Node{} // by path
+	for _, sec := range root.Fields {
+		if config.IsEntrySection(sec.Key) && sec.Value.Kind == config.Map {
+			for _, f := range sec.Value.Fields {
+				entries[sec.Key+"."+f.Key] = f.Value
 			}
 		}
 	}
@@ -73,8 +73,6 @@ func entryKeys(cfg *config.Config, opts Options) map[string][sha256.Size]byte {
 	}
 	return keys
 }
-
-var entrySection = map[string]bool{"applications": true, "applicationSets": true, "infra": true}
 
 func appendKey(b []byte, k string) []byte {
 	return append(append(strconv.AppendInt(b, int64(len(k)), 10), ':'), k...)
