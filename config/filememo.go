@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"math"
-	"slices"
 	"sync"
 
 	"github.com/appflowc/appflowc/diag"
@@ -24,33 +23,20 @@ type fileMemo struct {
 	location []byte
 
 	mu      sync.Mutex
-	old     map[[sha256.Size]byte][]byte // records found, by file key
-	records map[[sha256.Size]byte][]byte // this run's, written by save
+	old     diskcache.Records // records found, by file key
+	records diskcache.Records // this run's, written by save
 	dirty   bool
 }
 
 // memoKind names the record sets in the result cache.
-const memoKind = "config-files/v1"
+const memoKind = "config-files/v2"
 
 func newFileMemo(cache *diskcache.Cache, location []byte) *fileMemo {
-	m := &fileMemo{cache: cache, location: location, old: map[[sha256.Size]byte][]byte{}, records: map[[sha256.Size]byte][]byte{}}
-	b, ok := cache.Get(memoKind, location)
-	for ok && len(b) > 0 {
-		if len(b) < sha256.Size+4 {
-			return m
-		}
-		var k [sha256.Size]byte
-		copy(k[:], b)
-		n := int(binary.BigEndian.Uint32(b[sha256.Size:]))
-		b = b[sha256.Size+4:]
-		if n > len(b) {
-			m.old = map[[sha256.Size]byte][]byte{} // damaged: start afresh
-			return m
-		}
-		m.old[k] = b[:n:n]
-		b = b[n:]
+	old := cache.GetRecords(memoKind, location)
+	if old == nil {
+		old = diskcache.Records{}
 	}
-	return m
+	return &fileMemo{cache: cache, location: location, old: old, records: diskcache.Records{}}
 }
 
 func fileKey(kind string, f File) [sha256.Size]byte {
@@ -97,20 +83,7 @@ func (m *fileMemo) save() {
 	if m == nil || (!m.dirty && len(m.records) == len(m.old)) {
 		return
 	}
-	keys := slices.SortedFunc(func(yield func([sha256.Size]byte) bool) {
-		for k := range m.records {
-			if !yield(k) {
-				return
-			}
-		}
-	}, func(a, b [sha256.Size]byte) int { return slices.Compare(a[:], b[:]) })
-	var b []byte
-	for _, k := range keys {
-		b = append(b, k[:]...)
-		b = binary.BigEndian.AppendUint32(b, uint32(len(m.records[k])))
-		b = append(b, m.records[k]...)
-	}
-	m.cache.Put(memoKind, b, m.location)
+	m.cache.PutRecords(memoKind, m.records, m.location)
 }
 
 // A record is a sequence of strings and nodes in a compact binary form; positions in the

@@ -1,11 +1,9 @@
 package config
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -64,15 +62,10 @@ func CheckSchemaCached(t *Tree, cache *diskcache.Cache, location []byte) diag.Li
 	if cache == nil || t.Root == nil || t.Root.Kind != Map {
 		return CheckSchema(t)
 	}
-	known := map[[sha256.Size]byte]bool{}
-	if b, ok := cache.Get(schemaOKKind, location); ok && len(b)%sha256.Size == 0 {
-		for i := 0; i < len(b); i += sha256.Size {
-			known[[sha256.Size]byte(b[i:i+sha256.Size])] = true
-		}
-	}
+	known := cache.GetRecords(schemaOKKind, location) // valid entries, by entryHash; no values
 	// The tree without the entries known to be valid.
 	rest := &Node{Kind: Map, Pos: t.Root.Pos}
-	var valid [][sha256.Size]byte
+	valid := diskcache.Records{}
 	for _, f := range t.Root.Fields {
 		if !IsEntrySection(f.Key) || f.Value.Kind != Map {
 			rest.Fields = append(rest.Fields, f)
@@ -80,8 +73,9 @@ func CheckSchemaCached(t *Tree, cache *diskcache.Cache, location []byte) diag.Li
 		}
 		sec := &Node{Kind: Map, Pos: f.Value.Pos}
 		for _, e := range f.Value.Fields {
-			if h := entryHash(f.Key, e); known[h] {
-				valid = append(valid, h)
+			h := entryHash(f.Key, e)
+			if _, ok := known[h]; ok {
+				valid[h] = nil
 			} else {
 				sec.Fields = append(sec.Fields, e)
 			}
@@ -89,20 +83,17 @@ func CheckSchemaCached(t *Tree, cache *diskcache.Cache, location []byte) diag.Li
 		rest.Fields = append(rest.Fields, &Field{Key: f.Key, KeyPos: f.KeyPos, Value: sec})
 	}
 	ds, passed := checkSchema(rest, t)
-	valid = append(valid, passed...)
+	for _, h := range passed {
+		valid[h] = nil
+	}
 	if len(passed) > 0 || len(valid) != len(known) {
-		slices.SortFunc(valid, func(a, b [sha256.Size]byte) int { return bytes.Compare(a[:], b[:]) })
-		b := make([]byte, 0, len(valid)*sha256.Size)
-		for _, h := range valid {
-			b = append(b, h[:]...)
-		}
-		cache.Put(schemaOKKind, b, location)
+		cache.PutRecords(schemaOKKind, valid, location)
 	}
 	return ds
 }
 
 // schemaOKKind names the sets of valid entries in the result cache.
-const schemaOKKind = "schema-ok/v1"
+const schemaOKKind = "schema-ok/v2"
 
 // IsEntrySection reports whether a top-level key of the config holds entries
 // (applications, applicationSets, infra: one Workflow each, checked on their own).

@@ -51,8 +51,8 @@ func TestCheckSchemaCachedRechecksChanges(t *testing.T) {
 	if ds := CheckSchemaCached(good, cache, loc); len(ds) > 0 {
 		t.Fatal(ds)
 	}
-	if b, _ := cache.Get(schemaOKKind, loc); len(b) != 600*32 {
-		t.Fatalf("%d valid entries recorded, want 600", len(b)/32)
+	if n := len(cache.GetRecords(schemaOKKind, loc)); n != 600 {
+		t.Fatalf("%d valid entries recorded, want 600", n)
 	}
 	bad, err := load(t, map[string]string{"c.yaml": src("Not_A_Name")})
 	if err != nil {
@@ -63,8 +63,8 @@ func TestCheckSchemaCachedRechecksChanges(t *testing.T) {
 		if len(ds) == 0 || !strings.HasPrefix(ds[0].Path, "applications.app-42.destination.namespace") || ds[0].Pos.Line != 44 {
 			t.Fatalf("the changed entry's error: %v", ds)
 		}
-		if b, _ := cache.Get(schemaOKKind, loc); len(b) != 599*32 {
-			t.Fatalf("%d valid entries recorded, want 599", len(b)/32)
+		if n := len(cache.GetRecords(schemaOKKind, loc)); n != 599 {
+			t.Fatalf("%d valid entries recorded, want 599", n)
 		}
 	}
 }

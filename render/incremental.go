@@ -3,8 +3,6 @@ package render
 import (
 	"crypto/sha256"
 	"errors"
-	"maps"
-	"slices"
 	"strconv"
 
 	"github.com/appflowc/appflowc/config"
@@ -86,10 +84,7 @@ func appendKey(b []byte, k string) []byte {
 // entry's key hash, so the location is a hint, never a source of wrong output.
 
 // bundleKind names the bundles in the result cache.
-const bundleKind = "render-entries/v1"
-
-// entryBundle is a bundle read back: records by key hash.
-type entryBundle map[[sha256.Size]byte][]byte
+const bundleKind = "render-entries/v2"
 
 func keyHash(key [][]byte) [sha256.Size]byte {
 	h := sha256.New()
@@ -101,35 +96,8 @@ func keyHash(key [][]byte) [sha256.Size]byte {
 	return sum
 }
 
-func loadBundle(cache *diskcache.Cache, location []byte) entryBundle {
-	b, ok := cache.Get(bundleKind, location)
-	if !ok {
-		return nil
-	}
-	out := entryBundle{}
-	for len(b) > 0 {
-		if len(b) < sha256.Size {
-			return nil
-		}
-		var sum [sha256.Size]byte
-		copy(sum[:], b)
-		b = b[sha256.Size:]
-		i := 0
-		for i < len(b) && b[i] >= '0' && b[i] <= '9' {
-			i++
-		}
-		n, err := strconv.Atoi(string(b[:i]))
-		if err != nil || i >= len(b) || b[i] != ':' || n > len(b)-i-1 {
-			return nil // damaged: start afresh
-		}
-		out[sum] = b[i+1 : i+1+n]
-		b = b[i+1+n:]
-	}
-	return out
-}
-
 // reuse returns the files of the entries whose key hash is in the bundle.
-func reuse(bundle entryBundle, hashes map[string][sha256.Size]byte) map[string][]encoded {
+func reuse(bundle diskcache.Records, hashes map[string][sha256.Size]byte) map[string][]encoded {
 	found := map[string][]encoded{}
 	for p, h := range hashes {
 		rec, ok := bundle[h]
@@ -147,30 +115,22 @@ func reuse(bundle entryBundle, hashes map[string][sha256.Size]byte) map[string][
 
 // remember stores the bundle of this render: every cacheable entry's files, as found in
 // the old bundle or newly rendered.
-func remember(cache *diskcache.Cache, location []byte, hashes map[string][sha256.Size]byte, old entryBundle, reused map[string][]encoded, encs []encoded) {
+func remember(cache *diskcache.Cache, location []byte, hashes map[string][sha256.Size]byte, old diskcache.Records, reused map[string][]encoded, encs []encoded) {
 	byEntry := map[string][]encoded{}
 	for _, e := range encs {
 		if _, ok := hashes[e.Entry]; ok {
 			byEntry[e.Entry] = append(byEntry[e.Entry], e)
 		}
 	}
-	records := make(map[string][]byte, len(hashes))
-	size := 0
+	records := make(diskcache.Records, len(hashes))
 	for p, h := range hashes {
-		rec := old[h]
-		if _, ok := reused[p]; !ok {
-			rec = encodeEntryFiles(byEntry[p])
+		if _, ok := reused[p]; ok {
+			records[h] = old[h]
+		} else {
+			records[h] = encodeEntryFiles(byEntry[p])
 		}
-		records[p] = rec
-		size += sha256.Size + 12 + len(rec)
 	}
-	b := make([]byte, 0, size)
-	for _, p := range slices.Sorted(maps.Keys(hashes)) {
-		h := hashes[p]
-		b = append(b, h[:]...)
-		b = append(append(strconv.AppendInt(b, int64(len(records[p])), 10), ':'), records[p]...)
-	}
-	cache.Put(bundleKind, b, location)
+	cache.PutRecords(bundleKind, records, location)
 }
 
 // withoutEntries is cfg without the entries in skip (a shallow copy: the rest is shared).

@@ -57,11 +57,11 @@ func Render(ctx context.Context, in config.Input, opts Options) (*Result, error)
 	var keys map[string][sha256.Size]byte
 	var reused map[string][]encoded
 	var location []byte
-	var bundle entryBundle
+	var bundle diskcache.Records
 	if opts.Incremental && opts.Cache != nil {
 		keys = entryKeys(cfg, opts)
 		location = renderLocation(in, opts)
-		bundle = loadBundle(opts.Cache, location)
+		bundle = opts.Cache.GetRecords(bundleKind, location)
 		reused = reuse(bundle, keys)
 	}
 	todo := withoutEntries(cfg, reused)

@@ -14,13 +14,16 @@
 package diskcache
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"strings"
 	"time"
 )
@@ -158,3 +161,52 @@ func (c *Cache) sweep(now time.Time) {
 
 // Dir is where the cache keeps its files.
 func (c *Cache) Dir() string { return c.dir }
+
+// Records are the results of many inputs kept as one file (one read and one write per
+// run where a file per result would cost one each): values by a 32-byte key that the
+// caller derives from what each value depends on.
+type Records map[[sha256.Size]byte][]byte
+
+// GetRecords returns the records stored for kind and inputs; a damaged set reads as none.
+func (c *Cache) GetRecords(kind string, inputs ...[]byte) Records {
+	b, ok := c.Get(kind, inputs...)
+	if !ok {
+		return nil
+	}
+	out := Records{}
+	for len(b) > 0 {
+		if len(b) < sha256.Size+1 {
+			return nil
+		}
+		k := [sha256.Size]byte(b[:sha256.Size])
+		n, w := binary.Uvarint(b[sha256.Size:])
+		b = b[sha256.Size+max(w, 0):]
+		if w <= 0 || n > uint64(len(b)) {
+			return nil
+		}
+		out[k] = b[:n:n]
+		b = b[n:]
+	}
+	return out
+}
+
+// PutRecords stores records (sorted by key, so equal sets give equal bytes).
+func (c *Cache) PutRecords(kind string, records Records, inputs ...[]byte) {
+	if c == nil {
+		return
+	}
+	keys := make([][sha256.Size]byte, 0, len(records))
+	size := 0
+	for k, v := range records {
+		keys = append(keys, k)
+		size += sha256.Size + binary.MaxVarintLen64 + len(v)
+	}
+	slices.SortFunc(keys, func(a, b [sha256.Size]byte) int { return bytes.Compare(a[:], b[:]) })
+	b := make([]byte, 0, size)
+	for _, k := range keys {
+		b = append(b, k[:]...)
+		b = binary.AppendUvarint(b, uint64(len(records[k])))
+		b = append(b, records[k]...)
+	}
+	c.Put(kind, b, inputs...)
+}

@@ -76,3 +76,23 @@ func TestSweepRemovesUnusedResults(t *testing.T) {
 		t.Error("a result used since was swept")
 	}
 }
+
+// TestRecordsRoundTrip: a set of records reads back as stored (empty values included);
+// a damaged set reads as none.
+func TestRecordsRoundTrip(t *testing.T) {
+	c := New(t.TempDir(), []byte("id"))
+	in := Records{{1}: []byte("one"), {2}: nil, {3}: []byte("three\x00")}
+	c.PutRecords("r", in, []byte("loc"))
+	out := c.GetRecords("r", []byte("loc"))
+	if len(out) != 3 || string(out[[32]byte{1}]) != "one" || len(out[[32]byte{2}]) != 0 || string(out[[32]byte{3}]) != "three\x00" {
+		t.Fatalf("read back %q", out)
+	}
+	if _, ok := out[[32]byte{2}]; !ok {
+		t.Fatal("the empty record is missing")
+	}
+	data, _ := c.Get("r", []byte("loc"))
+	c.Put("r", data[:len(data)-2], []byte("loc"))
+	if out := c.GetRecords("r", []byte("loc")); out != nil {
+		t.Fatalf("a truncated set read as %q", out)
+	}
+}
