@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -115,7 +114,7 @@ func WriteDirReusing(ctx context.Context, dir string, files []File, cache *diskc
 		return fmt.Errorf("write %s: %w", dir, err)
 	}
 	abs, _ := filepath.Abs(dir)
-	var prev map[string]stamp
+	var prev map[[sha256.Size]byte]stamp // by the hash of each path
 	if cache != nil && abs != "" {
 		// Two renders into one directory at once could each record the other's files as
 		// its own: the write, the swap and the record happen under a lock on the parent.
@@ -128,6 +127,13 @@ func WriteDirReusing(ctx context.Context, dir string, files []File, cache *diskc
 			cache = nil
 		}
 	}
+	var sums map[string][sha256.Size]byte // content hashes: to compare with prev, and to record
+	if cache != nil {
+		sums = make(map[string][sha256.Size]byte, len(files))
+		for _, f := range files {
+			sums[f.Path] = sha256.Sum256(f.Data)
+		}
+	}
 	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", dir, err)
@@ -138,12 +144,12 @@ func WriteDirReusing(ctx context.Context, dir string, files []File, cache *diskc
 			err = fmt.Errorf("write %s: remove temporary %s: %w", dir, tmp, rmErr)
 		}
 		if err == nil && cache != nil && abs != "" {
-			saveStamps(cache, abs, dir, files)
+			saveStamps(cache, abs, dir, files, sums)
 		}
 	}()
 	link := func(f File) bool {
-		st, ok := prev[f.Path]
-		if !ok || st.sum != sha256.Sum256(f.Data) {
+		st, ok := prev[sha256.Sum256([]byte(f.Path))]
+		if !ok || st.sum != sums[f.Path] {
 			return false
 		}
 		old := filepath.Join(dir, filepath.FromSlash(f.Path))
@@ -271,16 +277,14 @@ func stampOf(path string) (stamp, bool) {
 }
 
 // stampsKind names the records of written directories in the result cache.
-const stampsKind = "render-dir/v1"
+const stampsKind = "render-dir/v2"
 
 // saveStamps records the files now in dir (stat after the swap and the old tree's
-// removal, which changes a linked file's ctime).
-func saveStamps(cache *diskcache.Cache, abs, dir string, files []File) {
-	recs := make([][]byte, len(files))
-	idx := make(map[string]int, len(files))
-	for i, f := range files {
-		idx[f.Path] = i
-	}
+// removal, which changes a linked file's ctime): by the hash of each path, its stat
+// identity and content hash.
+func saveStamps(cache *diskcache.Cache, abs, dir string, files []File, sums map[string][sha256.Size]byte) {
+	recs := make(diskcache.Records, len(files))
+	var mu sync.Mutex
 	var failed atomic.Bool
 	_ = parallel(context.Background(), files, func(f File) error {
 		st, ok := stampOf(filepath.Join(dir, filepath.FromSlash(f.Path)))
@@ -288,43 +292,34 @@ func saveStamps(cache *diskcache.Cache, abs, dir string, files []File) {
 			failed.Store(true)
 			return nil
 		}
-		st.sum = sha256.Sum256(f.Data)
-		b := appendKey(nil, f.Path)
+		var b []byte
 		for _, v := range st.id() {
 			b = binary.BigEndian.AppendUint64(b, uint64(v))
 		}
-		recs[idx[f.Path]] = append(b, st.sum[:]...)
+		sum := sums[f.Path]
+		b = append(b, sum[:]...)
+		mu.Lock()
+		recs[sha256.Sum256([]byte(f.Path))] = b
+		mu.Unlock()
 		return nil
 	})
 	if failed.Load() {
 		return // something changed dir meanwhile: better no record than a wrong one
 	}
-	cache.Put(stampsKind, bytes.Join(recs, nil), []byte(abs))
+	cache.PutRecords(stampsKind, recs, []byte(abs))
 }
 
-func loadStamps(cache *diskcache.Cache, abs string) map[string]stamp {
-	b, ok := cache.Get(stampsKind, []byte(abs))
-	if !ok {
-		return nil
-	}
-	out := map[string]stamp{}
-	for len(b) > 0 {
-		i := bytes.IndexByte(b, ':')
-		if i <= 0 {
+// loadStamps returns the record of dir by the hash of each path.
+func loadStamps(cache *diskcache.Cache, abs string) map[[sha256.Size]byte]stamp {
+	out := map[[sha256.Size]byte]stamp{}
+	for k, b := range cache.GetRecords(stampsKind, []byte(abs)) {
+		if len(b) != 32+sha256.Size {
 			return nil
 		}
-		n, err := strconv.Atoi(string(b[:i]))
-		if err != nil || n < 0 || len(b) < i+1+n+32+sha256.Size {
-			return nil
-		}
-		p := string(b[i+1 : i+1+n])
-		b = b[i+1+n:]
-		var st stamp
-		st.ino, st.size = binary.BigEndian.Uint64(b), binary.BigEndian.Uint64(b[8:])
-		st.mtimeNs, st.ctimeNs = int64(binary.BigEndian.Uint64(b[16:])), int64(binary.BigEndian.Uint64(b[24:]))
+		st := stamp{ino: binary.BigEndian.Uint64(b), size: binary.BigEndian.Uint64(b[8:]),
+			mtimeNs: int64(binary.BigEndian.Uint64(b[16:])), ctimeNs: int64(binary.BigEndian.Uint64(b[24:]))}
 		copy(st.sum[:], b[32:])
-		b = b[32+sha256.Size:]
-		out[p] = st
+		out[k] = st
 	}
 	return out
 }
