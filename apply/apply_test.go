@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
-	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -24,42 +23,10 @@ var env *testenv.Env
 
 // TestMain runs one real control plane for the package (etcd, kube-apiserver with Argo's
 // and Argo CD's CRDs, kwok, scheduler, Argo's controller, Argo CD's ApplicationSet and
-// Application controllers, the executor simulator) in a private network namespace, and
-// stops it whatever happens.
+// Application controllers, the executor simulator) in private namespaces, and stops it
+// whatever happens (testenv.RunTests).
 func TestMain(m *testing.M) {
-	os.Exit(testenv.Main(func() int { return runWithStack(m) }))
-}
-
-func runWithStack(m *testing.M) int {
-	// The end-to-end subtests mostly wait on the control plane; let them all run at once
-	// unless -parallel was given.
-	flag.Parse()
-	explicit := false
-	flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
-	if !explicit {
-		_ = flag.Set("test.parallel", "8")
-	}
-	dir, err := os.MkdirTemp("", "appflowc-testenv-")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 2
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	env, err = testenv.Start(ctx, dir)
-	cancel()
-	code := 2
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-	} else {
-		code = m.Run()
-	}
-	env.Stop()
-	if code == 0 {
-		os.RemoveAll(dir)
-	} else {
-		fmt.Fprintln(os.Stderr, "control plane logs kept in", dir)
-	}
-	return code
+	os.Exit(testenv.RunTests(m, testenv.Options{}, &env))
 }
 
 func renderConfig(t *testing.T, src string) []render.Object {

@@ -47,7 +47,7 @@ func applyBench(n int) int {
 		defer os.RemoveAll(dir)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Minute)
 		defer cancel()
-		env, err := testenv.Start(ctx, dir)
+		env, err := testenv.Start(ctx, dir, testenv.Options{})
 		defer env.Stop()
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "bench:", err)

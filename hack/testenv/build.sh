@@ -1,105 +1,123 @@
 #!/usr/bin/env bash
-# Builds the local control plane used by the integration tests, from the Go module proxy only,
-# into a cache keyed on the version tuple. A cache hit returns at once.
+# Builds the local control plane the integration tests run (make testenv; make test runs it
+# before any test binary that needs it). Everything comes from the Go module proxy, built
+# from two wrapper modules committed beside this script, each with its go.sum:
+#   stack/  Kubernetes 1.37 (kube-apiserver, kube-controller-manager, kube-scheduler,
+#           kubectl), etcd and kwok: one version set, the one appflowc's client-go uses,
+#           so the packages they share compile once.
+#   argo/   Argo Workflows' controller, Argo CD (only the three components the tests run)
+#           and helm, on the Kubernetes 1.34 libraries Argo CD pins (Argo's controller
+#           does not compile against 1.35+: its gRPC gateway needs gogo-protobuf types).
+# The binaries land in a cache keyed on the modules' content and the Go version; a cache
+# hit returns at once.
 #
-#   hack/testenv/build.sh            build what is missing, print the bin dir
+#   hack/testenv/build.sh            build what is missing, print the bin dir last
 #   hack/testenv/build.sh --print    print the bin dir only (no build)
 #
-# Needs: go, openssl. Cold: ~35-40 min on 2 cores (Argo CD alone ~1000 CPU-s); warm: <1 s.
+# Needs: go. Cold (empty module and build caches): ~15-20 min on 2 cores; warm: <1 s.
 set -euo pipefail
-K8S=v1.35.4; STG=v0.35.4; ARGO=v3.7.18; KWOK=v0.8.0; ETCD=v3.6.8; ARGOCD=v3.2.11; HELM=v3.18.4
-KEY="k8s-$K8S.etcd-$ETCD.argo-$ARGO.kwok-$KWOK.argocd-$ARGOCD.helm-$HELM"
-CACHE=${APPFLOWC_TESTENV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/appflowc/testenv}
-OUT=$CACHE/$KEY; B=$OUT/bin; W=$OUT/work
 here=$(cd "$(dirname "$0")" && pwd)
+# Bump when how the binaries are built changes (flags, layout) without the modules changing.
+LAYOUT=2
+export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS="-mod=readonly -buildvcs=false" GOWORK=off
+key=$( { echo "layout $LAYOUT"; go env GOVERSION GOOS GOARCH
+  for m in stack argo; do (cd "$here/$m" && find . -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' \) | LC_ALL=C sort | xargs cat); done; } | sha256sum | cut -c1-16)
+CACHE=${APPFLOWC_TESTENV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/appflowc/testenv}
+OUT=$CACHE/$key; B=$OUT/bin; LOGS=$OUT/logs
 if [ "${1:-}" = "--print" ]; then echo "$B"; exit 0; fi
-mkdir -p "$B" "$W"
-export GOFLAGS=-mod=mod GOTOOLCHAIN=local CGO_ENABLED=0
-log() { echo "testenv: $*" >&2; }
-have() { [ -x "$B/$1" ]; }
-# Each wrapper module is written once; go.sum is kept in the cache so rebuilds are offline.
+if [ -f "$OUT/complete" ]; then echo "$B"; exit 0; fi
+mkdir -p "$B" "$LOGS"
 
-build_k8s() {
-  have kube-apiserver && have kubectl && have kube-scheduler && have kube-controller-manager && return
-  mkdir -p "$W/k8s"; cd "$W/k8s"
-  if [ ! -f go.sum ]; then
-    cp "$(go mod download -json k8s.io/kubernetes@$K8S | sed -n 's/.*"GoMod": "\(.*\)",*/\1/p')" k8s.mod
-    { echo "module local/k8sbuild"; echo; echo "go 1.25.0"; echo; echo "require k8s.io/kubernetes $K8S"; echo; echo "replace (";
-      sed -n '/^replace (/,/^)/p' k8s.mod | grep '=>' | awk -v v=$STG '{print "\t"$1" => "$1" "v}'; echo ")"; } > go.mod
-    printf '//go:build tools\n\npackage tools\n\nimport (\n\t_ "k8s.io/kubernetes/cmd/kube-apiserver"\n\t_ "k8s.io/kubernetes/cmd/kubectl"\n\t_ "k8s.io/kubernetes/cmd/kube-scheduler"\n\t_ "k8s.io/kubernetes/cmd/kube-controller-manager"\n)\n' > tools.go
-    go mod tidy
-  fi
-  V=${K8S#v}; MA=${V%%.*}; MI=$(echo "$V" | cut -d. -f2)
-  LDV="-s -w -X k8s.io/component-base/version.gitVersion=$K8S -X k8s.io/component-base/version.gitMajor=$MA -X k8s.io/component-base/version.gitMinor=$MI -X k8s.io/client-go/pkg/version.gitVersion=$K8S -X k8s.io/client-go/pkg/version.gitMajor=$MA -X k8s.io/client-go/pkg/version.gitMinor=$MI"
-  log "building kube-apiserver, kubectl, kube-scheduler, kube-controller-manager $K8S"
-  go build -trimpath -ldflags="$LDV" -o "$B/" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kubectl \
-    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kube-controller-manager
-}
-
-build_etcd() {
-  have etcd-embed && return
-  mkdir -p "$W/etcd"; cd "$W/etcd"; cp "$here/etcd/main.go" main.go
-  [ -f go.sum ] || { printf 'module local/etcdembed\n\ngo 1.25.0\n\nrequire go.etcd.io/etcd/server/v3 %s\n' $ETCD > go.mod; go mod tidy; }
-  log "building etcd $ETCD"; go build -trimpath -ldflags="-s -w" -o "$B/etcd-embed" .
-}
-
-build_argo() {
-  have workflow-controller && return
-  mkdir -p "$W/argo"; cd "$W/argo"
-  if [ ! -f go.sum ]; then
-    printf 'module local/argobuild\n\ngo 1.25.7\n\nrequire github.com/argoproj/argo-workflows/v3 %s\n\nreplace github.com/olekukonko/tablewriter => github.com/olekukonko/tablewriter v0.0.5\n' $ARGO > go.mod
-    printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/argoproj/argo-workflows/v3/cmd/workflow-controller"\n' > tools.go
-    go mod tidy
-  fi
-  log "building workflow-controller $ARGO"
-  go build -trimpath -ldflags="-s -w -X github.com/argoproj/argo-workflows/v3.version=$ARGO" -o "$B/workflow-controller" github.com/argoproj/argo-workflows/v3/cmd/workflow-controller
-  # The CRDs the tests install come from the same module version.
-  rm -rf "$OUT/argo-crds"; cp -r "$(go list -m -f '{{.Dir}}' github.com/argoproj/argo-workflows/v3)/manifests/base/crds" "$OUT/argo-crds"; chmod -R u+w "$OUT/argo-crds"
-}
-
-build_kwok() {
-  have kwok && return
-  mkdir -p "$W/kwok"; cd "$W/kwok"
-  if [ ! -f go.sum ]; then
-    printf 'module local/kwokbuild\n\ngo 1.26.0\n\nrequire sigs.k8s.io/kwok %s\n' $KWOK > go.mod
-    printf '//go:build tools\n\npackage tools\n\nimport _ "sigs.k8s.io/kwok/cmd/kwok"\n' > tools.go
-    go mod tidy
-  fi
-  log "building kwok $KWOK"; go build -trimpath -ldflags="-s -w" -o "$B/kwok" sigs.k8s.io/kwok/cmd/kwok
-}
-
-build_argocd() {
-  have argocd && return
-  mkdir -p "$W/argocd"; cd "$W/argocd"
-  if [ ! -f go.sum ]; then
-    M=$(go mod download -json github.com/argoproj/argo-cd/v3@$ARGOCD | sed -n 's/.*"GoMod": "\(.*\)",*/\1/p')
-    # Copy every replace of Argo CD's own go.mod except local paths (they cannot be wrapped).
-    { echo "module local/argocdbuild"; echo; echo "go $(awk '/^go /{print $2}' "$M")"; echo; echo "require github.com/argoproj/argo-cd/v3 $ARGOCD"; echo;
-      echo "replace ("; sed -n '/^replace (/,/^)/p' "$M" | grep '=>' | grep -v '=> \.'; echo ")"; } > go.mod
-    printf '//go:build tools\n\npackage tools\n\nimport _ "github.com/argoproj/argo-cd/v3/cmd"\n' > tools.go
-    go mod tidy
-  fi
-  log "building argocd $ARGOCD"
-  go build -trimpath -ldflags="-s -w -X github.com/argoproj/argo-cd/v3/common.version=${ARGOCD#v} -X github.com/argoproj/argo-cd/v3/common.gitTag=$ARGOCD" -o "$B/argocd.tmp" github.com/argoproj/argo-cd/v3/cmd
-  mv "$B/argocd.tmp" "$B/argocd"
-  for n in argocd-applicationset-controller argocd-application-controller argocd-repo-server; do ln -sf argocd "$B/$n"; done
-  rm -rf "$OUT/argocd-crds"; mkdir -p "$OUT/argocd-crds"
-  cp "$(go list -m -f '{{.Dir}}' github.com/argoproj/argo-cd/v3)"/manifests/crds/*-crd.yaml "$OUT/argocd-crds/"; chmod -R u+w "$OUT/argocd-crds"
-}
-
-build_helm() {
-  have helm && return
-  mkdir -p "$W/helm"; cd "$W/helm"
-  if [ ! -f go.sum ]; then
-    printf 'module local/helmbuild\n\ngo 1.24.0\n\nrequire helm.sh/helm/v3 %s\n' $HELM > go.mod
-    printf '//go:build tools\n\npackage tools\n\nimport _ "helm.sh/helm/v3/cmd/helm"\n' > tools.go
-    go mod tidy
-  fi
-  log "building helm $HELM"
-  go build -trimpath -ldflags="-s -w -X helm.sh/helm/v3/internal/version.version=$HELM -X helm.sh/helm/v3/internal/version.gitTreeState=clean" -o "$B/helm" helm.sh/helm/v3/cmd/helm
-}
-
+# name|module dir|package|ldflags (@MOD@ is replaced with the version of the module named)
+components=(
+  "etcd-embed|stack|./etcd-embed|"
+  "kube-apiserver|stack|k8s.io/kubernetes/cmd/kube-apiserver|@K8S@"
+  "kube-controller-manager|stack|k8s.io/kubernetes/cmd/kube-controller-manager|@K8S@"
+  "kube-scheduler|stack|k8s.io/kubernetes/cmd/kube-scheduler|@K8S@"
+  "kubectl|stack|k8s.io/kubernetes/cmd/kubectl|@K8S@"
+  "kwok|stack|sigs.k8s.io/kwok/cmd/kwok|"
+  "workflow-controller|argo|github.com/argoproj/argo-workflows/v3/cmd/workflow-controller|-X github.com/argoproj/argo-workflows/v3.version=@github.com/argoproj/argo-workflows/v3@"
+  "helm|argo|helm.sh/helm/v3/cmd/helm|-X helm.sh/helm/v3/internal/version.version=@helm.sh/helm/v3@ -X helm.sh/helm/v3/internal/version.gitTreeState=clean"
+  "argocd|argo|./argocd|-X github.com/argoproj/argo-cd/v3/common.version=@github.com/argoproj/argo-cd/v3@"
+)
+total=${#components[@]}
 T0=$(date +%s)
-build_etcd; build_k8s; build_argo; build_kwok; build_helm; build_argocd
-log "ready in $(( $(date +%s) - T0 ))s: $B"
+tty=false; [ -t 2 ] && tty=true
+log() { $tty && printf '\r\033[K' >&2; echo "testenv: $*" >&2; }
+fmt_t() { printf '%dm%02ds' $(($1 / 60)) $(($1 % 60)); }
+
+# The job being waited on runs in its own process group (job control), so an interrupt of
+# make (SIGINT, SIGTERM, SIGHUP) ends go and the compilers and linkers it started.
+set -m
+job=
+cleanup() { [ -n "$job" ] && kill -TERM -- "-$job" 2>/dev/null; [ -n "$job" ] && wait "$job" 2>/dev/null; }
+trap 'log "interrupted; stopping the build"; cleanup; exit 130' INT TERM HUP
+
+# run NAME WHAT LOG CMD...: runs CMD with its output in LOG, printing progress (lines of
+# LOG, counted as WHAT; elapsed time) until it ends; on failure names the step and shows
+# the log's tail.
+run() {
+  local name=$1 what=$2 logf=$3; shift 3
+  local t0 now pk
+  t0=$(date +%s)
+  "$@" >"$logf" 2>&1 &
+  job=$!
+  local last=$t0
+  while kill -0 "$job" 2>/dev/null; do
+    sleep 2 & wait $! || true
+    now=$(date +%s)
+    pk=$(grep -c -v -e '^go: ' -e '^#' "$logf" 2>/dev/null || true)
+    if $tty; then
+      printf '\r\033[K  %s: %s %s, %s (total %s)' "$name" "$pk" "$what" "$(fmt_t $((now - t0)))" "$(fmt_t $((now - T0)))" >&2
+    elif [ $((now - last)) -ge 60 ]; then
+      echo "testenv:   $name: $pk $what, $(fmt_t $((now - t0))) (total $(fmt_t $((now - T0))))" >&2
+      last=$now
+    fi
+  done
+  if ! wait "$job"; then
+    job=
+    log "FAILED: $name after $(fmt_t $(($(date +%s) - t0))); last lines of $logf:"
+    tail -n 30 "$logf" | sed 's/^/  | /' >&2
+    exit 1
+  fi
+  job=
+}
+
+version() { go -C "$here/$1" list -m -f '{{.Version}}' "$2"; }
+
+log "building the local control plane into $OUT ($total components; logs in $LOGS)"
+for m in stack argo; do
+  # Fetch exactly the modules the builds need (go.sum pins them), as one visible step.
+  pkgs=$(for c in "${components[@]}"; do IFS='|' read -r _ mod pkg _ <<<"$c"; if [ "$mod" = "$m" ]; then echo "$pkg"; fi; done)
+  log "[$m] downloading modules"
+  # shellcheck disable=SC2086
+  run "download ($m)" "packages resolved" "$LOGS/download-$m.log" go -C "$here/$m" list -deps $pkgs
+done
+K8SV=$(version stack k8s.io/kubernetes); K8SMINOR=$(echo "${K8SV#v}" | cut -d. -f2)
+K8SLD="-X k8s.io/component-base/version.gitVersion=$K8SV -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$K8SMINOR -X k8s.io/client-go/pkg/version.gitVersion=$K8SV -X k8s.io/client-go/pkg/version.gitMajor=1 -X k8s.io/client-go/pkg/version.gitMinor=$K8SMINOR"
+i=0
+for c in "${components[@]}"; do
+  i=$((i + 1))
+  IFS='|' read -r name mod pkg ld <<<"$c"
+  if [ -x "$B/$name" ]; then log "[$i/$total] $name: cached"; continue; fi
+  ld=${ld//@K8S@/$K8SLD}
+  while [[ $ld =~ @([^@ ]+)@ ]]; do ld=${ld//${BASH_REMATCH[0]}/$(version "$mod" "${BASH_REMATCH[1]}")}; done
+  rest=$(for r in "${components[@]:$i}"; do printf "%s " "${r%%|*}"; done)
+  rest=${rest% }
+  log "[$i/$total] building $name (then: ${rest:-nothing}; log: $LOGS/$name.log)"
+  t1=$(date +%s)
+  run "$name" "packages compiled" "$LOGS/$name.log" go -C "$here/$mod" build -v -ldflags "-s -w $ld" -o "$B/$name.tmp" "$pkg"
+  mv "$B/$name.tmp" "$B/$name"
+  log "[$i/$total] $name built in $(fmt_t $(($(date +%s) - t1))) (total $(fmt_t $(($(date +%s) - T0))))"
+done
+for n in argocd-applicationset-controller argocd-application-controller argocd-repo-server; do ln -sf argocd "$B/$n"; done
+
+# The CRDs the stack installs come from the same module versions as the controllers.
+moddir() { go -C "$here/argo" list -m -f '{{.Dir}}' "$1"; }
+rm -rf "$OUT/argo-crds" "$OUT/argocd-crds"; mkdir -p "$OUT/argocd-crds"
+cp -r "$(moddir github.com/argoproj/argo-workflows/v3)/manifests/base/crds" "$OUT/argo-crds"
+cp "$(moddir github.com/argoproj/argo-cd/v3)"/manifests/crds/*-crd.yaml "$OUT/argocd-crds/"
+chmod -R u+w "$OUT/argo-crds" "$OUT/argocd-crds"
+touch "$OUT/complete"
+log "ready in $(fmt_t $(($(date +%s) - T0))): $B"
 echo "$B"

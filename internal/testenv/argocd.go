@@ -19,28 +19,10 @@ import (
 //go:embed argocd-setup.yaml
 var argocdSetup string
 
-// startArgoCD installs Argo CD's CRDs and minimal setup (namespace, argocd-cm,
-// argocd-secret, the default AppProject) and starts the real repo-server (rendering
+// startArgoCD starts the real repo-server (rendering
 // charts with helm from the loopback chart repository), ApplicationSet and Application
 // controllers. Their cache is an in-process miniredis.
 func (e *Env) startArgoCD(ctx context.Context) error {
-	crds := filepath.Join(filepath.Dir(e.Bin), "argocd-crds")
-	for _, n := range []string{"application", "applicationset", "appproject"} {
-		if err := e.kubectl(ctx, "apply", "--server-side", "-f", filepath.Join(crds, n+"-crd.yaml")); err != nil {
-			return fmt.Errorf("testenv: install Argo CD CRDs: %w", err)
-		}
-	}
-	if err := e.kubectl(ctx, "wait", "--for", "condition=established", "--timeout=60s",
-		"crd/applications.argoproj.io", "crd/applicationsets.argoproj.io", "crd/appprojects.argoproj.io"); err != nil {
-		return fmt.Errorf("testenv: Argo CD CRDs not established: %w", err)
-	}
-	setup := filepath.Join(e.Dir, "argocd-setup.yaml")
-	if err := os.WriteFile(setup, []byte(argocdSetup), 0o644); err != nil {
-		return err
-	}
-	if err := e.kubectl(ctx, "apply", "-f", setup); err != nil {
-		return fmt.Errorf("testenv: Argo CD setup: %w", err)
-	}
 	redis := miniredis.NewMiniRedis()
 	if err := redis.StartAddr("127.0.0.1:0"); err != nil {
 		return fmt.Errorf("testenv: miniredis: %w", err)

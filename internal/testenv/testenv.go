@@ -12,7 +12,6 @@
 package testenv
 
 import (
-	"bytes"
 	"context"
 	_ "embed"
 	"fmt"
@@ -24,6 +23,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -61,7 +61,8 @@ type Env struct {
 	// stopExecutor ends the executor simulator.
 	stopExecutor func()
 	// cleanup runs after every process has stopped (in-process helpers).
-	cleanup []func()
+	cleanup  []func()
+	stopOnce sync.Once
 }
 
 // RepoRoot finds the repository root from the calling test's directory.
@@ -74,21 +75,24 @@ func RepoRoot() (string, error) {
 	return root, nil
 }
 
-// Binaries builds the control plane binaries if needed (cached on the version tuple) and
-// returns their directory.
-func Binaries(ctx context.Context) (string, error) {
+// Binaries returns the directory of the control plane's binaries. It never builds them:
+// make testenv does (make test runs it before the tests that need it), so that a cold
+// build is visible, has no test timeout over it, and leaves nothing running.
+func Binaries() (string, error) {
 	root, err := RepoRoot()
 	if err != nil {
 		return "", err
 	}
-	cmd := exec.CommandContext(ctx, "bash", filepath.Join(root, "hack", "testenv", "build.sh"))
-	var out, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &stderr
-	if err := cmd.Run(); err != nil {
-		return "", fmt.Errorf("testenv: build control plane: %w\n%s", err, tail(stderr.String(), 40))
+	out, err := exec.Command("bash", filepath.Join(root, "hack", "testenv", "build.sh"), "--print").Output()
+	if err != nil {
+		return "", fmt.Errorf("testenv: locate the control plane (hack/testenv/build.sh --print): %w", err)
 	}
-	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	return lines[len(lines)-1], nil
+	bin := strings.TrimSpace(string(out))
+	if _, err := os.Stat(filepath.Join(filepath.Dir(bin), "complete")); err != nil {
+		return "", fmt.Errorf("testenv: the local control plane is not built (nothing complete in %s): run `make testenv` first "+
+			"(make test does it; the first build takes 15-20 minutes on 2 cores, see README \"Testing\")", filepath.Dir(bin))
+	}
+	return bin, nil
 }
 
 func freePort() (int, error) {
@@ -100,10 +104,18 @@ func freePort() (int, error) {
 	return l.Addr().(*net.TCPAddr).Port, nil
 }
 
+// Options chooses what Start runs.
+type Options struct {
+	// APIOnly starts only etcd and the kube-apiserver with Argo's and Argo CD's CRDs and
+	// the argo namespace: enough to have the real API server judge objects (server-side
+	// dry-run) in a few seconds.
+	APIOnly bool
+}
+
 // Start brings the stack up in a fresh directory under dir. Stop must be called, even
 // when Start fails (it stops what did start).
-func Start(ctx context.Context, dir string) (*Env, error) {
-	bin, err := Binaries(ctx)
+func Start(ctx context.Context, dir string, opts Options) (*Env, error) {
+	bin, err := Binaries()
 	if err != nil {
 		return nil, err
 	}
@@ -171,19 +183,11 @@ current-context: local
 	if err := e.waitAPI(ctx, 90*time.Second); err != nil {
 		return e, e.failed("kube-apiserver", err)
 	}
-	crds := filepath.Join(filepath.Dir(bin), "argo-crds", "full")
-	if err := e.kubectl(ctx, "apply", "--server-side", "-k", crds); err != nil {
-		return e, fmt.Errorf("testenv: install Argo CRDs: %w", err)
-	}
-	if err := e.kubectl(ctx, "wait", "--for", "condition=established", "--timeout=60s", "crd/workflows.argoproj.io", "crd/workflowtemplates.argoproj.io"); err != nil {
-		return e, fmt.Errorf("testenv: Argo CRDs not established: %w", err)
-	}
-	setup := filepath.Join(dir, "argo-setup.yaml")
-	if err := os.WriteFile(setup, []byte(argoSetup), 0o644); err != nil {
+	if err := e.installAPIs(ctx); err != nil {
 		return e, err
 	}
-	if err := e.kubectl(ctx, "apply", "-f", setup); err != nil {
-		return e, fmt.Errorf("testenv: argo setup: %w", err)
+	if opts.APIOnly {
+		return e, nil
 	}
 	if err := os.WriteFile(filepath.Join(dir, "logs", "pod.log"), []byte("2026-01-01T00:00:00.000000000Z stdout F hello from a kwok pod\n"), 0o644); err != nil {
 		return e, err
@@ -221,6 +225,36 @@ current-context: local
 		return e, err
 	}
 	return e, nil
+}
+
+// installAPIs installs Argo's full CRDs (with their OpenAPI schemas) and Argo CD's, and the
+// objects both expect (the argo and argocd namespaces, the controller ConfigMap, the kwok
+// Node, Argo CD's settings and default AppProject).
+func (e *Env) installAPIs(ctx context.Context) error {
+	crds := filepath.Join(filepath.Dir(e.Bin), "argo-crds", "full")
+	if err := e.kubectl(ctx, "apply", "--server-side", "-k", crds); err != nil {
+		return fmt.Errorf("testenv: install Argo CRDs: %w", err)
+	}
+	cdcrds := filepath.Join(filepath.Dir(e.Bin), "argocd-crds")
+	for _, n := range []string{"application", "applicationset", "appproject"} {
+		if err := e.kubectl(ctx, "apply", "--server-side", "-f", filepath.Join(cdcrds, n+"-crd.yaml")); err != nil {
+			return fmt.Errorf("testenv: install Argo CD CRDs: %w", err)
+		}
+	}
+	if err := e.kubectl(ctx, "wait", "--for", "condition=established", "--timeout=60s", "crd/workflows.argoproj.io", "crd/workflowtemplates.argoproj.io",
+		"crd/applications.argoproj.io", "crd/applicationsets.argoproj.io", "crd/appprojects.argoproj.io"); err != nil {
+		return fmt.Errorf("testenv: CRDs not established: %w", err)
+	}
+	for _, f := range []struct{ name, data string }{{"argo-setup.yaml", argoSetup}, {"argocd-setup.yaml", argocdSetup}} {
+		path := filepath.Join(e.Dir, f.name)
+		if err := os.WriteFile(path, []byte(f.data), 0o644); err != nil {
+			return err
+		}
+		if err := e.kubectl(ctx, "apply", "-f", path); err != nil {
+			return fmt.Errorf("testenv: apply %s: %w", f.name, err)
+		}
+	}
+	return nil
 }
 
 // startExecutor runs the resource-step executor simulator (see executor) until Stop.
@@ -389,11 +423,15 @@ func (e *Env) stop(name string) {
 	delete(e.procs, name)
 }
 
-// Stop ends every process Start started, newest first.
+// Stop ends every process Start started, newest first. It may be called more than once.
 func (e *Env) Stop() {
 	if e == nil {
 		return
 	}
+	e.stopOnce.Do(e.stopAll)
+}
+
+func (e *Env) stopAll() {
 	if e.stopExecutor != nil {
 		e.stopExecutor()
 	}

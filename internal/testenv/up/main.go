@@ -28,7 +28,7 @@ func run() int {
 	defer stop()
 	start := time.Now()
 	startCtx, cancel := context.WithTimeout(ctx, 10*time.Minute)
-	env, err := testenv.Start(startCtx, dir)
+	env, err := testenv.Start(startCtx, dir, testenv.Options{})
 	cancel()
 	defer env.Stop()
 	if err != nil {
@@ -39,7 +39,7 @@ func run() int {
 	fmt.Printf("export KUBECONFIG=%s\n", env.Kubeconfig)
 	fmt.Printf("chart repository: %s (demo 0.1.0, 0.2.0)\n", env.ChartRepo)
 	if testenv.Isolated() {
-		fmt.Printf("nsenter --net=/proc/%d/ns/net -- %s/kubectl get pods -A\n", os.Getpid(), env.Bin)
+		fmt.Printf("nsenter --net=/proc/%d/ns/net -- %s/kubectl get pods -A\n", testenv.HostPID(), env.Bin)
 	}
 	<-ctx.Done()
 	return 0

@@ -1,8 +1,8 @@
-// Command etcd-embed runs an embedded etcd 3.6 for the local test control plane.
+// Command etcd-embed runs an embedded etcd (the version kube-apiserver is built with, see go.mod) for the local test control plane.
 //
 // Usage: etcd-embed DATA_DIR CLIENT_URL PEER_URL
 // Debian's etcd 3.4 lacks RequestWatchProgress, which makes informers misbehave,
-// so the harness builds this 3.6 server from the module proxy instead.
+// so the harness builds this server from the module proxy instead.
 package main
 
 import (
