@@ -6,7 +6,7 @@ export CGO_ENABLED = 0
 export GOTOOLCHAIN = local
 LDFLAGS := -s -w -X github.com/appflowc/appflowc/cmd/appflowc/cli.version=$(VERSION)
 
-.PHONY: build demo test lint golden docs bench testenv testenv-up clean
+.PHONY: build demo test test-unit test-stack lint golden docs bench testenv testenv-up clean
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/appflowc
@@ -18,10 +18,22 @@ demo: build
 	  echo "== appflowc render $$d -o out/$$n --expand"; ./$(BIN) render $$d -o out/$$n --expand || exit 1; \
 	  ./$(BIN) render $$d -o out/$$n --expand --check >/dev/null || exit 1; done
 
-test: lint
-	$(GO) test ./...
+# Packages whose tests run the local control plane (built by make testenv); every other
+# package is a unit package. Unit tests run first, under the race detector (which needs
+# cgo), so a mistake shows in minutes even on a machine that still has to build the stack.
+STACK_PKGS := ./apply/ ./internal/testenv/
+UNIT_PKGS   = $$($(GO) list ./... | grep -v -e '/apply$$' -e '/internal/testenv$$')
+STACK_TIMEOUT ?= 30m
+
+test: lint test-unit testenv test-stack
 	@# The agreement count of the Argo examples peer suite (TestArgoExamplesPeerSuite).
 	@$(GO) test -count=1 -run '^TestArgoExamplesPeerSuite$$' -v ./render/ | grep 'peer suite:' | sed 's/^ *peer_test.go:[0-9]*: //'
+
+test-unit:
+	CGO_ENABLED=1 $(GO) test -race $(UNIT_PKGS)
+
+test-stack: testenv
+	$(GO) test -timeout $(STACK_TIMEOUT) $(STACK_PKGS)
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \
@@ -48,8 +60,9 @@ bench: build
 	$(GO) run ./bench -apply $(BENCH_WORKFLOWS)
 	$(GO) test ./render/ -run '^$$' -bench . -benchmem
 
-# Builds the local control plane (kube-apiserver, etcd, Argo, kwok, Argo CD, helm) into
-# $$HOME/.cache/appflowc/testenv; seconds when cached, ~40 min cold on 2 cores.
+# Builds the local control plane (kube-apiserver, etcd, kwok, Argo, Argo CD, helm) into
+# $$HOME/.cache/appflowc/testenv, with progress; under a second when built, 15-20 min cold
+# on 2 cores (see README "Testing").
 testenv:
 	hack/testenv/build.sh
 
