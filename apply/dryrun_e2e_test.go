@@ -157,8 +157,12 @@ func TestServerJudgesEveryRenderedObject(t *testing.T) {
 	}
 	// The judge must be able to say no: a wrong type, and a field no schema has.
 	broken := map[string]func(*unstructured.Unstructured){
-		"entrypoint is a number": func(u *unstructured.Unstructured) { _ = unstructured.SetNestedField(u.Object, int64(12), "spec", "entrypoint") },
-		"unknown spec field":     func(u *unstructured.Unstructured) { _ = unstructured.SetNestedField(u.Object, "x", "spec", "entryPoint") },
+		"entrypoint is a number": func(u *unstructured.Unstructured) {
+			_ = unstructured.SetNestedField(u.Object, int64(12), "spec", "entrypoint")
+		},
+		"unknown spec field": func(u *unstructured.Unstructured) {
+			_ = unstructured.SetNestedField(u.Object, "x", "spec", "entryPoint")
+		},
 	}
 	for _, name := range slices.Sorted(maps.Keys(broken)) {
 		o := aWorkflow.DeepCopy()
