@@ -5,8 +5,13 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"net/http"
 	"os"
+	"regexp"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"testing/fstest"
 	"time"
@@ -16,7 +21,14 @@ import (
 	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/internal/testenv"
 	"github.com/appflowc/appflowc/render"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
 )
 
 var env *testenv.Env
@@ -29,9 +41,34 @@ func TestMain(m *testing.M) {
 	os.Exit(testenv.RunTests(m, testenv.Options{}, &env))
 }
 
-func renderConfig(t *testing.T, src string) []render.Object {
+// testNamespace gives a test a namespace of its own on the shared control plane (deleted
+// when the test ends), for its Workflows and WorkflowTemplates: tests then share only
+// cluster-scoped objects (which every config renders alike) and Applications, which
+// they name apart, and no test depends on what another did or in which order they ran.
+func testNamespace(t *testing.T) string {
 	t.Helper()
-	fsys := fstest.MapFS{"c/app.yaml": {Data: []byte(src)}}
+	name := strings.Trim(nonDNS.ReplaceAllString(strings.ToLower(t.Name()), "-"), "-")
+	name = strings.TrimRight(name[:min(len(name), 40)], "-") + "-" + strconv.FormatInt(time.Now().UnixNano()%1e6, 36)
+	cs, err := kubernetes.NewForConfig(env.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+	if _, err := cs.CoreV1().Namespaces().Create(context.Background(), ns, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = cs.CoreV1().Namespaces().Delete(context.Background(), name, metav1.DeleteOptions{}) })
+	return name
+}
+
+var nonDNS = regexp.MustCompile(`[^a-z0-9]+`)
+
+// inNamespace is the config file that puts a config's Workflows and templates in ns.
+func inNamespace(ns string) string { return "appflow:\n  namespace: " + ns + "\n" }
+
+func renderConfig(t *testing.T, ns, src string) []render.Object {
+	t.Helper()
+	fsys := fstest.MapFS{"c/app.yaml": {Data: []byte(src)}, "c/namespace.yaml": {Data: []byte(inNamespace(ns))}}
 	res, err := render.Render(context.Background(), config.Input{FS: fsys, Paths: []string{"c"}}, render.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -66,10 +103,33 @@ func appflowc(t *testing.T, ctx context.Context, wantCode int, args ...string) (
 func runCLI(t *testing.T, ctx context.Context, wantCode int, args ...string) (stdout, stderr string) {
 	t.Helper()
 	var o, e bytes.Buffer
-	if code := cli.Run(ctx, args, &o, &e); code != wantCode {
+	if code := cli.RunEnv(ctx, args, cliEnv(t), &o, &e); code != wantCode {
 		t.Fatalf("appflowc %v: exit %d, want %d\n%s\n%s", args, code, wantCode, o.String(), e.String())
 	}
 	return o.String(), e.String()
+}
+
+// cliEnvs holds what tests added to the CLI's environment (setCLIEnv), by test.
+var cliEnvs sync.Map // *testing.T -> []string
+
+// cliEnv is the environment the CLI runs in for test t (cli.RunEnv): a HOME and a result
+// cache of the test's own, the PATH (for git), and what the test set with setCLIEnv —
+// never the process's environment, which tests running side by side would share.
+func cliEnv(t *testing.T) []string {
+	t.Helper()
+	v, ok := cliEnvs.Load(t)
+	if !ok {
+		home := t.TempDir()
+		v, _ = cliEnvs.LoadOrStore(t, []string{"HOME=" + home, "APPFLOWC_CACHE_DIR=" + home + "/cache", "PATH=" + os.Getenv("PATH")})
+		t.Cleanup(func() { cliEnvs.Delete(t) })
+	}
+	return v.([]string)
+}
+
+// setCLIEnv sets KEY=VALUE pairs in the CLI's environment for the rest of test t.
+func setCLIEnv(t *testing.T, kv ...string) {
+	t.Helper()
+	cliEnvs.Store(t, append(slices.Clone(cliEnv(t)), kv...))
 }
 
 func submitted(changes []apply.Change) []string {
@@ -86,7 +146,8 @@ func TestApplyIsOrderedAndIdempotent(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	c := stackClient(t)
-	objs := renderConfig(t, app("idem", ""))
+	ns := testNamespace(t)
+	objs := renderConfig(t, ns, app("idem", ""))
 	first, err := c.Apply(ctx, objs, apply.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -106,7 +167,7 @@ func TestApplyIsOrderedAndIdempotent(t *testing.T) {
 			t.Errorf("second apply changed %v", ch)
 		}
 	}
-	dry, err := c.Apply(ctx, renderConfig(t, app("idem", "appflow: {activeDeadlineSeconds: 900}\n")), apply.Options{DryRun: true})
+	dry, err := c.Apply(ctx, renderConfig(t, ns, app("idem", "appflow: {activeDeadlineSeconds: 900}\n")), apply.Options{DryRun: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -122,8 +183,8 @@ func TestApplyIsOrderedAndIdempotent(t *testing.T) {
 }
 
 // stepsWorkflow is testenv's two-step Workflow as a render.Object.
-func stepsWorkflow(name, exitCode string) render.Object {
-	return render.Object{APIVersion: "argoproj.io/v1alpha1", Kind: "Workflow", Namespace: "argo", Name: name + "-", Obj: testenv.StepsWorkflow(name, exitCode)}
+func stepsWorkflow(ns, name, exitCode string) render.Object {
+	return render.Object{APIVersion: "argoproj.io/v1alpha1", Kind: "Workflow", Namespace: ns, Name: name + "-", Obj: testenv.StepsWorkflow(ns, name, exitCode)}
 }
 
 // TestWatchFollowsWorkflowsToTheEnd follows two Workflows with one watch: one succeeds,
@@ -132,12 +193,13 @@ func TestWatchFollowsWorkflowsToTheEnd(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	c := stackClient(t)
-	changes, err := c.Apply(ctx, []render.Object{stepsWorkflow("watch-ok", "0"), stepsWorkflow("watch-fail", "3")}, apply.Options{})
+	ns := testNamespace(t)
+	changes, err := c.Apply(ctx, []render.Object{stepsWorkflow(ns, "watch-ok", "0"), stepsWorkflow(ns, "watch-fail", "3")}, apply.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
-	res, err := c.Watch(ctx, "argo", submitted(changes), apply.WatchOptions{Out: &out})
+	res, err := c.Watch(ctx, ns, submitted(changes), apply.WatchOptions{Out: &out})
 	if err != nil {
 		t.Fatalf("%v\n%s\ncontroller:\n%s", err, out.String(), env.Log("workflow-controller"))
 	}
@@ -163,13 +225,75 @@ func TestWatchFollowsWorkflowsToTheEnd(t *testing.T) {
 	}
 }
 
+// requestLog records the requests a client makes ("WATCH /apis/...", "GET /apis/...").
+type requestLog struct {
+	mu   sync.Mutex
+	reqs []string
+	next http.RoundTripper
+}
+
+func (l *requestLog) RoundTrip(r *http.Request) (*http.Response, error) {
+	verb := r.Method
+	if r.URL.Query().Get("watch") == "true" || r.URL.Query().Get("watch") == "1" {
+		verb = "WATCH"
+	}
+	l.mu.Lock()
+	l.reqs = append(l.reqs, verb+" "+r.URL.Path)
+	l.mu.Unlock()
+	return l.next.RoundTrip(r)
+}
+
+// since returns the requests from index i on, and the current length.
+func (l *requestLog) since(i int) ([]string, int) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.reqs[min(i, len(l.reqs)):]...), len(l.reqs)
+}
+
+// loggedClient is a stack client whose requests are recorded.
+func loggedClient(t *testing.T) (*apply.Client, *requestLog) {
+	t.Helper()
+	log := &requestLog{}
+	cfg := rest.CopyConfig(env.Config)
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { log.next = rt; return log })
+	c, err := apply.NewClient(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, log
+}
+
+// waitRequest waits until the log holds, from index from on, a request with the given
+// prefix ("WATCH /apis/argoproj.io/v1alpha1/namespaces/NS/workflows").
+func waitRequest(t *testing.T, ctx context.Context, log *requestLog, from int, prefix string) {
+	t.Helper()
+	for {
+		reqs, _ := log.since(from)
+		for _, r := range reqs {
+			if strings.HasPrefix(r, prefix) {
+				return
+			}
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("no %s request after %d: %v", prefix, from, reqs)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
 // TestWatchSurvivesAPIServerRestart restarts the kube-apiserver while a watch follows a
-// Workflow; the watch re-lists, resumes and still reports the outcome.
+// Workflow; the watch watches again after the restart and still reports the outcome.
 func TestWatchSurvivesAPIServerRestart(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
-	c := stackClient(t)
-	changes, err := c.Apply(ctx, []render.Object{stepsWorkflow("restart", "0")}, apply.Options{})
+	ns := testNamespace(t)
+	c, log := loggedClient(t)
+	// Submitted suspended and resumed after the restart, so that it cannot end before
+	// the watch has to resume.
+	wf := stepsWorkflow(ns, "restart", "0")
+	wf.Obj.(map[string]any)["spec"].(map[string]any)["suspend"] = true
+	changes, err := c.Apply(ctx, []render.Object{wf}, apply.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,17 +303,38 @@ func TestWatchSurvivesAPIServerRestart(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	var out bytes.Buffer
+	_, mark := log.since(0)
 	go func() {
-		res, err := c.Watch(ctx, "argo", submitted(changes), apply.WatchOptions{Out: &out})
+		res, err := c.Watch(ctx, ns, submitted(changes), apply.WatchOptions{Out: &out})
 		done <- result{res, err}
 	}()
-	time.Sleep(2 * time.Second) // let the watch establish
+	watchPath := "WATCH /apis/argoproj.io/v1alpha1/namespaces/" + ns + "/workflows"
+	waitRequest(t, ctx, log, mark, watchPath)
+	_, mark = log.since(0)
 	if err := env.RestartAPIServer(ctx); err != nil {
+		t.Fatal(err)
+	}
+	dyn, err := dynamic.NewForConfig(env.Config)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wfs := schema.GroupVersionResource{Group: "argoproj.io", Version: "v1alpha1", Resource: "workflows"}
+	if _, err := dyn.Resource(wfs).Namespace(ns).Patch(ctx, submitted(changes)[0], types.MergePatchType, []byte(`{"spec":{"suspend":null}}`), metav1.PatchOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	r := <-done
 	if r.err != nil || len(r.res) != 1 || r.res[0].Phase != "Succeeded" {
-		t.Fatalf("after restart: %+v %v", r.res, r.err)
+		t.Fatalf("after restart: %+v %v\n%s", r.res, r.err, out.String())
+	}
+	// The outcome came through a watch (or list) made after the restart began: the
+	// watch was re-established, not merely lucky.
+	after, _ := log.since(mark)
+	resumed := false
+	for _, req := range after {
+		resumed = resumed || strings.HasPrefix(req, watchPath) || strings.HasPrefix(req, "GET /apis/argoproj.io/v1alpha1/namespaces/"+ns+"/workflows")
+	}
+	if !resumed {
+		t.Errorf("no watch or list of the workflows after the restart: %v", after)
 	}
 }
 
@@ -198,28 +343,23 @@ func TestWatchSurvivesAPIServerRestart(t *testing.T) {
 func TestApplyCommand(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	ns := testNamespace(t)
 	dir := t.TempDir()
-	cfgDir := dir + "/cfg"
-	if err := os.MkdirAll(cfgDir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(cfgDir+"/app.yaml", []byte(app("clicmd", "")), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	cfgDir := writeConfig(t, ns, app("clicmd", ""))
 	run := func(args ...string) (int, string, string) {
 		var o, e bytes.Buffer
-		code := cli.Run(ctx, args, &o, &e)
+		code := cli.RunEnv(ctx, args, cliEnv(t), &o, &e)
 		return code, o.String(), e.String()
 	}
 	code, out, errOut := run("apply", cfgDir, "--kubeconfig", env.Kubeconfig, "--dry-run")
-	if code != 0 || !strings.Contains(out, "WorkflowTemplate/argo/application-create") {
+	if code != 0 || !strings.Contains(out, "WorkflowTemplate/"+ns+"/application-create") {
 		t.Fatalf("dry run: exit %d\n%s\n%s", code, out, errOut)
 	}
 	if code, out, errOut = run("render", cfgDir, "-o", dir+"/out"); code != 0 {
 		t.Fatalf("render: %d %s %s", code, out, errOut)
 	}
 	code, out, errOut = run("apply", dir+"/out", "--kubeconfig", env.Kubeconfig)
-	if code != 0 || !strings.Contains(out, "Workflow/argo/app-clicmd-") || !strings.Contains(out, " submitted") {
+	if code != 0 || !strings.Contains(out, "Workflow/"+ns+"/app-clicmd-") || !strings.Contains(out, " submitted") {
 		t.Fatalf("apply of a render directory: exit %d\n%s\n%s", code, out, errOut)
 	}
 	bad := dir + "/bad-kubeconfig"
@@ -241,6 +381,7 @@ func TestSecretsFromTheOperatorsEnvironment(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	const envValue, fileValue = "s3cret-env-7d1f", "s3cret-file-22ab"
+	ns := testNamespace(t)
 	dir := t.TempDir()
 	cfg := `infra:
   vault:
@@ -251,22 +392,22 @@ func TestSecretsFromTheOperatorsEnvironment(t *testing.T) {
           password: {fromEnv: APPFLOWC_TEST_DB_PASSWORD}
           cert: {fromFile: cert.pem}
 `
-	for name, data := range map[string]string{"app.yaml": cfg, "cert.pem": fileValue} {
+	for name, data := range map[string]string{"app.yaml": cfg, "namespace.yaml": inNamespace(ns), "cert.pem": fileValue} {
 		if err := os.WriteFile(dir+"/"+name, []byte(data), 0o600); err != nil {
 			t.Fatal(err)
 		}
 	}
 	var o, e bytes.Buffer
-	if code := cli.Run(ctx, []string{"apply", dir, "--kubeconfig", env.Kubeconfig}, &o, &e); code != 2 || !strings.Contains(e.String(), "environment variable APPFLOWC_TEST_DB_PASSWORD is not set") {
+	if code := cli.RunEnv(ctx, []string{"apply", dir, "--kubeconfig", env.Kubeconfig}, cliEnv(t), &o, &e); code != 2 || !strings.Contains(e.String(), "environment variable APPFLOWC_TEST_DB_PASSWORD is not set") {
 		t.Fatalf("missing env: exit %d\n%s", code, e.String())
 	}
 	if strings.Contains(o.String(), "created") {
 		t.Fatalf("something was applied before the missing source was found:\n%s", o.String())
 	}
-	t.Setenv("APPFLOWC_TEST_DB_PASSWORD", envValue)
+	setCLIEnv(t, "APPFLOWC_TEST_DB_PASSWORD="+envValue)
 	o.Reset()
 	e.Reset()
-	if code := cli.Run(ctx, []string{"apply", dir, "--kubeconfig", env.Kubeconfig}, &o, &e); code != 0 {
+	if code := cli.RunEnv(ctx, []string{"apply", dir, "--kubeconfig", env.Kubeconfig}, cliEnv(t), &o, &e); code != 0 {
 		t.Fatalf("apply: exit %d\n%s\n%s", code, o.String(), e.String())
 	}
 	if !strings.Contains(o.String(), "Secret/vault-test/db created") {
@@ -306,16 +447,17 @@ func TestListAndStatusCommands(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	c := stackClient(t)
-	changes, err := c.Apply(ctx, []render.Object{stepsWorkflow("listok", "0"), stepsWorkflow("listfail", "3")}, apply.Options{})
+	ns := testNamespace(t)
+	changes, err := c.Apply(ctx, []render.Object{stepsWorkflow(ns, "listok", "0"), stepsWorkflow(ns, "listfail", "3")}, apply.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	names := submitted(changes)
-	if _, err := c.Watch(ctx, "argo", names, apply.WatchOptions{}); err != nil {
+	if _, err := c.Watch(ctx, ns, names, apply.WatchOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	run := func(args ...string) string {
-		out, _ := appflowc(t, ctx, 0, args...)
+		out, _ := appflowc(t, ctx, 0, append(args, "-n", ns)...)
 		return out
 	}
 	all := run("list", "-o", "name")
@@ -351,11 +493,11 @@ func TestListAndStatusCommands(t *testing.T) {
 		t.Errorf("mermaid of a run is not coloured by phase:\n%s", m)
 	}
 	// Shell completion offers the workflows of the cluster, with their phase.
-	comp, _ := runCLI(t, ctx, 0, "__complete", "status", "--kubeconfig", env.Kubeconfig, "listfail")
+	comp, _ := runCLI(t, ctx, 0, "__complete", "status", "--kubeconfig", env.Kubeconfig, "-n", ns, "listfail")
 	if !strings.Contains(comp, failName+"\tFailed\n") || strings.Contains(comp, "listok-") {
 		t.Errorf("completion of status listfail:\n%s", comp)
 	}
-	if _, errOut := appflowc(t, ctx, 2, "status", "no-such-workflow"); !strings.Contains(errOut, "not found") {
+	if _, errOut := appflowc(t, ctx, 2, "status", "no-such-workflow", "-n", ns); !strings.Contains(errOut, "not found") {
 		t.Errorf("status of a missing workflow: %s", errOut)
 	}
 }
@@ -381,25 +523,26 @@ func TestInstallTemplatesDelete(t *testing.T) {
 		t.Errorf("templates list:\n%s", out)
 	}
 	c := stackClient(t)
-	changes, err := c.Apply(ctx, []render.Object{stepsWorkflow("delone", "0"), stepsWorkflow("deltwo", "0")}, apply.Options{})
+	ns := testNamespace(t)
+	changes, err := c.Apply(ctx, []render.Object{stepsWorkflow(ns, "delone", "0"), stepsWorkflow(ns, "deltwo", "0")}, apply.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	names := submitted(changes)
-	if _, err := c.Watch(ctx, "argo", names, apply.WatchOptions{}); err != nil {
+	if _, err := c.Watch(ctx, ns, names, apply.WatchOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	appflowc(t, ctx, 2, "delete")
-	appflowc(t, ctx, 2, "delete", names[0], "--completed")
-	out, _ = appflowc(t, ctx, 0, "delete", names[0])
-	if out != "Workflow/argo/"+names[0]+" deleted\n" {
+	appflowc(t, ctx, 2, "delete", "-n", ns)
+	appflowc(t, ctx, 2, "delete", "-n", ns, names[0], "--completed")
+	out, _ = appflowc(t, ctx, 0, "delete", "-n", ns, names[0])
+	if out != "Workflow/"+ns+"/"+names[0]+" deleted\n" {
 		t.Errorf("delete by name: %q", out)
 	}
-	out, _ = appflowc(t, ctx, 0, "delete", "--completed")
+	out, _ = appflowc(t, ctx, 0, "delete", "-n", ns, "--completed")
 	if !strings.Contains(out, names[1]+" deleted") {
 		t.Errorf("delete --completed:\n%s", out)
 	}
-	left, err := c.ListWorkflows(ctx, "argo", "", "")
+	left, err := c.ListWorkflows(ctx, ns, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -416,18 +559,19 @@ func TestLogsCommand(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	c := stackClient(t)
+	ns := testNamespace(t)
 	run := func(args ...string) string {
-		out, _ := appflowc(t, ctx, 0, args...)
+		out, _ := appflowc(t, ctx, 0, append(args, "-n", ns)...)
 		return out
 	}
-	changes, err := c.Apply(ctx, []render.Object{stepsWorkflow("logs", "0")}, apply.Options{})
+	changes, err := c.Apply(ctx, []render.Object{stepsWorkflow(ns, "logs", "0")}, apply.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	name := submitted(changes)[0]
 	// Follow from the start: returns only once the workflow has completed.
 	followed := run("logs", name, "-f")
-	st, err := c.Status(ctx, "argo", name)
+	st, err := c.Status(ctx, ns, name)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,10 +22,11 @@ func TestDiffCommand(t *testing.T) {
         keys:
           token: {fromEnv: APPFLOWC_DIFF_TOKEN}
 `
-	dir := writeConfig(t, infra)
-	t.Setenv("APPFLOWC_DIFF_TOKEN", v1)
+	ns := testNamespace(t)
+	dir := writeConfig(t, ns, infra)
+	setCLIEnv(t, "APPFLOWC_DIFF_TOKEN="+v1)
 	out, errOut := appflowc(t, ctx, 1, "diff", dir)
-	for _, want := range []string{"+++ apply/Secret/difft/creds", "+  token: '***'", "# Workflow/argo/infra-difft-* would be submitted by apply"} {
+	for _, want := range []string{"+++ apply/Secret/difft/creds", "+  token: '***'", "# Workflow/" + ns + "/infra-difft-* would be submitted by apply"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("diff before apply lacks %q:\n%s", want, out)
 		}
@@ -38,7 +39,7 @@ func TestDiffCommand(t *testing.T) {
 	if strings.Contains(out, "+++") {
 		t.Errorf("diff right after apply shows changes:\n%s", out)
 	}
-	t.Setenv("APPFLOWC_DIFF_TOKEN", v2)
+	setCLIEnv(t, "APPFLOWC_DIFF_TOKEN="+v2)
 	out, _ = appflowc(t, ctx, 1, "diff", dir)
 	if !strings.Contains(out, "-  token: '*** (before)'") || !strings.Contains(out, "+  token: '*** (after)'") {
 		t.Errorf("changed secret value:\n%s", out)
@@ -48,10 +49,10 @@ func TestDiffCommand(t *testing.T) {
 			t.Fatal("a secret value appears in diff output")
 		}
 	}
-	changed := writeConfig(t, "appflow: {activeDeadlineSeconds: 1234}\n"+infra)
-	t.Setenv("APPFLOWC_DIFF_TOKEN", v1)
+	changed := writeConfig(t, ns, "appflow: {activeDeadlineSeconds: 1234}\n"+infra)
+	setCLIEnv(t, "APPFLOWC_DIFF_TOKEN="+v1)
 	out, _ = appflowc(t, ctx, 1, "diff", changed)
-	if !strings.Contains(out, "+++ apply/WorkflowTemplate/argo/infra-provision") || !strings.Contains(out, "+  activeDeadlineSeconds: 1234") {
+	if !strings.Contains(out, "+++ apply/WorkflowTemplate/"+ns+"/infra-provision") || !strings.Contains(out, "+  activeDeadlineSeconds: 1234") {
 		t.Errorf("changed deadline:\n%s", out)
 	}
 	if strings.Contains(out, "Secret/difft/creds") {

@@ -43,9 +43,10 @@ func TestGitOpsLoop(t *testing.T) {
 		t.Parallel()
 		ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 		defer cancel()
-		dir := copyExample(t, filepath.Join(root, "examples", "quickstart"), loopback)
+		ns := testNamespace(t)
+		dir := copyExampleIn(t, ns, filepath.Join(root, "examples", "quickstart"), loopback)
 		out, _ := appflowc(t, ctx, 0, "apply", dir, "--watch", "--timeout", "5m")
-		wf := submittedName(t, out, "app-web-")
+		wf := submittedName(t, out, ns, "app-web-")
 		requireSyncedHealthy(t, ctx, c, "web")
 		d := deployment(t, ctx, c, "web", "web")
 		if img := containerImage(d); img != "docker.io/library/busybox:1.36.1" {
@@ -54,7 +55,7 @@ func TestGitOpsLoop(t *testing.T) {
 		if r, _, _ := unstructured.NestedInt64(d.Object, "spec", "replicas"); r != 2 {
 			t.Errorf("Deployment replicas %d: the example's replicaCount parameter did not reach helm", r)
 		}
-		st, _ := appflowc(t, ctx, 0, "status", wf)
+		st, _ := appflowc(t, ctx, 0, "status", wf, "-n", ns)
 		for _, step := range []string{"validate-inputs", "ensure-namespace", "create-application", "apply-application", "verify-application", "wait-healthy"} {
 			if !strings.Contains(st, "  "+step+"  Succeeded") {
 				t.Errorf("status: step %s did not succeed:\n%s", step, st)
@@ -72,10 +73,11 @@ func TestGitOpsLoop(t *testing.T) {
 		t.Parallel()
 		ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 		defer cancel()
-		dir := copyExample(t, filepath.Join(root, "examples", "multi-env"), loopback)
+		ns := testNamespace(t)
+		dir := copyExampleIn(t, ns, filepath.Join(root, "examples", "multi-env"), loopback)
 		out, errOut := appflowc(t, ctx, 0, "apply", dir, "--watch", "--timeout", "5m")
 		t.Logf("appflowc apply examples/multi-env --watch\n%s%s", errOut, out)
-		wf := submittedName(t, out, "appset-shop-")
+		wf := submittedName(t, out, ns, "appset-shop-")
 		predicted := expandedSpecs(t, ctx, dir)
 		for _, envName := range []string{"dev", "staging", "prod"} {
 			name := "shop-" + envName
@@ -102,7 +104,7 @@ func TestGitOpsLoop(t *testing.T) {
 				t.Errorf("%s Deployment replicas %d, want %d (the environment's parameter)", name, r, want)
 			}
 		}
-		st, _ := appflowc(t, ctx, 0, "status", wf)
+		st, _ := appflowc(t, ctx, 0, "status", wf, "-n", ns)
 		for i := 0; i < 3; i++ {
 			// Once as the step, once as its (retry) attempt: each node once, however
 			// many steps the group before it had.
@@ -119,10 +121,11 @@ func TestGitOpsLoop(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 		defer cancel()
 		const user, password = "e2e-payments-user-51c2", "e2e-s3cret-9f0c-payments"
-		os.Setenv("PAYMENTS_DB_USER", user) // t.Setenv is not allowed in parallel tests
-		os.Setenv("PAYMENTS_DB_PASSWORD", password)
-		out, errOut := appflowc(t, ctx, 0, "apply", filepath.Join(root, "examples", "infra"), "--watch", "--timeout", "5m")
-		wf := submittedName(t, out, "infra-payments-")
+		setCLIEnv(t, "PAYMENTS_DB_USER="+user, "PAYMENTS_DB_PASSWORD="+password)
+		wfns := testNamespace(t)
+		dir := copyExampleIn(t, wfns, filepath.Join(root, "examples", "infra"), strings.NewReplacer())
+		out, errOut := appflowc(t, ctx, 0, "apply", dir, "--watch", "--timeout", "5m")
+		wf := submittedName(t, out, wfns, "infra-payments-")
 		ns, err := c.Get(ctx, "v1", "Namespace", "", "payments")
 		if err != nil {
 			t.Fatal(err)
@@ -144,15 +147,15 @@ func TestGitOpsLoop(t *testing.T) {
 		if v, _, _ := unstructured.NestedString(sec.Object, "data", "password"); v == "" {
 			t.Errorf("the Secret has no password: %v", sec.Object["data"])
 		}
-		logs, _ := appflowc(t, ctx, 0, "logs", wf)
-		status, _ := appflowc(t, ctx, 0, "status", wf, "-o", "json")
+		logs, _ := appflowc(t, ctx, 0, "logs", wf, "-n", wfns)
+		status, _ := appflowc(t, ctx, 0, "status", wf, "-o", "json", "-n", wfns)
 		everything := []string{out, errOut, logs, status}
 		dyn, err := dynamic.NewForConfig(env.Config)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, gvr := range []schema.GroupVersionResource{apply.WorkflowsGVR, {Version: "v1", Resource: "pods"}, {Group: "argoproj.io", Version: "v1alpha1", Resource: "workflowtaskresults"}} {
-			list, err := dyn.Resource(gvr).Namespace("argo").List(ctx, metav1.ListOptions{})
+			list, err := dyn.Resource(gvr).Namespace(wfns).List(ctx, metav1.ListOptions{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -173,7 +176,7 @@ func TestGitOpsLoop(t *testing.T) {
 		t.Parallel()
 		ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 		defer cancel()
-		dir := writeConfig(t, loopbackApp("gitops-missing", "9.9.9"))
+		dir := writeConfig(t, testNamespace(t), loopbackApp("gitops-missing", "9.9.9"))
 		out, _ := appflowc(t, ctx, 1, "apply", dir, "--watch", "--timeout", "5m")
 		if !strings.Contains(out, ": step wait-healthy(0): ") || !strings.Contains(out, "failure condition") {
 			t.Errorf("the failing step is not named:\n%s", out)
@@ -190,7 +193,7 @@ func TestGitOpsLoop(t *testing.T) {
 		t.Parallel()
 		ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 		defer cancel()
-		dir := writeConfig(t, loopbackApp("gitops-bump", "0.1.0"))
+		dir := writeConfig(t, testNamespace(t), loopbackApp("gitops-bump", "0.1.0"))
 		appflowc(t, ctx, 0, "apply", dir, "--watch", "--timeout", "5m")
 		requireSyncedHealthy(t, ctx, c, "gitops-bump")
 		if img := containerImage(deployment(t, ctx, c, "gitops-bump", "gitops-bump")); img != "docker.io/library/busybox:1.36.1" {
@@ -230,6 +233,17 @@ func loopbackApp(name, version string) string {
 `, name, env.ChartRepo, version, name)
 }
 
+// copyExampleIn copies a bundled example into a temporary directory (copyExample) with a
+// file that puts its Workflows and templates in namespace ns.
+func copyExampleIn(t *testing.T, ns, src string, rw *strings.Replacer) string {
+	t.Helper()
+	dir := copyExample(t, src, rw)
+	if err := os.WriteFile(filepath.Join(dir, "namespace.yaml"), []byte(inNamespace(ns)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // copyExample copies a bundled example's files into a temporary directory, rewritten.
 func copyExample(t *testing.T, src string, rw *strings.Replacer) string {
 	t.Helper()
@@ -250,12 +264,12 @@ func copyExample(t *testing.T, src string, rw *strings.Replacer) string {
 	return dir
 }
 
-// submittedName finds the Workflow apply submitted with the given name prefix.
-func submittedName(t *testing.T, applyOut, prefix string) string {
+// submittedName finds the Workflow apply submitted in ns with the given name prefix.
+func submittedName(t *testing.T, applyOut, ns, prefix string) string {
 	t.Helper()
 	for _, l := range strings.Split(applyOut, "\n") {
-		if f := strings.Fields(l); len(f) == 2 && f[1] == "submitted" && strings.HasPrefix(f[0], "Workflow/argo/"+prefix) {
-			return strings.TrimPrefix(f[0], "Workflow/argo/")
+		if f := strings.Fields(l); len(f) == 2 && f[1] == "submitted" && strings.HasPrefix(f[0], "Workflow/"+ns+"/"+prefix) {
+			return strings.TrimPrefix(f[0], "Workflow/"+ns+"/")
 		}
 	}
 	t.Fatalf("apply submitted no Workflow %s*:\n%s", prefix, applyOut)

@@ -1,6 +1,7 @@
 package apply_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"os"
@@ -8,10 +9,12 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/appflowc/appflowc/apply"
+	"github.com/appflowc/appflowc/cmd/appflowc/cli"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -29,7 +32,8 @@ func TestLibraryEndToEnd(t *testing.T) {
 		t.Parallel()
 		ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 		defer cancel()
-		dir := writeConfig(t, app("e2e-web", ""))
+		ns := testNamespace(t)
+		dir := writeConfig(t, ns, app("e2e-web", ""))
 		out, errOut := appflowc(t, ctx, 0, "apply", dir, "--watch", "--timeout", "5m")
 		// Step logs stream on stdout as the steps run (kwok serves one log file for every
 		// pod); progress lines on stderr, plain since this is not a terminal.
@@ -54,14 +58,14 @@ func TestLibraryEndToEnd(t *testing.T) {
 		if _, err := c.Get(ctx, "v1", "Namespace", "", "e2e-web"); err != nil {
 			t.Errorf("destination namespace: %v", err)
 		}
-		wfs, err := c.ListWorkflows(ctx, "argo", "", "Succeeded")
+		wfs, err := c.ListWorkflows(ctx, ns, "", "Succeeded")
 		if err != nil {
 			t.Fatal(err)
 		}
 		var outputs string
 		for _, w := range wfs {
 			if strings.HasPrefix(w.Name, "app-e2e-web-") {
-				st, err := c.Status(ctx, "argo", w.Name)
+				st, err := c.Status(ctx, ns, w.Name)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -79,9 +83,10 @@ func TestLibraryEndToEnd(t *testing.T) {
 		t.Parallel()
 		ctx, cancel := context.WithTimeout(context.Background(), 6*time.Minute)
 		defer cancel()
-		pre := writeConfig(t, app("e2e-keep", ""))
+		ns := testNamespace(t)
+		pre := writeConfig(t, ns, app("e2e-keep", ""))
 		appflowc(t, ctx, 0, "apply", pre, "--watch", "--timeout", "5m")
-		dir := writeConfig(t, app("e2e-keep", "    syncPolicy: {automated: true}\n"))
+		dir := writeConfig(t, ns, app("e2e-keep", "    syncPolicy: {automated: true}\n"))
 		appflowc(t, ctx, 1, "apply", dir, "--watch", "--timeout", "5m")
 		a, err := c.Get(ctx, "argoproj.io/v1alpha1", "Application", "argocd", "e2e-keep")
 		if err != nil {
@@ -96,10 +101,18 @@ func TestLibraryEndToEnd(t *testing.T) {
 	})
 }
 
-func writeConfig(t *testing.T, src string) string {
+// writeConfig writes src as app.yaml of a new config directory, with a second file that
+// puts its Workflows and templates in namespace ns (none when ns is "").
+func writeConfig(t *testing.T, ns, src string) string {
 	t.Helper()
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "app.yaml"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if ns == "" {
+		return dir
+	}
+	if err := os.WriteFile(filepath.Join(dir, "namespace.yaml"), []byte(inNamespace(ns)), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -127,15 +140,24 @@ func TestWatchInterrupted(t *testing.T) {
 	t.Parallel() // the end-to-end tests wait on controllers: run them side by side
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	ns := testNamespace(t)
+	// Ctrl-C once the watch is following the submitted Workflow: when its progress shows.
 	runCtx, interrupt := context.WithCancel(ctx)
-	time.AfterFunc(5*time.Second, interrupt)
-	dir := writeConfig(t, app("e2e-intr", ""))
-	_, errOut := runCLI(t, runCtx, 130, "apply", dir, "--watch", "--kubeconfig", env.Kubeconfig)
+	progress := &onWrite{match: "app-e2e-intr-", then: interrupt}
+	dir := writeConfig(t, ns, app("e2e-intr", ""))
+	var o bytes.Buffer
+	if code := cli.RunEnv(runCtx, []string{"apply", dir, "--watch", "--kubeconfig", env.Kubeconfig}, cliEnv(t), &o, progress); code != 130 {
+		t.Fatalf("apply --watch interrupted: exit %d, want 130\n%s\n%s", code, o.String(), progress.String())
+	}
+	if !progress.fired() {
+		t.Fatalf("apply --watch ended without showing progress:\n%s", progress.String())
+	}
+	errOut := progress.String()
 	if !strings.Contains(errOut, "keep running on the cluster: app-e2e-intr-") || !strings.Contains(errOut, "follow one with: appflowc logs -f app-e2e-intr-") {
 		t.Errorf("interrupt message:\n%s", errOut)
 	}
 	c := stackClient(t)
-	wfs, err := c.ListWorkflows(ctx, "argo", "", "")
+	wfs, err := c.ListWorkflows(ctx, ns, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,15 +169,39 @@ func TestWatchInterrupted(t *testing.T) {
 	t.Errorf("the interrupted apply's Workflow is gone")
 }
 
+// onWrite is a writer that calls then, once, as soon as what was written contains match.
+type onWrite struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	match string
+	then  func()
+	done  bool
+}
+
+func (w *onWrite) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.buf.Write(p)
+	if !w.done && strings.Contains(w.buf.String(), w.match) {
+		w.done = true
+		w.then()
+	}
+	return len(p), nil
+}
+
+func (w *onWrite) String() string { w.mu.Lock(); defer w.mu.Unlock(); return w.buf.String() }
+func (w *onWrite) fired() bool    { w.mu.Lock(); defer w.mu.Unlock(); return w.done }
+
 // TestAuditAnnotations: a submitted Workflow records who submitted it and from which
 // commit (and whether the work tree had changes); list -o wide shows them.
 func TestAuditAnnotations(t *testing.T) {
 	t.Parallel() // the end-to-end tests wait on controllers: run them side by side
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	os.Setenv("APPFLOWC_AUDIT_PW", "audit-pw-0d1e") // t.Setenv is not allowed in parallel tests
+	setCLIEnv(t, "APPFLOWC_AUDIT_PW=audit-pw-0d1e")
 	const infra = "infra:\n  audit-infra:\n    namespace: audit-ns\n    secrets:\n      db: {keys: {password: {fromEnv: APPFLOWC_AUDIT_PW}}}\n"
-	dir := writeConfig(t, app("audit", "")+infra)
+	ns := testNamespace(t)
+	dir := writeConfig(t, ns, app("audit", "")+infra)
 	git := func(args ...string) string {
 		t.Helper()
 		cmd := exec.Command("git", append([]string{"-C", dir, "-c", "user.name=t", "-c", "user.email=t@example.com"}, args...)...)
@@ -176,11 +222,11 @@ func TestAuditAnnotations(t *testing.T) {
 		out, _ = appflowc(t, ctx, 0, "apply", dir)
 		var name string
 		for _, l := range strings.Split(out, "\n") {
-			if f := strings.Fields(l); len(f) == 2 && f[1] == "submitted" && strings.HasPrefix(f[0], "Workflow/argo/app-audit-") {
-				name = strings.TrimPrefix(f[0], "Workflow/argo/")
+			if f := strings.Fields(l); len(f) == 2 && f[1] == "submitted" && strings.HasPrefix(f[0], "Workflow/"+ns+"/app-audit-") {
+				name = strings.TrimPrefix(f[0], "Workflow/"+ns+"/")
 			}
 		}
-		wf, err := c.Get(ctx, "argoproj.io/v1alpha1", "Workflow", "argo", name)
+		wf, err := c.Get(ctx, "argoproj.io/v1alpha1", "Workflow", ns, name)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -215,7 +261,7 @@ func TestAuditAnnotations(t *testing.T) {
 	if !strings.Contains(out, "Secret/audit-ns/db unchanged") {
 		t.Errorf("a new commit alone made the Secret \"configured\":\n%s", out)
 	}
-	wide, _ := appflowc(t, ctx, 0, "list", "-o", "wide", "-l", "appflowc.dev/config=audit")
+	wide, _ := appflowc(t, ctx, 0, "list", "-n", ns, "-o", "wide", "-l", "appflowc.dev/config=audit")
 	if !strings.Contains(wide, "SUBMITTED-BY") || !strings.Contains(wide, "admin") || !strings.Contains(wide, head[:12]+"+dirty") {
 		t.Errorf("list -o wide:\n%s", wide)
 	}
@@ -226,27 +272,28 @@ func TestSelectiveApply(t *testing.T) {
 	t.Parallel() // the end-to-end tests wait on controllers: run them side by side
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	dir := writeConfig(t, app("sel-a", "")+`  sel-b:
+	ns := testNamespace(t)
+	dir := writeConfig(t, ns, app("sel-a", "")+`  sel-b:
     labels: {team: bee}
     source: {repoURL: "https://charts.example.com", chart: nginx, targetRevision: 1.2.3}
     destination: {namespace: sel-b}
 `)
 	out, _ := appflowc(t, ctx, 0, "apply", dir, "--select", "applications/sel-b")
-	if strings.Count(out, " submitted") != 1 || !strings.Contains(out, "Workflow/argo/app-sel-b-") || strings.Contains(out, "app-sel-a-") {
+	if strings.Count(out, " submitted") != 1 || !strings.Contains(out, "Workflow/"+ns+"/app-sel-b-") || strings.Contains(out, "app-sel-a-") {
 		t.Errorf("--select applications/sel-b submitted:\n%s", out)
 	}
-	if !strings.Contains(out, "WorkflowTemplate/argo/application-create") {
+	if !strings.Contains(out, "WorkflowTemplate/"+ns+"/application-create") {
 		t.Errorf("the selected entry's template was not applied:\n%s", out)
 	}
 	// The same entry by its labels, from a render output directory this time.
 	rendered := filepath.Join(t.TempDir(), "out")
 	runCLI(t, ctx, 0, "render", dir, "-o", rendered)
 	out, _ = appflowc(t, ctx, 0, "apply", rendered, "-l", "team=bee")
-	if strings.Count(out, " submitted") != 1 || !strings.Contains(out, "Workflow/argo/app-sel-b-") {
+	if strings.Count(out, " submitted") != 1 || !strings.Contains(out, "Workflow/"+ns+"/app-sel-b-") {
 		t.Errorf("apply -l team=bee submitted:\n%s", out)
 	}
 	c := stackClient(t)
-	listed, err := c.ListWorkflows(ctx, "argo", "team=bee", "")
+	listed, err := c.ListWorkflows(ctx, ns, "team=bee", "")
 	if err != nil || len(listed) != 2 {
 		t.Errorf("list -l team=bee finds %d workflows (want both runs of sel-b): %v", len(listed), err)
 	}
@@ -301,7 +348,7 @@ func TestSubmit(t *testing.T) {
 		if err := os.WriteFile(props, []byte("LOG_LEVEL=debug\n"), 0o644); err != nil {
 			t.Fatal(err)
 		}
-		os.Setenv("APPFLOWC_FLAG_SECRET", secret) // t.Setenv is not allowed in parallel tests
+		setCLIEnv(t, "APPFLOWC_FLAG_SECRET="+secret)
 		out, errOut := appflowc(t, ctx, 0, "submit", "infra", "--namespace", "flagged-infra", "--label", "team=flags",
 			"--configmap", "settings="+props, "--secret", "db=password:APPFLOWC_FLAG_SECRET", "--watch", "--timeout", "4m")
 		if strings.Contains(out+errOut, secret) {

@@ -2,6 +2,7 @@ package apply_test
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -27,7 +28,8 @@ func TestPipeline(t *testing.T) {
 		t.Parallel()
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
-		dir := writeConfig(t, `workflowTemplates:
+		ns := testNamespace(t)
+		dir := writeConfig(t, ns, `workflowTemplates:
   say:
     contract: {text: 'string & !=""'}
     spec:
@@ -50,15 +52,15 @@ pipelines:
 		if !regexp.MustCompile(`(?m)^pipeline-chain-\w+ Succeeded$`).MatchString(out) {
 			t.Fatalf("apply --watch of a pipeline:\n%s", out)
 		}
-		ns, err := c.Get(ctx, "v1", "Namespace", "", "pipe-ns")
+		created, err := c.Get(ctx, "v1", "Namespace", "", "pipe-ns")
 		if err != nil {
 			t.Fatalf("the provision step did not create its namespace: %v", err)
 		}
-		if ns.GetLabels()["team"] != "pipes" {
-			t.Errorf("namespace labels %v", ns.GetLabels())
+		if created.GetLabels()["team"] != "pipes" {
+			t.Errorf("namespace labels %v", created.GetLabels())
 		}
-		name := submittedName(t, out, "pipeline-chain-")
-		st, _ := appflowc(t, ctx, 0, "status", name)
+		name := submittedName(t, out, ns, "pipeline-chain-")
+		st, _ := appflowc(t, ctx, 0, "status", name, "-n", ns)
 		for _, step := range []string{"provision", "say"} {
 			if !strings.Contains(st, "  "+step+"  Succeeded") {
 				t.Errorf("status: step %s did not succeed:\n%s", step, st)
@@ -69,29 +71,34 @@ pipelines:
 		t.Parallel()
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		out, errOut := appflowc(t, ctx, 0, "apply", filepath.Join(root, "examples", "pipeline"), "--watch")
-		if !strings.Contains(errOut, "nothing to watch: CronWorkflow/argo/pipeline-release starts its runs on its schedule") || !strings.Contains(errOut, "next: appflowc status pipeline-release -n argo") {
+		ns := testNamespace(t)
+		dir := copyExample(t, filepath.Join(root, "examples", "pipeline"), strings.NewReplacer())
+		if err := os.WriteFile(filepath.Join(dir, "namespace.yaml"), []byte(inNamespace(ns)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		out, errOut := appflowc(t, ctx, 0, "apply", dir, "--watch")
+		if !strings.Contains(errOut, "nothing to watch: CronWorkflow/"+ns+"/pipeline-release starts its runs on its schedule") || !strings.Contains(errOut, "next: appflowc status pipeline-release -n "+ns) {
 			t.Errorf("apply --watch of a scheduled pipeline says:\n%s", errOut)
 		}
-		if !strings.Contains(out, "CronWorkflow/argo/pipeline-release created") && !strings.Contains(out, "CronWorkflow/argo/pipeline-release configured") {
+		if !strings.Contains(out, "CronWorkflow/"+ns+"/pipeline-release created") {
 			t.Errorf("apply of the pipeline example:\n%s", out)
 		}
-		cw, err := c.Get(ctx, "argoproj.io/v1alpha1", "CronWorkflow", "argo", "pipeline-release")
+		cw, err := c.Get(ctx, "argoproj.io/v1alpha1", "CronWorkflow", ns, "pipeline-release")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if tz, _, _ := unstructured.NestedString(cw.Object, "spec", "timezone"); tz != "Europe/Berlin" {
 			t.Errorf("timezone %q", tz)
 		}
-		list, _ := appflowc(t, ctx, 0, "list", "--cron")
+		list, _ := appflowc(t, ctx, 0, "list", "--cron", "-n", ns)
 		if !regexp.MustCompile(`(?m)^pipeline-release\s+0 2 \* \* \*\s+Europe/Berlin\s+false\s+never\s+0$`).MatchString(list) {
 			t.Errorf("list --cron:\n%s", list)
 		}
-		st, _ := appflowc(t, ctx, 0, "status", "pipeline-release")
+		st, _ := appflowc(t, ctx, 0, "status", "pipeline-release", "-n", ns)
 		if !strings.Contains(st, "Name:       pipeline-release (CronWorkflow)") || !strings.Contains(st, "Runs:       none yet") {
 			t.Errorf("status of a CronWorkflow:\n%s", st)
 		}
-		if _, errOut := appflowc(t, ctx, 2, "list", "--cron", "--phase", "Failed"); !strings.Contains(errOut, "a CronWorkflow has no phase") {
+		if _, errOut := appflowc(t, ctx, 2, "list", "--cron", "--phase", "Failed", "-n", ns); !strings.Contains(errOut, "a CronWorkflow has no phase") {
 			t.Errorf("list --cron --phase: %s", errOut)
 		}
 	})

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -26,15 +27,16 @@ func TestPreflightRBACDenied(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "workflow-reader", Namespace: "argo"},
+	ns := testNamespace(t)
+	role := &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Name: "workflow-reader", Namespace: ns},
 		Rules: []rbacv1.PolicyRule{{APIGroups: []string{"argoproj.io"}, Resources: []string{"workflows"}, Verbs: []string{"get", "list", "watch"}}}}
-	if _, err := cs.RbacV1().Roles("argo").Create(ctx, role, metav1.CreateOptions{}); err != nil {
+	if _, err := cs.RbacV1().Roles(ns).Create(ctx, role, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	binding := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "alice-reads", Namespace: "argo"},
+	binding := &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Name: "alice-reads", Namespace: ns},
 		RoleRef:  rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "Role", Name: "workflow-reader"},
 		Subjects: []rbacv1.Subject{{APIGroup: "rbac.authorization.k8s.io", Kind: "User", Name: "alice"}}}
-	if _, err := cs.RbacV1().RoleBindings("argo").Create(ctx, binding, metav1.CreateOptions{}); err != nil {
+	if _, err := cs.RbacV1().RoleBindings(ns).Create(ctx, binding, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
 	kc, err := env.KubeconfigAs("alice")
@@ -45,13 +47,17 @@ func TestPreflightRBACDenied(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, errOut := appflowcAs(t, ctx, kc, 2, "apply", filepath.Join(root, "examples", "quickstart"), "--watch")
+	dir := copyExample(t, filepath.Join(root, "examples", "quickstart"), strings.NewReplacer())
+	if err := os.WriteFile(filepath.Join(dir, "namespace.yaml"), []byte(inNamespace(ns)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errOut := appflowcAs(t, ctx, kc, 2, "apply", dir, "--watch")
 	for _, want := range []string{
-		"pre-flight: user alice may not patch workflowtemplates.argoproj.io in namespace argo to apply WorkflowTemplate/argo/application-create (ask a cluster admin",
-		"pre-flight: user alice may not create workflows.argoproj.io in namespace argo to apply Workflow/argo/app-web-",
+		"pre-flight: user alice may not patch workflowtemplates.argoproj.io in namespace " + ns + " to apply WorkflowTemplate/" + ns + "/application-create (ask a cluster admin",
+		"pre-flight: user alice may not create workflows.argoproj.io in namespace " + ns + " to apply Workflow/" + ns + "/app-web-",
 		"pre-flight: user alice may not patch clusterroles.rbac.authorization.k8s.io (cluster-wide)",
 		"which ClusterRole/appflowc-workflows grants to the workflows (only rights you hold can be granted)",
-		"pre-flight: user alice may not get pods/log in namespace argo to stream step logs with --watch",
+		"pre-flight: user alice may not get pods/log in namespace " + ns + " to stream step logs with --watch",
 		"pre-flight problem(s); nothing was applied",
 	} {
 		if !strings.Contains(errOut, want) {
@@ -65,8 +71,8 @@ func TestPreflightRBACDenied(t *testing.T) {
 		t.Errorf("something was applied:\n%s", out)
 	}
 	// What she may do works; what she may not is a clear error, not a stack of noise.
-	appflowcAs(t, ctx, kc, 0, "list")
-	_, errOut = appflowcAs(t, ctx, kc, 2, "delete", "--completed")
+	appflowcAs(t, ctx, kc, 0, "list", "-n", ns)
+	_, errOut = appflowcAs(t, ctx, kc, 2, "delete", "-n", ns, "--completed")
 	if !strings.Contains(errOut, `User "alice" cannot delete resource "workflows"`) || strings.Count(strings.TrimSpace(errOut), "\n") > 1 {
 		t.Errorf("delete without the right:\n%s", errOut)
 	}
@@ -82,7 +88,7 @@ func appflowcAs(t *testing.T, ctx context.Context, kubeconfig string, wantCode i
 func TestPreflightFindsMissingNamespaceAndSources(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	dir := writeConfig(t, app("pfns", "appflow: {namespace: no-such-ns}\n"))
+	dir := writeConfig(t, "", app("pfns", "appflow: {namespace: no-such-ns}\n"))
 	_, errOut := appflowc(t, ctx, 2, "apply", dir, "--dry-run")
 	if !strings.Contains(errOut, "pre-flight: namespace no-such-ns does not exist and this apply does not create it (create it (kubectl create namespace no-such-ns), or set appflow.namespace)") {
 		t.Errorf("missing namespace:\n%s", errOut)
@@ -109,7 +115,7 @@ func TestPreflightFindsMissingNamespaceAndSources(t *testing.T) {
     source: {repoURL: %q, chart: %s, targetRevision: %q}
     destination: {namespace: src}
 `, repo.URL+tc.repoPath, tc.chart, tc.revision)
-		objs := renderConfig(t, src)
+		objs := renderConfig(t, "preflight-sources", src)
 		probs, err := c.Preflight(ctx, objs, apply.PreflightOptions{CheckSources: true, HTTP: repo.Client()})
 		if err != nil {
 			t.Fatal(err)

@@ -64,7 +64,7 @@ func applyBench(n int) int {
 		objs := make([]render.Object, n)
 		for i := range objs {
 			name := fmt.Sprintf("bench-%03d", i)
-			objs[i] = render.Object{APIVersion: "argoproj.io/v1alpha1", Kind: "Workflow", Namespace: "argo", Name: name + "-", Obj: testenv.StepsWorkflow(name, "0")}
+			objs[i] = render.Object{APIVersion: "argoproj.io/v1alpha1", Kind: "Workflow", Namespace: "argo", Name: name + "-", Obj: testenv.StepsWorkflow("argo", name, "0")}
 		}
 		start := time.Now()
 		changes, err := c.Apply(ctx, objs, apply.Options{})

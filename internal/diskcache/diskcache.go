@@ -54,8 +54,11 @@ func Open() *Cache {
 		}
 		dir = filepath.Join(base, "appflowc", "results")
 	}
-	return New(dir, identity())
+	return OpenDir(dir)
 }
+
+// OpenDir returns the cache in dir for this binary.
+func OpenDir(dir string) *Cache { return New(dir, identity()) }
 
 // New returns a cache in dir for a binary identified by id (tests pass their own).
 func New(dir string, id []byte) *Cache { return &Cache{dir: dir, id: id} }

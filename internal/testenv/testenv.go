@@ -286,7 +286,8 @@ func (e *Env) startController(ctx context.Context) error {
 		l.Close()
 	}
 	if err := e.start(ctx, "workflow-controller", filepath.Join(e.Bin, "workflow-controller"), "--kubeconfig="+e.Kubeconfig,
-		"--namespace=argo", "--namespaced", "--managed-namespace=argo", "--configmap=workflow-controller-configmap",
+		// Cluster-wide, so that each test can keep its Workflows in a namespace of its own.
+		"--namespace=argo", "--configmap=workflow-controller-configmap",
 		"--executor-image=quay.io/argoproj/argoexec:v3.7.18", "--loglevel=info"); err != nil {
 		return err
 	}
@@ -473,12 +474,12 @@ func (e *Env) KubeconfigAs(user string) (string, error) {
 	return path, os.WriteFile(path, []byte(kc), 0o600)
 }
 
-// StepsWorkflow is an appflowc-labelled two-step Workflow in namespace argo (generateName
+// StepsWorkflow is an appflowc-labelled two-step Workflow in namespace ns (generateName
 // name-); its second step exits with exitCode through the annotation kwok reads.
-func StepsWorkflow(name, exitCode string) map[string]any {
+func StepsWorkflow(ns, name, exitCode string) map[string]any {
 	return map[string]any{
 		"apiVersion": "argoproj.io/v1alpha1", "kind": "Workflow",
-		"metadata": map[string]any{"generateName": name + "-", "namespace": "argo", "labels": map[string]any{"app.kubernetes.io/managed-by": "appflowc"}},
+		"metadata": map[string]any{"generateName": name + "-", "namespace": ns, "labels": map[string]any{"app.kubernetes.io/managed-by": "appflowc"}},
 		"spec": map[string]any{
 			"entrypoint": "main",
 			"templates": []any{

@@ -27,8 +27,15 @@ func (k *kubeFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&k.context, "context", "", "kubeconfig context to use")
 }
 
-func (k *kubeFlags) restConfig() (*rest.Config, error) {
+func (k *kubeFlags) restConfig(ctx context.Context) (*rest.Config, error) {
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
+	// $KUBECONFIG and ~/.kube/config of the run's environment (RunEnv), not the process's.
+	rules.Precedence = filepath.SplitList(getenv(ctx, "KUBECONFIG"))
+	if len(rules.Precedence) == 0 {
+		if home := getenv(ctx, "HOME"); home != "" {
+			rules.Precedence = []string{filepath.Join(home, ".kube", "config")}
+		}
+	}
 	rules.ExplicitPath = k.kubeconfig
 	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: k.context}).ClientConfig()
 	if err != nil {
@@ -37,8 +44,8 @@ func (k *kubeFlags) restConfig() (*rest.Config, error) {
 	return cfg, nil
 }
 
-func (k *kubeFlags) client() (*apply.Client, error) {
-	cfg, err := k.restConfig()
+func (k *kubeFlags) client(ctx context.Context) (*apply.Client, error) {
+	cfg, err := k.restConfig(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -142,11 +149,11 @@ func loadObjects(cmd *cobra.Command, args []string) ([]render.Object, error) {
 	if err != nil {
 		return nil, withCode(ExitUsage, err)
 	}
-	res, err := render.Render(cmd.Context(), in, render.DefaultOptions())
+	res, err := render.Render(cmd.Context(), in, renderOptions(cmd.Context()))
 	if err != nil {
 		return nil, configErr(cmd.ErrOrStderr(), err, ExitUsage)
 	}
-	secrets, err := apply.Secrets(res.Config, apply.OSSecretSource(configDir(args)))
+	secrets, err := apply.Secrets(res.Config, secretSource(cmd.Context(), configDir(args)))
 	if err != nil {
 		return nil, withCode(ExitUsage, err)
 	}
@@ -175,7 +182,7 @@ type applyRun struct {
 
 // runApply runs pre-flight, applies objs, and with watch follows the submitted Workflows.
 func runApply(cmd *cobra.Command, kf *kubeFlags, objs []render.Object, r applyRun) error {
-	c, err := kf.client()
+	c, err := kf.client(cmd.Context())
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}

@@ -23,7 +23,7 @@ func (k *kubeFlags) workflowNames(ns *string, max int) cobra.CompletionFunc {
 		if err := applyUserConfig(cmd); err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		c, err := k.client()
+		c, err := k.client(cmd.Context())
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}

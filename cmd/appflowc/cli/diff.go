@@ -28,7 +28,7 @@ error.`,
 			if err != nil {
 				return err
 			}
-			c, err := kf.client()
+			c, err := kf.client(cmd.Context())
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}

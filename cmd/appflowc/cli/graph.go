@@ -33,7 +33,7 @@ coloured by phase. -o mermaid is for pull-request descriptions (GitHub renders i
 				if len(args) > 0 {
 					return withCode(ExitUsage, errors.New("graph: give a config or --workflow, not both"))
 				}
-				c, err := kf.client()
+				c, err := kf.client(cmd.Context())
 				if err != nil {
 					return withCode(ExitUsage, err)
 				}
@@ -47,7 +47,7 @@ coloured by phase. -o mermaid is for pull-request descriptions (GitHub renders i
 				if err != nil {
 					return withCode(ExitUsage, err)
 				}
-				res, err := render.Render(cmd.Context(), in, render.DefaultOptions())
+				res, err := render.Render(cmd.Context(), in, renderOptions(cmd.Context()))
 				if err != nil {
 					return configErr(cmd.ErrOrStderr(), err, ExitUsage)
 				}

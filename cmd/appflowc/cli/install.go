@@ -30,7 +30,7 @@ func libraryObjects(cmd *cobra.Command, args []string, kinds func(string) bool) 
 	if err != nil {
 		return nil, configErr(cmd.ErrOrStderr(), err, ExitUsage)
 	}
-	objs, err := render.Build(cmd.Context(), cfg, render.DefaultOptions().Cache)
+	objs, err := render.Build(cmd.Context(), cfg, resultCache(cmd.Context()))
 	if err != nil {
 		return nil, withCode(ExitUsage, err)
 	}
@@ -55,7 +55,7 @@ func newTemplatesCmd() *cobra.Command {
 		Example: "  appflowc templates list -n argo",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := kf.client()
+			c, err := kf.client(cmd.Context())
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
@@ -105,7 +105,7 @@ func newTemplatesCmd() *cobra.Command {
 }
 
 func applyAndPrint(cmd *cobra.Command, kf *kubeFlags, objs []render.Object) error {
-	c, err := kf.client()
+	c, err := kf.client(cmd.Context())
 	if err != nil {
 		return withCode(ExitUsage, err)
 	}
@@ -149,7 +149,7 @@ With --print nothing is applied: the objects are printed as one YAML stream.`,
 				}
 				return nil
 			}
-			c, err := kf.client()
+			c, err := kf.client(cmd.Context())
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
@@ -198,7 +198,7 @@ func newDeleteCmd() *cobra.Command {
 			if len(args) == 0 && opts.Selector == "" {
 				opts.Selector = "app.kubernetes.io/managed-by=appflowc" // --completed alone: appflowc's own
 			}
-			c, err := kf.client()
+			c, err := kf.client(cmd.Context())
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}

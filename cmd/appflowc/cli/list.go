@@ -32,7 +32,7 @@ func newListCmd() *cobra.Command {
   appflowc list --cron`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := kf.client()
+			c, err := kf.client(cmd.Context())
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
@@ -187,7 +187,7 @@ func newStatusCmd() *cobra.Command {
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: kf.workflowNames(&ns, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := kf.client()
+			c, err := kf.client(cmd.Context())
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
@@ -263,7 +263,7 @@ func newLogsCmd() *cobra.Command {
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: kf.workflowNames(&ns, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := kf.client()
+			c, err := kf.client(cmd.Context())
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}

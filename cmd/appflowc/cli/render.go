@@ -14,8 +14,7 @@ import (
 )
 
 func newRenderCmd() *cobra.Command {
-	opts := render.DefaultOptions()
-	opts.Incremental = true
+	opts := render.Options{Incremental: true}
 	var out string
 	var check bool
 	cmd := &cobra.Command{
@@ -50,6 +49,7 @@ Removing previewed Applications fails unless --allow-deletions is given.`,
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
+			opts.Cache = resultCache(cmd.Context())
 			prog := startProgress(cmd, cmd.ErrOrStderr(), "rendering")
 			res, err := render.Render(cmd.Context(), in, opts)
 			prog.Stop()

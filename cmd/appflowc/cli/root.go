@@ -51,8 +51,19 @@ func Main() int {
 	return Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 }
 
-// Run executes one command line with the given streams.
+// Run executes one command line with the given streams, in the process's environment.
 func Run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	return run(ctx, args, stdout, stderr)
+}
+
+// RunEnv is Run in the environment env (KEY=VALUE pairs) instead of the process's: what
+// the command reads of its environment (caches, user config, colour, secrets' fromEnv,
+// KUBECONFIG) comes from env only.
+func RunEnv(ctx context.Context, args, env []string, stdout, stderr io.Writer) int {
+	return run(withEnviron(ctx, environList(env)), args, stdout, stderr)
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	// client-go logs retries and discovery failures through klog; appflowc reports the
 	// errors that matter itself, so klog's lines would only be noise on stderr.
 	// Error lines go to stderr above stderrthreshold even when logtostderr is off.

@@ -452,7 +452,7 @@ func submitEntry(cmd *cobra.Command, kf *kubeFlags, s submission) error {
 		return err
 	}
 	in := config.Input{FS: fstest.MapFS{"flags/submit.yaml": {Data: data}}, Paths: []string{"flags"}}
-	res, err := render.Render(cmd.Context(), in, render.DefaultOptions())
+	res, err := render.Render(cmd.Context(), in, renderOptions(cmd.Context()))
 	if err != nil {
 		var dl diag.List
 		if errors.As(err, &dl) {
@@ -481,7 +481,7 @@ func submitEntry(cmd *cobra.Command, kf *kubeFlags, s submission) error {
 	}
 	// Secret values are read now, as apply does for a config (fromFile relative to the
 	// working directory); they go to the cluster only, never into the printed config.
-	secrets, err := apply.Secrets(res.Config, apply.OSSecretSource("."))
+	secrets, err := apply.Secrets(res.Config, secretSource(cmd.Context(), "."))
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("%s: %w", s.what, err))
 	}

@@ -25,7 +25,7 @@ func colorful(cmd *cobra.Command, w io.Writer) bool {
 	if off, _ := cmd.Flags().GetBool("no-color"); off {
 		return false
 	}
-	if os.Getenv("NO_COLOR") != "" || os.Getenv("TERM") == "dumb" {
+	if getenv(cmd.Context(), "NO_COLOR") != "" || getenv(cmd.Context(), "TERM") == "dumb" {
 		return false
 	}
 	return isTerminal(w)

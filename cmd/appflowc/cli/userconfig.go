@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -25,15 +26,15 @@ type userConfig struct {
 }
 
 // userConfigPath follows the XDG base directory spec; APPFLOWC_CONFIG overrides it.
-func userConfigPath() (string, error) {
-	if p := os.Getenv("APPFLOWC_CONFIG"); p != "" {
+func userConfigPath(ctx context.Context) (string, error) {
+	if p := getenv(ctx, "APPFLOWC_CONFIG"); p != "" {
 		return p, nil
 	}
-	dir := os.Getenv("XDG_CONFIG_HOME")
+	dir := getenv(ctx, "XDG_CONFIG_HOME")
 	if dir == "" {
-		home, err := os.UserHomeDir()
-		if err != nil {
-			return "", err
+		home := getenv(ctx, "HOME")
+		if home == "" {
+			return "", errors.New("$HOME is not defined")
 		}
 		dir = filepath.Join(home, ".config")
 	}
@@ -41,9 +42,9 @@ func userConfigPath() (string, error) {
 }
 
 // loadUserConfig reads the file; a missing file is an empty config.
-func loadUserConfig() (userConfig, string, bool, error) {
+func loadUserConfig(ctx context.Context) (userConfig, string, bool, error) {
 	var uc userConfig
-	path, err := userConfigPath()
+	path, err := userConfigPath(ctx)
 	if err != nil {
 		return uc, "", false, nil
 	}
@@ -66,7 +67,7 @@ var formatCommands = map[string]bool{"list": true, "status": true, "templates li
 
 // applyUserConfig sets the flags of cmd that the command line left unset.
 func applyUserConfig(cmd *cobra.Command) error {
-	uc, path, found, err := loadUserConfig()
+	uc, path, found, err := loadUserConfig(cmd.Context())
 	if err != nil || !found {
 		return err
 	}
@@ -114,7 +115,7 @@ kubeconfig (defaults of the cluster commands' flags) and output (default -o of l
 status and templates list). Flags on the command line always win.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			uc, path, found, err := loadUserConfig()
+			uc, path, found, err := loadUserConfig(cmd.Context())
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}

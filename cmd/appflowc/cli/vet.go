@@ -9,7 +9,7 @@ import (
 )
 
 func newVetCmd() *cobra.Command {
-	opts := vet.DefaultOptions()
+	var opts vet.Options
 	output := enumFlag{allowed: []string{"text", "json"}, value: "text"}
 	cmd := &cobra.Command{
 		Use:   "vet [PATH...]",
@@ -31,6 +31,7 @@ It needs no kubeconfig and no network. Exit status: 0 clean, 1 errors, 2 usage o
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
+			opts.Cache = resultCache(cmd.Context())
 			prog := startProgress(cmd, cmd.ErrOrStderr(), "checking")
 			res, err := vet.Run(cmd.Context(), in, opts)
 			prog.Stop()
