@@ -1,29 +1,44 @@
 package apply
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
-	"path/filepath"
+	"path"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/appflowc/appflowc/config"
+	"github.com/appflowc/appflowc/internal/confine"
 	"github.com/appflowc/appflowc/render"
 )
 
 // SecretSource reads secret values on the operator's machine. Tests inject their own.
 type SecretSource struct {
 	LookupEnv func(string) (string, bool)
-	ReadFile  func(string) ([]byte, error)
-	// BaseDir resolves relative fromFile paths (the config's directory).
-	BaseDir string
+	// ReadFile reads a fromFile path (relative: the config refuses others).
+	ReadFile func(string) ([]byte, error)
 }
 
-// OSSecretSource reads the process environment and the file system.
-func OSSecretSource(baseDir string) SecretSource {
-	return SecretSource{LookupEnv: os.LookupEnv, ReadFile: os.ReadFile, BaseDir: baseDir}
+// maxSecretFile bounds a fromFile read: a Secret holds at most 1 MiB in all.
+const maxSecretFile = 1 << 20
+
+// OSSecretSource reads the process environment and the files under dir (the config's
+// directory, or apply --secrets-dir): confined to dir, so that a config cannot name a
+// file elsewhere (a CI runner's keys, /proc/self/environ), regular files only, at most
+// 1 MiB each.
+func OSSecretSource(dir string) SecretSource {
+	return SecretSource{LookupEnv: os.LookupEnv, ReadFile: func(name string) ([]byte, error) {
+		root, err := confine.Open(dir)
+		if err != nil {
+			return nil, err
+		}
+		defer root.Close()
+		return confine.ReadFile(root, name, maxSecretFile)
+	}}
 }
 
 // Secrets builds the Secrets that infra entries declare, with each value read from its
@@ -56,11 +71,7 @@ func Secrets(cfg *config.Config, src SecretSource) ([]render.Object, error) {
 					}
 					data[k.Key] = []byte(v)
 				default:
-					p := k.FromFile
-					if !filepath.IsAbs(p) {
-						p = filepath.Join(src.BaseDir, p)
-					}
-					v, err := src.ReadFile(p)
+					v, err := src.ReadFile(path.Clean(k.FromFile))
 					if err != nil {
 						missing = append(missing, fmt.Sprintf("%s: cannot read %s: %v", where, k.FromFile, unwrap(err)))
 						continue
@@ -81,7 +92,8 @@ func Secrets(cfg *config.Config, src SecretSource) ([]render.Object, error) {
 }
 
 func unwrap(err error) error {
-	if pe, ok := err.(*os.PathError); ok {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
 		return pe.Err
 	}
 	return err

@@ -279,7 +279,7 @@ func (r *dataReader) eval(e ast.Expr) (*Node, bool) {
 	case *ast.BasicLit, *ast.Ident, *ast.SelectorExpr, *ast.IndexExpr:
 		return nil, false // a bad literal or a reference: evaluation answers
 	}
-	if !r.selfContained(e) {
+	if !r.selfContained(e) || !cheap(e) {
 		return nil, false
 	}
 	if r.ctx == nil {
@@ -296,6 +296,41 @@ func (r *dataReader) eval(e ast.Expr) (*Node, bool) {
 	}
 	n.evaluated = true
 	return n, true
+}
+
+// maxCheapIterations bounds the iterations of the comprehensions cheap accepts.
+const maxCheapIterations = 10_000
+
+// cheap reports whether evaluating e alone, here in the parent process, costs little:
+// its comprehensions iterate over literal lists or structs whose sizes multiply to at
+// most maxCheapIterations, and it repeats nothing with '*' (CUE multiplies strings and
+// lists). Anything else is evaluated with the rest of the package in the bounded
+// evaluator process (evalproc.go) — the same result, at a bounded cost.
+func cheap(e ast.Expr) bool {
+	ok, iterations := true, 1
+	ast.Walk(e, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.BinaryExpr:
+			if n.Op == token.MUL {
+				ok = false
+			}
+		case *ast.ForClause:
+			size := -1
+			switch src := n.Source.(type) {
+			case *ast.ListLit:
+				size = len(src.Elts)
+			case *ast.StructLit:
+				size = len(src.Elts)
+			}
+			if size < 0 || iterations*max(size, 1) > maxCheapIterations {
+				ok = false
+			} else {
+				iterations *= max(size, 1)
+			}
+		}
+		return ok
+	}, nil)
+	return ok
 }
 
 // predeclared are CUE's predeclared identifiers: in the package, a label of the same name

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"context"
 	"fmt"
 	"strconv"
 	"strings"
@@ -21,7 +22,7 @@ import (
 // as the cue tool does), then converts the concrete result to a positioned tree.
 // Files unchanged since an earlier run come from memo (may be nil) when they were read
 // as data then.
-func evalCUE(files []File, memo *fileMemo) (*Node, diag.List) {
+func evalCUE(ctx context.Context, files []File, memo *fileMemo, lim Limits) (*Node, diag.List) {
 	asts := make([]*ast.File, len(files))
 	perrs := make([]error, len(files))
 	nodes := make([]*Node, len(files))
@@ -45,12 +46,30 @@ func evalCUE(files []File, memo *fileMemo) (*Node, diag.List) {
 	if n, ok := readDataCUE(files, asts, nodes, labels, memo); ok {
 		return n, nil
 	}
-	// Evaluation needs every file's syntax, also of those read from memo.
-	all, errs := parseCUE(files)
-	if len(errs) > 0 {
-		return nil, errs
+	// Evaluation runs the user's program: in an evaluator process, bounded (evalproc.go).
+	req := evalRequest{Kind: "cue"}
+	var names []string
+	for _, f := range files {
+		req.Files = append(req.Files, evalFile{Display: f.Display, Path: f.Path, Data: f.Data})
+		names = append(names, f.Display)
 	}
-	return evalCUEPackage(all)
+	what := "CUE"
+	res, ds := evaluate(ctx, req, lim, diag.Pos{File: files[0].Display}, what, nil)
+	if len(ds) > 0 {
+		if len(files) > 1 {
+			ds[0].Msg += " (the package of " + strings.Join(names, ", ") + ")"
+		}
+		return nil, ds
+	}
+	if len(res.Diags) > 0 {
+		return nil, res.Diags
+	}
+	r := &recordReader{b: res.Tree}
+	n := r.node(0)
+	if r.err != nil || len(r.b) != 0 {
+		return nil, diag.List{{Pos: diag.Pos{File: files[0].Display}, Msg: "the CUE evaluator's answer is malformed", Hint: "please report this"}}
+	}
+	return n, nil
 }
 
 // parseCUE parses the files of one package, checking that they declare the same one.

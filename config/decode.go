@@ -885,11 +885,31 @@ func (d *decoder) secret(f *Field, p []string) SecretRef {
 			}
 		}
 		if file != nil {
-			k.FromFile, _ = d.str(file, append(kp, "fromFile"))
+			if v, ok := d.str(file, append(kp, "fromFile")); ok {
+				if !relativeInside(v) {
+					d.errorf(file, append(kp, "fromFile"), "use a path relative to the config directory, without '..' (apply --secrets-dir DIR reads them from DIR instead)",
+						"fromFile %q leaves the config directory", v)
+				}
+				k.FromFile = v
+			}
 		}
 		s.Keys = append(s.Keys, k)
 	}
 	return s
+}
+
+// relativeInside reports whether p is a slash path that stays inside the directory it is
+// relative to: not absolute, no ".." element, nothing empty.
+func relativeInside(p string) bool {
+	if p == "" || strings.HasPrefix(p, "/") || strings.ContainsRune(p, '\\') {
+		return false
+	}
+	for _, e := range strings.Split(p, "/") {
+		if e == ".." {
+			return false
+		}
+	}
+	return true
 }
 
 func (d *decoder) script(n *Node, p []string) Script {

@@ -1,28 +1,39 @@
 package config
 
 import (
+	"context"
+	"errors"
 	"fmt"
-	"io/fs"
 	"path"
 	"strconv"
 	"strings"
 
-	jsonnet "github.com/google/go-jsonnet"
-
 	"github.com/appflowc/appflowc/diag"
+	"github.com/appflowc/appflowc/internal/confine"
 )
 
-// evalJsonnet evaluates a .jsonnet file (imports resolved inside the config's FS) and
-// converts its JSON output. Jsonnet keeps no source map of its output, so positions are
-// recovered by finding each key in the source; they fall back to the enclosing struct.
-func evalJsonnet(in Input, f File) (*Node, diag.List) {
-	vm := jsonnet.MakeVM()
-	vm.Importer(&fsImporter{in: in, mainDir: path.Dir(f.Path)})
-	out, err := vm.EvaluateAnonymousSnippet(f.Display, string(f.Data))
-	if err != nil {
-		return nil, diag.List{jsonnetErr(f.Display, err)}
+// evalJsonnet evaluates a .jsonnet file in an evaluator process (evaluate), answering
+// its imports from the config's FS, and converts its JSON output. Jsonnet keeps no source
+// map of its output, so positions are recovered by finding each key in the source; they
+// fall back to the enclosing struct.
+func evalJsonnet(ctx context.Context, in Input, f File) (*Node, diag.List) {
+	lim := in.limits()
+	imp := &fsImporter{in: in, mainDir: path.Dir(f.Path)}
+	req := evalRequest{Kind: "jsonnet", Files: []evalFile{{Display: f.Display, Path: f.Path, Data: f.Data}}, MaxOutput: lim.MaxTotalSize}
+	res, ds := evaluate(ctx, req, lim, diag.Pos{File: f.Display}, "Jsonnet", func(from, p string) evalImported {
+		c, found, err := imp.read(from, p)
+		if err != nil {
+			return evalImported{Err: err.Error()}
+		}
+		return evalImported{Data: c, Found: found}
+	})
+	if len(ds) > 0 {
+		return nil, ds
 	}
-	nodes, errs := parseYAML(f.Display, []byte(out))
+	if len(res.Diags) > 0 {
+		return nil, res.Diags
+	}
+	nodes, errs := parseYAML(f.Display, []byte(res.JSON), lim.MaxDepth)
 	if len(errs) > 0 || len(nodes) != 1 {
 		return nil, errs
 	}
@@ -99,21 +110,24 @@ func jsonnetErr(name string, err error) diag.Diagnostic {
 		first = strings.TrimLeft(first[m[1]:], "-0123456789 ")
 	}
 	d.Msg = "jsonnet: " + strings.TrimSpace(first)
+	// An import appflowc refused says how to fix it after "; ".
+	if msg, hint, ok := strings.Cut(d.Msg, "; "); ok && strings.HasPrefix(d.Msg, "jsonnet: import ") {
+		d.Msg, d.Hint = msg, hint
+	}
 	return d
 }
 
-// fsImporter resolves Jsonnet imports relative to the importing file, inside the config FS,
-// so that evaluation never reads outside what the user passed.
+// fsImporter resolves Jsonnet imports relative to the importing file, inside the config
+// FS (confined to the config root by the caller), each a regular file within the size
+// bounds and nesting limit, so that evaluation reads nothing else.
 type fsImporter struct {
 	in      Input
 	mainDir string // imports from the evaluated snippet itself arrive with an empty importedFrom
-	cache   map[string]jsonnet.Contents
 }
 
-func (i *fsImporter) Import(importedFrom, importedPath string) (jsonnet.Contents, string, error) {
-	if i.cache == nil {
-		i.cache = map[string]jsonnet.Contents{}
-	}
+// read returns the contents of importedPath as imported from importedFrom, and the path
+// it was found at (as displayed).
+func (i *fsImporter) read(importedFrom, importedPath string) ([]byte, string, error) {
 	// go-jsonnet passes the importing file's directory (with a trailing slash) or its path.
 	from := strings.TrimPrefix(importedFrom, i.in.DisplayRoot)
 	dir := from
@@ -123,16 +137,44 @@ func (i *fsImporter) Import(importedFrom, importedPath string) (jsonnet.Contents
 	case !strings.HasSuffix(from, "/"):
 		dir = path.Dir(from)
 	}
+	// Errors say what is wrong and, after "; ", how to fix it (jsonnetErr splits them).
+	outside := fmt.Sprintf("; imports are read from the config root %s only: pass --root DIR to read under a wider directory", displayRoot(i.in))
+	if path.IsAbs(importedPath) {
+		return nil, "", fmt.Errorf("import %q: an absolute path%s, with paths relative to the importing file", importedPath, outside)
+	}
 	p := path.Clean(path.Join(dir, importedPath))
 	found := i.in.DisplayRoot + p
-	if c, ok := i.cache[p]; ok {
-		return c, found, nil
+	if p == ".." || strings.HasPrefix(p, "../") {
+		return nil, "", fmt.Errorf("import %q: outside the config root%s", importedPath, outside)
 	}
-	data, err := fs.ReadFile(i.in.FS, p)
+	if err := checkName(i.in.DisplayRoot+path.Dir(p), path.Base(p)); err != nil {
+		var le *limitError
+		errors.As(err, &le)
+		return nil, "", fmt.Errorf("import %q: %s; %s", importedPath, le.Msg, le.Hint)
+	}
+	data, err := i.in.readFile(p, found)
 	if err != nil {
-		return jsonnet.Contents{}, "", fmt.Errorf("import %q: %w", importedPath, unwrapPathErr(err))
+		var le *limitError
+		switch {
+		case errors.As(err, &le):
+			return nil, "", fmt.Errorf("import %q: %s; %s", importedPath, le.Msg, le.Hint)
+		case errors.Is(err, confine.ErrOutside):
+			return nil, "", fmt.Errorf("import %q: the path or a symbolic link in it leads outside the config root%s", importedPath, outside)
+		case errors.Is(err, confine.ErrNotRegular):
+			return nil, "", fmt.Errorf("import %q: %v; import regular files only", importedPath, unwrapPathErr(err))
+		}
+		return nil, "", fmt.Errorf("import %q: %w", importedPath, unwrapPathErr(err))
 	}
-	c := jsonnet.MakeContents(string(data))
-	i.cache[p] = c
-	return c, found, nil
+	if d := checkNesting(found, data, syntaxOf(p), i.in.limits().MaxDepth); d != nil {
+		return nil, "", fmt.Errorf("import %q: %s: %s; %s", importedPath, d.Pos, d.Msg, d.Hint)
+	}
+	return data, found, nil
+}
+
+// displayRoot names the config root in messages.
+func displayRoot(in Input) string {
+	if in.DisplayRoot == "" {
+		return "."
+	}
+	return strings.TrimSuffix(in.DisplayRoot, "/")
 }

@@ -11,10 +11,13 @@ import (
 	"path"
 	"runtime"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
+	"unicode"
 
 	"github.com/appflowc/appflowc/diag"
+	"github.com/appflowc/appflowc/internal/confine"
 	"github.com/appflowc/appflowc/internal/diskcache"
 	yaml "go.yaml.in/yaml/v3"
 )
@@ -29,6 +32,61 @@ type Input struct {
 	// Cache, when set, keeps what reading each file gave across runs, so that a file
 	// unchanged since is not read again (fileMemo).
 	Cache *diskcache.Cache
+	// Limits bound the cost of reading the config (zero: DefaultLimits). FS should be
+	// confined to the config root (confine.FS) when the files are untrusted.
+	Limits Limits
+
+	// budget counts the bytes read against Limits.MaxTotalSize (set by LoadTree).
+	budget *readBudget
+}
+
+// limits are in.Limits with defaults filled in.
+func (in Input) limits() Limits { return in.Limits.withDefaults() }
+
+// readFile reads one file of the config: a regular file of at most MaxFileSize bytes,
+// counted against MaxTotalSize. display names it in errors.
+func (in Input) readFile(name, display string) ([]byte, error) {
+	l := in.limits()
+	data, err := confine.ReadFile(in.FS, name, l.MaxFileSize)
+	if errors.Is(err, confine.ErrTooLarge) {
+		return nil, &limitError{Pos: diag.Pos{File: display}, Msg: fmt.Sprintf("the file is larger than %s", bytesText(l.MaxFileSize)),
+			Hint: "split it into smaller files, or raise the bound with --max-file-size"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if !in.budget.take(len(data)) {
+		return nil, &limitError{Pos: diag.Pos{File: display}, Msg: fmt.Sprintf("the config's files together are larger than %s", bytesText(l.MaxTotalSize)),
+			Hint: "raise the bound with --max-total-size"}
+	}
+	return data, nil
+}
+
+// limitError is an exceeded bound, reported as a diagnostic at the file.
+type limitError diag.Diagnostic
+
+func (e *limitError) Error() string { return diag.Diagnostic(*e).String() }
+
+// checkName refuses file names outside a safe set: a config file's name is written into
+// rendered output (the header and the appflowc.dev/source annotation) and printed in
+// diagnostics, so a name with a newline, a control or bidi character, a quote or a
+// parenthesis could forge output structure or terminal text.
+func checkName(dir, name string) error {
+	ok := name != ""
+	for i, r := range name {
+		switch {
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+		case i > 0 && strings.ContainsRune("._-+@=,", r):
+		case i == 0 && r == '_':
+		default:
+			ok = false
+		}
+	}
+	if ok {
+		return nil
+	}
+	return &limitError{Pos: diag.Pos{File: dir}, Msg: fmt.Sprintf("file name %s has characters appflowc does not accept in config file names", strconv.QuoteToASCII(name)),
+		Hint: "rename it with letters, digits and . _ - + @ = , only: names are written into rendered output"}
 }
 
 // Location names where this config is, for caches that keep one record set per config:
@@ -64,6 +122,13 @@ func (in Input) Files() ([]File, error) {
 	var names []string
 	rel := map[string]string{}
 	seen := map[string]bool{}
+	var errs diag.List
+	nameErr := func(err error) {
+		var le *limitError
+		if errors.As(err, &le) {
+			errs = append(errs, diag.Diagnostic(*le))
+		}
+	}
 	for _, p := range in.Paths {
 		p = path.Clean(p)
 		st, err := fs.Stat(in.FS, p)
@@ -73,6 +138,10 @@ func (in Input) Files() ([]File, error) {
 		if !st.IsDir() {
 			if !configExts[path.Ext(p)] {
 				return nil, fmt.Errorf("read config %s: unsupported file type %q (use .cue, .yaml, .yml, .json or .jsonnet)", in.DisplayRoot+p, path.Ext(p))
+			}
+			if err := checkName(in.DisplayRoot+path.Dir(p), path.Base(p)); err != nil {
+				nameErr(err)
+				continue
 			}
 			if !seen[p] {
 				seen[p] = true
@@ -91,6 +160,10 @@ func (in Input) Files() ([]File, error) {
 				continue
 			}
 			n++
+			if err := checkName(in.DisplayRoot+p, e.Name()); err != nil {
+				nameErr(err)
+				continue
+			}
 			if f := path.Join(p, e.Name()); !seen[f] {
 				seen[f] = true
 				names = append(names, f)
@@ -104,11 +177,27 @@ func (in Input) Files() ([]File, error) {
 	sort.Strings(names)
 	files := make([]File, 0, len(names))
 	for _, n := range names {
-		data, err := fs.ReadFile(in.FS, n)
-		if err != nil {
+		data, err := in.readFile(n, in.DisplayRoot+n)
+		var le *limitError
+		switch {
+		case errors.As(err, &le):
+			errs = append(errs, diag.Diagnostic(*le))
+			continue
+		case errors.Is(err, confine.ErrOutside):
+			errs = append(errs, diag.Diagnostic{Pos: diag.Pos{File: in.DisplayRoot + n}, Msg: "the file is a symbolic link that leads outside the config root",
+				Hint: "config files are read from inside the config root only: replace the link with the file, or pass --root DIR to read under a wider directory"})
+			continue
+		case errors.Is(err, confine.ErrNotRegular):
+			errs = append(errs, diag.Diagnostic{Pos: diag.Pos{File: in.DisplayRoot + n}, Msg: fmt.Sprintf("%v", unwrapPathErr(err)),
+				Hint: "config files must be regular files"})
+			continue
+		case err != nil:
 			return nil, fmt.Errorf("read config %s: %w", in.DisplayRoot+n, unwrapPathErr(err))
 		}
 		files = append(files, File{Path: n, Display: in.DisplayRoot + n, Rel: rel[n], Data: data})
+	}
+	if len(errs) > 0 {
+		return nil, errs.Sort()
 	}
 	return files, nil
 }
@@ -130,6 +219,7 @@ type Tree struct {
 // LoadTree reads every file of in and unifies them into one tree. Problems in the
 // user's files come back as a diag.List error; other failures (I/O) as plain errors.
 func LoadTree(ctx context.Context, in Input) (*Tree, error) {
+	in.budget = &readBudget{limit: in.limits().MaxTotalSize}
 	files, err := in.Files()
 	if err != nil {
 		return nil, err
@@ -148,6 +238,15 @@ func LoadTree(ctx context.Context, in Input) (*Tree, error) {
 	if in.Cache != nil {
 		memo = newFileMemo(in.Cache, in.Location())
 	}
+	maxDepth := in.limits().MaxDepth
+	for _, f := range files {
+		if d := checkNesting(f.Display, f.Data, syntaxOf(f.Path), maxDepth); d != nil {
+			errs = append(errs, *d)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs.Sort()
+	}
 	onEveryCore(len(files), func(i int) {
 		f := files[i]
 		switch path.Ext(f.Path) {
@@ -158,12 +257,12 @@ func LoadTree(ctx context.Context, in Input) (*Tree, error) {
 					return
 				}
 			}
-			parsed[i], perr[i] = parseYAML(f.Display, f.Data)
+			parsed[i], perr[i] = parseYAML(f.Display, f.Data, maxDepth)
 			if len(perr[i]) == 0 {
 				memo.put("yaml", f, yamlRecord(f.Display, parsed[i]))
 			}
 		case ".jsonnet":
-			n, ds := evalJsonnet(in, f)
+			n, ds := evalJsonnet(ctx, in, f)
 			perr[i] = ds
 			if n != nil {
 				parsed[i] = []*Node{n}
@@ -179,7 +278,7 @@ func LoadTree(ctx context.Context, in Input) (*Tree, error) {
 		roots = append(roots, parsed[i]...)
 	}
 	if len(cueFiles) > 0 {
-		n, ds := evalCUE(cueFiles, memo)
+		n, ds := evalCUE(ctx, cueFiles, memo, in.limits())
 		errs = append(errs, ds...)
 		if n != nil {
 			// CUE files first: they are where most users keep the bulk of a config.
@@ -235,8 +334,21 @@ func (t *Tree) RelPath(display string) string {
 	return display
 }
 
-// parseYAML converts every document of a YAML (or JSON, which is YAML) file.
-func parseYAML(name string, data []byte) ([]*Node, diag.List) {
+// syntaxOf is how checkNesting reads a file, by its extension.
+func syntaxOf(name string) syntax {
+	switch path.Ext(name) {
+	case ".cue":
+		return syntaxCUE
+	case ".jsonnet", ".libsonnet":
+		return syntaxJsonnet
+	}
+	return syntaxYAML
+}
+
+// parseYAML converts every document of a YAML (or JSON, which is YAML) file; values
+// nested more than maxDepth deep (by indentation: brackets were bounded before) are an
+// error.
+func parseYAML(name string, data []byte, maxDepth int) ([]*Node, diag.List) {
 	var out []*Node
 	var errs diag.List
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -250,7 +362,7 @@ func parseYAML(name string, data []byte) ([]*Node, diag.List) {
 			errs = append(errs, yamlErr(name, err))
 			break
 		}
-		ya := &yamlAliases{active: map[*yaml.Node]bool{}}
+		ya := &yamlAliases{active: map[*yaml.Node]bool{}, maxDepth: maxDepth}
 		out = append(out, ya.convert(name, &doc, nil, &errs))
 	}
 	return out, errs
@@ -274,6 +386,8 @@ func yamlErr(name string, err error) diag.Diagnostic {
 type yamlAliases struct {
 	active   map[*yaml.Node]bool
 	expanded int
+	maxDepth int
+	deep     bool // reported values nesting beyond maxDepth
 }
 
 // maxAliasNodes bounds the nodes produced through aliases in one document.
@@ -285,6 +399,14 @@ func (ya *yamlAliases) convert(name string, n *yaml.Node, path []string, errs *d
 
 func (ya *yamlAliases) fromYAML(name string, n *yaml.Node, path []string, errs *diag.List) *Node {
 	pos := diag.Pos{File: name, Line: n.Line, Col: n.Column}
+	if len(path) > ya.maxDepth {
+		if !ya.deep {
+			ya.deep = true
+			*errs = append(*errs, diag.Diagnostic{Pos: pos, Msg: fmt.Sprintf("values nest more than %d levels deep", ya.maxDepth),
+				Hint: "flatten the structure, or raise the bound with --max-depth"})
+		}
+		return &Node{Kind: Null, Pos: pos}
+	}
 	if len(ya.active) > 0 {
 		// Every node built inside an alias expansion counts: nested aliases multiply.
 		ya.expanded++
@@ -330,7 +452,10 @@ func (ya *yamlAliases) fromYAML(name string, n *yaml.Node, path []string, errs *
 				continue
 			}
 			val := ya.fromYAML(name, v, append(path, k.Value), errs)
-			out.Fields = append(out.Fields, &Field{Key: k.Value, KeyPos: kpos, Value: val})
+			// The duplicate check above looks keys up: index a large mapping (a mapping
+			// of 100,000 keys made it quadratic, ~30 s).
+			out.indexIfLarge()
+			out.appendField(&Field{Key: k.Value, KeyPos: kpos, Value: val})
 		}
 		return out
 	case yaml.SequenceNode:

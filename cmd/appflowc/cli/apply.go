@@ -116,6 +116,8 @@ keep running on the cluster).`,
 	cmd.Flags().BoolVar(&preflight, "preflight", true, "check the cluster, namespaces, service accounts and your RBAC rights before applying anything")
 	cmd.Flags().BoolVar(&checkSources, "check-sources", false, "pre-flight also checks that Helm repositories and Git remotes answer (network)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 0, "give up after this long (e.g. 30m); 0 waits indefinitely")
+	addInputFlags(cmd)
+	addSecretsFlag(cmd)
 	return cmd
 }
 
@@ -145,7 +147,7 @@ func loadObjects(cmd *cobra.Command, args []string) ([]render.Object, error) {
 		}
 		return objs, nil
 	}
-	in, err := configInput(args)
+	in, err := configInput(cmd, args)
 	if err != nil {
 		return nil, withCode(ExitUsage, err)
 	}
@@ -153,7 +155,16 @@ func loadObjects(cmd *cobra.Command, args []string) ([]render.Object, error) {
 	if err != nil {
 		return nil, configErr(cmd.ErrOrStderr(), err, ExitUsage)
 	}
-	secrets, err := apply.Secrets(res.Config, secretSource(cmd.Context(), configDir(args)))
+	// fromFile paths are read under the config's root, or under --secrets-dir: the
+	// operator's choice, since a config must not pick files of the machine it runs on.
+	dir := strings.TrimSuffix(in.DisplayRoot, "/")
+	if dir == "" {
+		dir = "."
+	}
+	if sd, _ := cmd.Flags().GetString("secrets-dir"); sd != "" {
+		dir = sd
+	}
+	secrets, err := apply.Secrets(res.Config, secretSource(cmd.Context(), dir))
 	if err != nil {
 		return nil, withCode(ExitUsage, err)
 	}

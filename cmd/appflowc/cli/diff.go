@@ -58,6 +58,8 @@ error.`,
 		},
 	}
 	kf.register(cmd)
+	addInputFlags(cmd)
+	addSecretsFlag(cmd)
 	return cmd
 }
 

@@ -43,7 +43,7 @@ coloured by phase. -o mermaid is for pull-request descriptions (GitHub renders i
 				}
 				gs = append(gs, graph.FromRun(workflow, runNodes(u)))
 			} else {
-				in, err := configInput(args)
+				in, err := configInput(cmd, args)
 				if err != nil {
 					return withCode(ExitUsage, err)
 				}
@@ -92,6 +92,7 @@ coloured by phase. -o mermaid is for pull-request descriptions (GitHub renders i
 	cmd.Flags().StringVar(&entry, "entry", "", "only the Workflow of this entry (web, or applications.web)")
 	cmd.Flags().VarP(&output, "output", "o", output.help("format"))
 	_ = cmd.RegisterFlagCompletionFunc("workflow", kf.workflowNames(&ns, 0))
+	addInputFlags(cmd)
 	return cmd
 }
 

@@ -22,7 +22,7 @@ func libraryObjects(cmd *cobra.Command, args []string, kinds func(string) bool) 
 		cfg, err = config.Decode(&config.Tree{Root: &config.Node{Kind: config.Map}})
 	} else {
 		var in config.Input
-		if in, err = configInput(args); err != nil {
+		if in, err = configInput(cmd, args); err != nil {
 			return nil, withCode(ExitUsage, err)
 		}
 		cfg, err = config.Load(cmd.Context(), in)
@@ -100,6 +100,7 @@ func newTemplatesCmd() *cobra.Command {
 		},
 	}
 	ckf.register(create)
+	addInputFlags(create)
 	cmd.AddCommand(list, create)
 	return cmd
 }
@@ -173,6 +174,7 @@ With --print nothing is applied: the objects are printed as one YAML stream.`,
 	}
 	kf.register(cmd)
 	cmd.Flags().BoolVar(&print, "print", false, "print the objects instead of applying them")
+	addInputFlags(cmd)
 	return cmd
 }
 

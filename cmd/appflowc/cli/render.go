@@ -45,7 +45,7 @@ Removing previewed Applications fails unless --allow-deletions is given.`,
 			if check && out == "-" {
 				return withCode(ExitUsage, errors.New("render: --check compares with a directory; it cannot be used with -o -"))
 			}
-			in, err := configInput(args)
+			in, err := configInput(cmd, args)
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
@@ -104,6 +104,7 @@ Removing previewed Applications fails unless --allow-deletions is given.`,
 	cmd.Flags().BoolVar(&check, "check", false, "compare with the output directory instead of writing; exit 1 on drift")
 	cmd.Flags().BoolVar(&opts.Expand, "expand", false, "also write the Applications each ApplicationSet generates (preview/)")
 	cmd.Flags().BoolVar(&opts.AllowDeletions, "allow-deletions", false, "allow removing previewed Applications")
+	addInputFlags(cmd)
 	return cmd
 }
 

@@ -10,13 +10,11 @@ import (
 	"io"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"k8s.io/klog/v2"
 
-	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/diag"
 )
 
@@ -119,63 +117,6 @@ Argo Workflows manifests on disk, and can submit them to a cluster and follow th
 	root.AddCommand(newVersionCmd(), newVetCmd(), newRenderCmd(), newApplyCmd(), newDiffCmd(), newListCmd(), newStatusCmd(),
 		newTemplatesCmd(), newInstallCmd(), newDeleteCmd(), newLogsCmd(), newConfigCmd(), newExplainCmd(), newGraphCmd(), newInitCmd(), newSubmitCmd())
 	return root
-}
-
-// configInput maps command-line paths onto an fs.FS. Relative paths stay relative in
-// messages (what editors and CI annotations expect); absolute ones stay absolute.
-func configInput(args []string) (config.Input, error) {
-	if len(args) == 0 {
-		args = []string{"."}
-	}
-	rel, abs := 0, 0
-	for _, a := range args {
-		if filepath.IsAbs(a) {
-			abs++
-		} else {
-			rel++
-		}
-	}
-	if abs > 0 && rel > 0 {
-		for i, a := range args {
-			p, err := filepath.Abs(a)
-			if err != nil {
-				return config.Input{}, err
-			}
-			args[i] = p
-		}
-		rel = 0
-	}
-	paths := make([]string, len(args))
-	if rel > 0 {
-		for i, a := range args {
-			c := filepath.ToSlash(filepath.Clean(a))
-			if c == ".." || strings.HasPrefix(c, "../") {
-				// fs.FS paths cannot climb out of their root: use absolute paths instead.
-				return configInput(absAll(args))
-			}
-			paths[i] = c
-		}
-		return config.Input{FS: os.DirFS("."), Paths: paths}, nil
-	}
-	for i, a := range args {
-		paths[i] = strings.TrimPrefix(filepath.ToSlash(filepath.Clean(a)), "/")
-		if paths[i] == "" {
-			paths[i] = "."
-		}
-	}
-	return config.Input{FS: os.DirFS("/"), Paths: paths, DisplayRoot: "/"}, nil
-}
-
-func absAll(args []string) []string {
-	out := make([]string, len(args))
-	for i, a := range args {
-		p, err := filepath.Abs(a)
-		if err != nil {
-			p = a
-		}
-		out[i] = p
-	}
-	return out
 }
 
 // configErr prints config problems as diagnostics and exits with code (1 for vet and

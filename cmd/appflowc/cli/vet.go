@@ -27,7 +27,7 @@ It needs no kubeconfig and no network. Exit status: 0 clean, 1 errors, 2 usage o
   appflowc vet apps/*.cue base.yaml
   appflowc vet -o json . | jq '.errors[].message'`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			in, err := configInput(args)
+			in, err := configInput(cmd, args)
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
@@ -58,5 +58,6 @@ It needs no kubeconfig and no network. Exit status: 0 clean, 1 errors, 2 usage o
 	}
 	cmd.Flags().VarP(&output, "output", "o", output.help("output format"))
 	cmd.Flags().BoolVar(&opts.SkipSchema, "skip-schema", false, "skip the second-line check against the CUE schema")
+	addInputFlags(cmd)
 	return cmd
 }
