@@ -10,9 +10,9 @@ import (
 type syntax int
 
 const (
-	syntaxYAML syntax = iota // YAML and JSON: flow collections; '…', "…" and # comments
-	syntaxCUE                // CUE: "…", """…""", #"…"#, '…' and // comments
-	syntaxJsonnet            // Jsonnet: "…", '…', @"…", |||…||| and //, #, /* */ comments
+	syntaxYAML    syntax = iota // YAML and JSON: flow collections; '…', "…" and # comments
+	syntaxCUE                   // CUE: "…", """…""", #"…"#, '…' and // comments
+	syntaxJsonnet               // Jsonnet: "…", '…', @"…", |||…||| and //, #, /* */ comments
 )
 
 // checkNesting finds where brackets ({, [, () nest deeper than max in data, outside
