@@ -115,6 +115,9 @@ func evalCUEPackage(asts []*ast.File) (*Node, diag.List) {
 	// The one import besides CUE's standard library: appflowc's own schema (what
 	// appflowc init vendors into cue.mod/pkg for the cue tool and editors).
 	inst := build.NewContext().NewInstance("", func(pos token.Pos, path string) *build.Instance {
+		if isStdlib(path) {
+			return nil // the runtime resolves CUE's builtin packages itself
+		}
 		if path == schema.ImportPath || path == strings.TrimSuffix(schema.ImportPath, ":schema") {
 			if si, err := schema.Instance(); err == nil {
 				return si
@@ -140,6 +143,13 @@ func evalCUEPackage(asts []*ast.File) (*Node, diag.List) {
 	}
 	n := fromCUE(v, nil, &errs)
 	return n, errs
+}
+
+// isStdlib reports whether an import path names a package of CUE's standard library
+// (its first element has no dot: "list", "strings", "encoding/json").
+func isStdlib(path string) bool {
+	first, _, _ := strings.Cut(path, "/")
+	return !strings.Contains(first, ".")
 }
 
 func cuePos(p token.Pos) diag.Pos {

@@ -23,6 +23,14 @@ const (
 // far below the bound. YAML's indentation nesting is bounded after parsing (fromYAML).
 func checkNesting(name string, data []byte, syn syntax, max int) *diag.Diagnostic {
 	depth, line, col := 0, 1, 1
+	// CUE also nests without brackets: "a: b: c: 1" is three levels. chain counts the
+	// labels of the field being read at this bracket level; outer levels' are stacked.
+	chain, chains := 0, []int(nil)
+	tooDeep := func() *diag.Diagnostic {
+		return &diag.Diagnostic{Pos: diag.Pos{File: name, Line: line, Col: col},
+			Msg:  fmt.Sprintf("values nest more than %d levels deep", max),
+			Hint: "flatten the structure, or raise the bound with --max-depth"}
+	}
 	i := 0
 	// skip moves past data[i:end], keeping line and col.
 	skip := func(end int) {
@@ -39,15 +47,24 @@ func checkNesting(name string, data []byte, syn syntax, max int) *diag.Diagnosti
 		switch {
 		case c == '{' || c == '[' || c == '(':
 			depth++
-			if depth > max {
-				return &diag.Diagnostic{Pos: diag.Pos{File: name, Line: line, Col: col},
-					Msg:  fmt.Sprintf("values nest more than %d levels deep", max),
-					Hint: "flatten the structure, or raise the bound with --max-depth"}
+			chains, chain = append(chains, chain), 0
+			if depth+sum(chains) > max {
+				return tooDeep()
 			}
 		case c == '}' || c == ']' || c == ')':
 			if depth > 0 {
 				depth--
 			}
+			if n := len(chains); n > 0 {
+				chains, chain = chains[:n-1], chains[n-1]
+			}
+		case syn == syntaxCUE && c == ':':
+			chain++
+			if depth+sum(chains)+chain > max {
+				return tooDeep()
+			}
+		case syn == syntaxCUE && (c == '\n' || c == ','):
+			chain = 0
 		case c == '#' && syn == syntaxYAML && (i == 0 || data[i-1] == ' ' || data[i-1] == '\t' || data[i-1] == '\n'),
 			c == '#' && syn == syntaxJsonnet,
 			c == '/' && syn != syntaxYAML && hasAt(data, i, "//"):
@@ -82,6 +99,14 @@ func checkNesting(name string, data []byte, syn syntax, max int) *diag.Diagnosti
 		skip(i + 1)
 	}
 	return nil
+}
+
+func sum(xs []int) int {
+	s := 0
+	for _, x := range xs {
+		s += x
+	}
+	return s
 }
 
 func hasAt(data []byte, i int, s string) bool {

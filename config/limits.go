@@ -24,6 +24,12 @@ type Limits struct {
 	EvalMemory int64
 }
 
+// MaxDepthCeiling is as far as MaxDepth may be raised: the parsers appflowc runs in its
+// own process (YAML, CUE's) recurse per level, and CUE's slows down sharply on long
+// label chains ("a: b: c: …": 200,000 of them took ten minutes); a thousand levels is
+// far beyond any real config and far below any trouble.
+const MaxDepthCeiling = 1000
+
 // DefaultLimits are generous for real configs (the largest generated in make bench,
 // 100,000 entries, is about 30 MB over 2,000 files and nests 12 deep) and small enough
 // that no input can exhaust a CI runner.

@@ -229,9 +229,10 @@ func LoadTree(ctx context.Context, in Input) (*Tree, error) {
 	// Files parse independently: do it on every core, keeping file order in the result.
 	parsed := make([][]*Node, len(files))
 	perr := make([]diag.List, len(files))
-	for _, f := range files {
+	cueIndex := map[int]bool{}
+	for i, f := range files {
 		if path.Ext(f.Path) == ".cue" {
-			cueFiles = append(cueFiles, f)
+			cueIndex[i] = true
 		}
 	}
 	var memo *fileMemo
@@ -239,16 +240,16 @@ func LoadTree(ctx context.Context, in Input) (*Tree, error) {
 		memo = newFileMemo(in.Cache, in.Location())
 	}
 	maxDepth := in.limits().MaxDepth
-	for _, f := range files {
+	for i, f := range files {
 		if d := checkNesting(f.Display, f.Data, syntaxOf(f.Path), maxDepth); d != nil {
-			errs = append(errs, *d)
+			perr[i] = diag.List{*d} // and not parsed
 		}
-	}
-	if len(errs) > 0 {
-		return nil, errs.Sort()
 	}
 	onEveryCore(len(files), func(i int) {
 		f := files[i]
+		if len(perr[i]) > 0 {
+			return
+		}
 		switch path.Ext(f.Path) {
 		case ".yaml", ".yml", ".json":
 			if rec, ok := memo.get("yaml", f); ok {
@@ -277,7 +278,12 @@ func LoadTree(ctx context.Context, in Input) (*Tree, error) {
 		errs = append(errs, perr[i]...)
 		roots = append(roots, parsed[i]...)
 	}
-	if len(cueFiles) > 0 {
+	for i, f := range files {
+		if cueIndex[i] && len(perr[i]) == 0 {
+			cueFiles = append(cueFiles, f)
+		}
+	}
+	if len(cueFiles) > 0 && len(cueFiles) == len(cueIndex) { // a package short of a file is not evaluated
 		n, ds := evalCUE(ctx, cueFiles, memo, in.limits())
 		errs = append(errs, ds...)
 		if n != nil {

@@ -128,8 +128,8 @@ func limitsOf(cmd *cobra.Command) (config.Limits, error) {
 	size("max-eval-memory", &lim.EvalMemory)
 	lim.MaxDepth, _ = f.GetInt("max-depth")
 	lim.EvalTimeout, _ = f.GetDuration("max-eval-time")
-	if lim.MaxDepth < 1 || lim.EvalTimeout <= 0 {
-		return lim, errors.New("--max-depth and --max-eval-time must be positive")
+	if lim.MaxDepth < 1 || lim.MaxDepth > config.MaxDepthCeiling || lim.EvalTimeout <= 0 {
+		return lim, fmt.Errorf("--max-depth must be between 1 and %d, --max-eval-time positive", config.MaxDepthCeiling)
 	}
 	return lim, nil
 }
