@@ -2,8 +2,9 @@ package render
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
-	"os"
+	"io/fs"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -13,7 +14,7 @@ import (
 
 // IsOutputDir reports whether dir was written by render.
 func IsOutputDir(dir string) bool {
-	k, err := os.ReadFile(filepath.Join(dir, KustomizationFile))
+	k, err := readOutputFile(filepath.Join(dir, KustomizationFile), nil)
 	return err == nil && bytes.HasPrefix(k, []byte(headerMark))
 }
 
@@ -23,7 +24,16 @@ func LoadDir(dir string) ([]Object, error) {
 	if !IsOutputDir(dir) {
 		return nil, fmt.Errorf("%s is not a directory written by appflowc render", dir)
 	}
-	files, err := ReadDir(dir)
+	files := map[string][]byte{}
+	err := walkFiles(dir, func(p, rel string, d fs.DirEntry) error {
+		data, err := readOutputFile(p, d)
+		var odd *oddFile
+		if errors.As(err, &odd) {
+			return fmt.Errorf("%s is %s: a render directory holds regular files only, as render writes them (render it again)", p, odd.what)
+		}
+		files[rel] = data
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -21,12 +22,27 @@ import (
 	"github.com/appflowc/appflowc/internal/diskcache"
 )
 
+// An output directory is read back (render --check, apply DIR, incremental reuse), and it
+// is as untrusted as the config: it is committed, so a pull request can put anything in
+// it. So it is read without following symbolic links (one planted there must not show
+// its target — a CI token — in a diff) and without opening anything but regular files,
+// each at most maxOutputFile bytes (the API server stores objects of at most 1.5 MiB).
+const maxOutputFile = 4 << 20
+
 // ReadDir reads an output directory written by render into files keyed by slash path.
-// A missing directory reads as empty.
+// A missing directory reads as empty. An entry that is not a regular file, or is larger
+// than render ever writes, is not read: it appears with a one-line placeholder saying
+// what it is ("<a symbolic link: not read>"), which differs from anything rendered, so
+// that --check reports it as drift.
 func ReadDir(dir string) (map[string][]byte, error) {
 	out := map[string][]byte{}
-	err := walkFiles(dir, func(p, rel string) error {
-		data, err := os.ReadFile(p)
+	err := walkFiles(dir, func(p, rel string, d fs.DirEntry) error {
+		data, err := readOutputFile(p, d)
+		var odd *oddFile
+		if errors.As(err, &odd) {
+			out[rel] = []byte("<" + odd.what + ": not read>\n")
+			return nil
+		}
 		if err != nil {
 			return err
 		}
@@ -36,19 +52,72 @@ func ReadDir(dir string) (map[string][]byte, error) {
 	return out, err
 }
 
+// oddFile is an entry of an output directory that is not read: what it is.
+type oddFile struct{ what string }
+
+func (o *oddFile) Error() string { return o.what }
+
+// readOutputFile reads a regular file of an output directory, refusing to follow a
+// symbolic link (O_NOFOLLOW) or to block on a FIFO (O_NONBLOCK), and anything larger than
+// maxOutputFile.
+func readOutputFile(p string, d fs.DirEntry) ([]byte, error) {
+	if d != nil && !d.Type().IsRegular() {
+		return nil, &oddFile{kindOf(d.Type())}
+	}
+	f, err := os.OpenFile(p, os.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
+	if errors.Is(err, unix.ELOOP) {
+		return nil, &oddFile{"a symbolic link"}
+	}
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, &oddFile{kindOf(st.Mode())}
+	}
+	if st.Size() > maxOutputFile {
+		return nil, &oddFile{fmt.Sprintf("a file of %d bytes, larger than render writes", st.Size())}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxOutputFile+1))
+	if err == nil && len(data) > maxOutputFile {
+		return nil, &oddFile{"a file larger than render writes"}
+	}
+	return data, err
+}
+
+func kindOf(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeSymlink != 0:
+		return "a symbolic link"
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	}
+	return "not a regular file"
+}
+
 // ListDir returns the slash paths of the files in an output directory, sorted; a missing
 // directory lists as empty.
 func ListDir(dir string) ([]string, error) {
 	var out []string
-	err := walkFiles(dir, func(_, rel string) error {
+	err := walkFiles(dir, func(_, rel string, _ fs.DirEntry) error {
 		out = append(out, rel)
 		return nil
 	})
 	return out, err
 }
 
-// walkFiles calls fn with the path and slash path relative to dir of every file under dir.
-func walkFiles(dir string, fn func(p, rel string) error) error {
+// walkFiles calls fn with the path and slash path relative to dir of every entry under
+// dir that is not a directory (WalkDir does not follow symbolic links to directories:
+// they are entries too).
+func walkFiles(dir string, fn func(p, rel string, d fs.DirEntry) error) error {
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) && p == dir {
@@ -63,7 +132,7 @@ func walkFiles(dir string, fn func(p, rel string) error) error {
 		if err != nil {
 			return err
 		}
-		return fn(p, filepath.ToSlash(rel))
+		return fn(p, filepath.ToSlash(rel), d)
 	})
 	if err != nil {
 		return fmt.Errorf("read %s: %w", dir, err)
@@ -84,7 +153,7 @@ func checkOwned(dir string) error {
 	case len(ents) == 0:
 		return nil
 	}
-	if k, err := os.ReadFile(filepath.Join(dir, KustomizationFile)); err == nil && bytes.HasPrefix(k, []byte(headerMark)) {
+	if k, err := readOutputFile(filepath.Join(dir, KustomizationFile), nil); err == nil && bytes.HasPrefix(k, []byte(headerMark)) {
 		return nil
 	}
 	return fmt.Errorf("refusing to replace %s: it holds files that appflowc render did not write (choose an empty or new -o directory)", dir)
@@ -106,6 +175,9 @@ func WriteDir(ctx context.Context, dir string, files []File) error {
 // since is written anew. The swap stays atomic: the old tree is never modified.
 func WriteDirReusing(ctx context.Context, dir string, files []File, cache *diskcache.Cache) (err error) {
 	dir = filepath.Clean(dir)
+	if err := CheckOutputPath(dir); err != nil {
+		return err
+	}
 	if err := checkOwned(dir); err != nil {
 		return err
 	}
@@ -134,15 +206,21 @@ func WriteDirReusing(ctx context.Context, dir string, files []File, cache *diskc
 			sums[f.Path] = sha256.Sum256(f.Data)
 		}
 	}
+	removeStaleTemps(parent, filepath.Base(dir))
 	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(dir)+".tmp-")
 	if err != nil {
 		return fmt.Errorf("write %s: %w", dir, err)
 	}
+	// A render killed before its cleanup leaves tmp behind; the owner file lets a later
+	// render prove it is a leftover (its process is gone) and remove it.
+	owner := tmp + ownerSuffix
+	_ = os.WriteFile(owner, []byte(selfIdentity()), 0o600)
 	defer func() {
 		// On success tmp holds the old tree (or nothing); on failure, the partial new one.
 		if rmErr := os.RemoveAll(tmp); rmErr != nil && err == nil {
 			err = fmt.Errorf("write %s: remove temporary %s: %w", dir, tmp, rmErr)
 		}
+		os.Remove(owner)
 		if err == nil && cache != nil && abs != "" {
 			saveStamps(cache, abs, dir, files, sums)
 		}
@@ -171,6 +249,79 @@ func WriteDirReusing(ctx context.Context, dir string, files []File, cache *diskc
 		return err
 	}
 	return swap(tmp, dir)
+}
+
+// CheckOutputPath refuses an output directory that is a symbolic link: the atomic swap
+// would replace the link, not what it points to, and where a link points is not what a
+// reviewer of "-o out" expects to change. Name the directory itself.
+func CheckOutputPath(dir string) error {
+	st, err := os.Lstat(dir)
+	if err == nil && st.Mode()&fs.ModeSymlink != 0 {
+		target, _ := os.Readlink(dir)
+		return fmt.Errorf("output directory %s is a symbolic link (to %q): give the directory itself", dir, target)
+	}
+	return nil
+}
+
+// ownerSuffix names the file beside a temporary output tree that says whose it is.
+const ownerSuffix = ".owner"
+
+// selfIdentity names this process in a way that outlives neither it nor the boot: its
+// PID, the kernel's start time of it, and the boot ID.
+func selfIdentity() string {
+	return processIdentity(os.Getpid())
+}
+
+func processIdentity(pid int) string {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return ""
+	}
+	// Field 22, starttime, counted after the command name's closing parenthesis.
+	rest := stat[bytes.LastIndexByte(stat, ')')+1:]
+	fields := strings.Fields(string(rest))
+	if len(fields) < 20 {
+		return ""
+	}
+	boot, _ := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	return fmt.Sprintf("appflowc-render pid=%d start=%s boot=%s\n", pid, fields[19], strings.TrimSpace(string(boot)))
+}
+
+// removeStaleTemps removes the temporary trees beside dir that earlier renders left when
+// they were killed: those whose owner file (a regular file, read without following
+// links) names a process that no longer runs. Anything it cannot prove is a leftover of
+// its own — no owner file, an owner still running, a symbolic link — stays.
+func removeStaleTemps(parent, base string) {
+	ents, err := os.ReadDir(parent)
+	if err != nil {
+		return
+	}
+	prefix := "." + base + ".tmp-"
+	for _, e := range ents {
+		name := e.Name()
+		if !strings.HasPrefix(name, prefix) || !strings.HasSuffix(name, ownerSuffix) || !e.Type().IsRegular() {
+			continue
+		}
+		owner := filepath.Join(parent, name)
+		data, err := readOutputFile(owner, e)
+		if err != nil || len(data) > 256 {
+			continue
+		}
+		var pid int
+		if _, err := fmt.Sscanf(string(data), "appflowc-render pid=%d ", &pid); err != nil || pid <= 0 {
+			continue
+		}
+		if processIdentity(pid) == string(data) {
+			continue // still rendering
+		}
+		tmp := strings.TrimSuffix(owner, ownerSuffix)
+		if st, err := os.Lstat(tmp); err == nil && st.IsDir() {
+			if os.RemoveAll(tmp) != nil {
+				continue
+			}
+		}
+		os.Remove(owner)
+	}
 }
 
 // writeFiles creates the directories, then writes files from several goroutines: file

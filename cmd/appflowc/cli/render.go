@@ -67,6 +67,9 @@ Removing previewed Applications fails unless --allow-deletions is given.`,
 				}
 				return nil
 			}
+			if err := render.CheckOutputPath(out); err != nil {
+				return withCode(ExitUsage, err)
+			}
 			// Only --check needs the old bytes; a render needs the names (GuardDeletions).
 			existing, err := render.ListDir(out)
 			if err != nil {
