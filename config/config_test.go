@@ -173,18 +173,53 @@ func TestLimitsNotBelowRequests(t *testing.T) {
 	}
 }
 
+// TestFileOrderDoesNotMatter: files are read in name order, and which file comes first
+// changes nothing in the config: the same entries, sorted by name, with the same values,
+// for every order of three files (one per format) that each add to one entry.
 func TestFileOrderDoesNotMatter(t *testing.T) {
-	files := map[string]string{"a.yaml": "applications:\n  b: {source: {repoURL: 'https://x.example.com', path: p}, destination: {namespace: b}}\n", "z.cue": okApp}
-	t1, err := load(t, files)
-	if err != nil {
-		t.Fatal(err)
+	parts := []struct{ ext, src string }{
+		{"yaml", "applications:\n  b: {source: {repoURL: 'https://x.example.com', path: p}, destination: {namespace: b}}\n  web: {labels: {team: shop}}\n"},
+		{"cue", okApp + "applications: web: source: helm: parameters: replicaCount: \"2\"\n"},
+		{"json", `{"applications": {"web": {"labels": {"tier": "front"}}, "a": {"source": {"repoURL": "https://y.example.com", "path": "q"}, "destination": {"namespace": "a"}}}, "infra": {"base": {"namespace": "base"}}}`},
 	}
-	c, err := Decode(t1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(c.Applications) != 2 || c.Applications[0].Name != "b" || c.Applications[1].Name != "web" {
-		t.Fatalf("entries not sorted by name: %v", c.Applications)
+	var first string
+	for _, order := range [][]int{{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}} {
+		files := map[string]string{}
+		for rank, i := range order { // the file names set the reading order
+			files[fmt.Sprintf("%d.%s", rank, parts[i].ext)] = parts[i].src
+		}
+		tr, err := load(t, files)
+		if err != nil {
+			t.Fatalf("order %v: %v", order, err)
+		}
+		c, err := Decode(tr)
+		if err != nil {
+			t.Fatalf("order %v: %v", order, err)
+		}
+		var names []string
+		for _, a := range c.Applications {
+			names = append(names, a.Name)
+			a.Pos = diag.Pos{} // names the file it came from, which differs by design
+		}
+		if strings.Join(names, " ") != "a b web" {
+			t.Fatalf("order %v: applications %v, want a b web in name order", order, names)
+		}
+		for _, in := range c.Infra {
+			in.Pos = diag.Pos{}
+		}
+		c.Tree = nil
+		got, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == "" {
+			first = string(got)
+			if !strings.Contains(first, `{"Name":"team","Value":"shop"}`) || !strings.Contains(first, `{"Name":"tier","Value":"front"}`) || !strings.Contains(first, `"replicaCount"`) {
+				t.Fatalf("the three files were not merged into web: %s", first)
+			}
+		} else if string(got) != first {
+			t.Errorf("order %v gives another config:\n%s\nfirst order:\n%s", order, got, first)
+		}
 	}
 }
 
