@@ -232,6 +232,28 @@ func TestNeverPanicsOnOddInput(t *testing.T) {
 	}
 }
 
+// TestSyntaxErrorPositions: a YAML syntax error is placed where the problem is, not at
+// the line yaml.v3 names (see yamlErr); the CLI scripts vet_bad_*syntax*, *indentation*,
+// *unclosed*, *unterminated* and *trailing_comma* hold the common cases, these the rest.
+func TestSyntaxErrorPositions(t *testing.T) {
+	for _, c := range []struct{ name, file, src, want string }{
+		{"after a byte order mark", "a.yaml", "\uFEFFa: 1\nb: [x\n", "cfg/a.yaml:2:5:"},
+		{"in a later document", "a.yaml", "a: 1\n---\nb: 2\n---\nc: 'x\n", "cfg/a.yaml:5:4:"},
+		{"a construct opened on line 1", "a.yaml", "a: 'it''s\nb: 1\n", "cfg/a.yaml:1:4:"},
+		{"no line from yaml.v3", "a.yaml", "a: *nope\n", "cfg/a.yaml:1:8: syntax error: unknown anchor 'nope' referenced"},
+		{"a byte order mark is no column", "a.yaml", "\uFEFFa: [x\n", "cfg/a.yaml:1:5:"},
+		{"json after a byte order mark", "a.json", "\uFEFF{\"a\": [1,]}", "cfg/a.json:1:10:"},
+		// Past maxLocate the search would take seconds: the line yaml.v3 names stays (here
+		// the end of the input's, counted from 0).
+		{"too large to search", "a.yaml", "a: [x\n" + strings.Repeat("#\n", maxLocate/2), "cfg/a.yaml:" + fmt.Sprint(maxLocate/2+1) + ": syntax error: did not find expected ',' or ']'"},
+	} {
+		_, err := load(t, map[string]string{c.file: c.src})
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%s: got %v, want %s...", c.name, err, c.want)
+		}
+	}
+}
+
 func TestYAMLAliasGuards(t *testing.T) {
 	for src, want := range map[string]string{
 		"a: &x [*x]\n": "YAML alias refers to itself",
