@@ -223,11 +223,35 @@ func TestFileOrderDoesNotMatter(t *testing.T) {
 	}
 }
 
+// TestNeverPanicsOnOddInput: odd input is refused, each time with a diagnostic at a
+// line and column (a panic fails the test by itself). An empty or null document is not
+// odd: it is an empty config.
 func TestNeverPanicsOnOddInput(t *testing.T) {
-	for _, src := range []string{"", "null", "[]", "42", "~", "applications: null", "applications: [1]", "applications: {a: null}", "applicationSets: {a: {environments: {}}}", "infra: {a: {scripts: [null, 1]}}", "{a: *b}", "&x 1"} {
+	for _, src := range []string{"[]", "42", "applications: null", "applications: [1]", "applications: {a: null}", "applicationSets: {a: {environments: {}}}",
+		"infra: {a: {scripts: [null, 1]}}", "{a: *b}", "&x 1", "\x00\xff", "a: [", "? [k]\n: v", "applications: {web: {source: {repoURL: 1}}}"} {
 		tree, err := load(t, map[string]string{"a.yaml": src})
 		if err == nil {
-			_, _ = Decode(tree)
+			_, err = Decode(tree)
+		}
+		var dl diag.List
+		if !errors.As(err, &dl) || len(dl) == 0 {
+			t.Errorf("%q: want diagnostics, got %v", src, err)
+			continue
+		}
+		for _, d := range dl {
+			if d.Pos.File != "cfg/a.yaml" || d.Pos.Line == 0 || d.Pos.Col == 0 {
+				t.Errorf("%q: diagnostic without a position: %v", src, d)
+			}
+		}
+	}
+	for _, src := range []string{"", "null", "~", "---\n"} {
+		tree, err := load(t, map[string]string{"a.yaml": src})
+		if err != nil {
+			t.Errorf("%q: %v", src, err)
+			continue
+		}
+		if c, err := Decode(tree); err != nil || len(c.Applications)+len(c.ApplicationSets)+len(c.Infra) > 0 {
+			t.Errorf("%q: not an empty config: %v", src, err)
 		}
 	}
 }
