@@ -173,26 +173,107 @@ func TestLimitsNotBelowRequests(t *testing.T) {
 	}
 }
 
+// TestFileOrderDoesNotMatter: files are read in name order, and which file comes first
+// changes nothing in the config: the same entries, sorted by name, with the same values,
+// for every order of three files (one per format) that each add to one entry.
 func TestFileOrderDoesNotMatter(t *testing.T) {
-	files := map[string]string{"a.yaml": "applications:\n  b: {source: {repoURL: 'https://x.example.com', path: p}, destination: {namespace: b}}\n", "z.cue": okApp}
-	t1, err := load(t, files)
-	if err != nil {
-		t.Fatal(err)
+	parts := []struct{ ext, src string }{
+		{"yaml", "applications:\n  b: {source: {repoURL: 'https://x.example.com', path: p}, destination: {namespace: b}}\n  web: {labels: {team: shop}}\n"},
+		{"cue", okApp + "applications: web: source: helm: parameters: replicaCount: \"2\"\n"},
+		{"json", `{"applications": {"web": {"labels": {"tier": "front"}}, "a": {"source": {"repoURL": "https://y.example.com", "path": "q"}, "destination": {"namespace": "a"}}}, "infra": {"base": {"namespace": "base"}}}`},
 	}
-	c, err := Decode(t1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(c.Applications) != 2 || c.Applications[0].Name != "b" || c.Applications[1].Name != "web" {
-		t.Fatalf("entries not sorted by name: %v", c.Applications)
+	var first string
+	for _, order := range [][]int{{0, 1, 2}, {0, 2, 1}, {1, 0, 2}, {1, 2, 0}, {2, 0, 1}, {2, 1, 0}} {
+		files := map[string]string{}
+		for rank, i := range order { // the file names set the reading order
+			files[fmt.Sprintf("%d.%s", rank, parts[i].ext)] = parts[i].src
+		}
+		tr, err := load(t, files)
+		if err != nil {
+			t.Fatalf("order %v: %v", order, err)
+		}
+		c, err := Decode(tr)
+		if err != nil {
+			t.Fatalf("order %v: %v", order, err)
+		}
+		var names []string
+		for _, a := range c.Applications {
+			names = append(names, a.Name)
+			a.Pos = diag.Pos{} // names the file it came from, which differs by design
+		}
+		if strings.Join(names, " ") != "a b web" {
+			t.Fatalf("order %v: applications %v, want a b web in name order", order, names)
+		}
+		for _, in := range c.Infra {
+			in.Pos = diag.Pos{}
+		}
+		c.Tree = nil
+		got, err := json.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if first == "" {
+			first = string(got)
+			if !strings.Contains(first, `{"Name":"team","Value":"shop"}`) || !strings.Contains(first, `{"Name":"tier","Value":"front"}`) || !strings.Contains(first, `"replicaCount"`) {
+				t.Fatalf("the three files were not merged into web: %s", first)
+			}
+		} else if string(got) != first {
+			t.Errorf("order %v gives another config:\n%s\nfirst order:\n%s", order, got, first)
+		}
 	}
 }
 
+// TestNeverPanicsOnOddInput: odd input is refused, each time with a diagnostic at a
+// line and column (a panic fails the test by itself). An empty or null document is not
+// odd: it is an empty config.
 func TestNeverPanicsOnOddInput(t *testing.T) {
-	for _, src := range []string{"", "null", "[]", "42", "~", "applications: null", "applications: [1]", "applications: {a: null}", "applicationSets: {a: {environments: {}}}", "infra: {a: {scripts: [null, 1]}}", "{a: *b}", "&x 1"} {
+	for _, src := range []string{"[]", "42", "applications: null", "applications: [1]", "applications: {a: null}", "applicationSets: {a: {environments: {}}}",
+		"infra: {a: {scripts: [null, 1]}}", "{a: *b}", "&x 1", "\x00\xff", "a: [", "? [k]\n: v", "applications: {web: {source: {repoURL: 1}}}"} {
 		tree, err := load(t, map[string]string{"a.yaml": src})
 		if err == nil {
-			_, _ = Decode(tree)
+			_, err = Decode(tree)
+		}
+		var dl diag.List
+		if !errors.As(err, &dl) || len(dl) == 0 {
+			t.Errorf("%q: want diagnostics, got %v", src, err)
+			continue
+		}
+		for _, d := range dl {
+			if d.Pos.File != "cfg/a.yaml" || d.Pos.Line == 0 || d.Pos.Col == 0 {
+				t.Errorf("%q: diagnostic without a position: %v", src, d)
+			}
+		}
+	}
+	for _, src := range []string{"", "null", "~", "---\n"} {
+		tree, err := load(t, map[string]string{"a.yaml": src})
+		if err != nil {
+			t.Errorf("%q: %v", src, err)
+			continue
+		}
+		if c, err := Decode(tree); err != nil || len(c.Applications)+len(c.ApplicationSets)+len(c.Infra) > 0 {
+			t.Errorf("%q: not an empty config: %v", src, err)
+		}
+	}
+}
+
+// TestSyntaxErrorPositions: a YAML syntax error is placed where the problem is, not at
+// the line yaml.v3 names (see yamlErr); the CLI scripts vet_bad_*syntax*, *indentation*,
+// *unclosed*, *unterminated* and *trailing_comma* hold the common cases, these the rest.
+func TestSyntaxErrorPositions(t *testing.T) {
+	for _, c := range []struct{ name, file, src, want string }{
+		{"after a byte order mark", "a.yaml", "\uFEFFa: 1\nb: [x\n", "cfg/a.yaml:2:5:"},
+		{"in a later document", "a.yaml", "a: 1\n---\nb: 2\n---\nc: 'x\n", "cfg/a.yaml:5:4:"},
+		{"a construct opened on line 1", "a.yaml", "a: 'it''s\nb: 1\n", "cfg/a.yaml:1:4:"},
+		{"no line from yaml.v3", "a.yaml", "a: *nope\n", "cfg/a.yaml:1:8: syntax error: unknown anchor 'nope' referenced"},
+		{"a byte order mark is no column", "a.yaml", "\uFEFFa: [x\n", "cfg/a.yaml:1:5:"},
+		{"json after a byte order mark", "a.json", "\uFEFF{\"a\": [1,]}", "cfg/a.json:1:10:"},
+		// Past maxLocate the search would take seconds: the line yaml.v3 names stays (here
+		// the end of the input's, counted from 0).
+		{"too large to search", "a.yaml", "a: [x\n" + strings.Repeat("#\n", maxLocate/2), "cfg/a.yaml:" + fmt.Sprint(maxLocate/2+1) + ": syntax error: did not find expected ',' or ']'"},
+	} {
+		_, err := load(t, map[string]string{c.file: c.src})
+		if err == nil || !strings.HasPrefix(err.Error(), c.want) {
+			t.Errorf("%s: got %v, want %s...", c.name, err, c.want)
 		}
 	}
 }

@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -10,11 +11,13 @@ import (
 	"os"
 	"path"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
 	"sync"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/appflowc/appflowc/diag"
 	"github.com/appflowc/appflowc/internal/confine"
@@ -258,6 +261,12 @@ func LoadTree(ctx context.Context, in Input) (*Tree, error) {
 					return
 				}
 			}
+			if path.Ext(f.Path) == ".json" {
+				if d, bad := jsonErr(f.Display, f.Data); bad {
+					perr[i] = diag.List{d}
+					return
+				}
+			}
 			parsed[i], perr[i] = parseYAML(f.Display, f.Data, maxDepth)
 			if len(perr[i]) == 0 {
 				memo.put("yaml", f, yamlRecord(f.Display, parsed[i]))
@@ -365,7 +374,7 @@ func parseYAML(name string, data []byte, maxDepth int) ([]*Node, diag.List) {
 			break
 		}
 		if err != nil {
-			errs = append(errs, yamlErr(name, err))
+			errs = append(errs, yamlErr(name, data, err))
 			break
 		}
 		ya := &yamlAliases{active: map[*yaml.Node]bool{}, maxDepth: maxDepth}
@@ -374,17 +383,125 @@ func parseYAML(name string, data []byte, maxDepth int) ([]*Node, diag.List) {
 	return out, errs
 }
 
-// yamlErr turns "yaml: line 3: mapping values are not allowed" into a positioned diagnostic.
-func yamlErr(name string, err error) diag.Diagnostic {
+// yamlErr places a yaml.v3 syntax error where the problem is. yaml.v3 keeps its error
+// marks to itself and names a line only, and often not the problem's: the line where the
+// enclosing construct began, counted from 0 for parser errors (an unclosed "[" on line 3
+// is reported at line 2; go-yaml/yaml#542, #704), or none at all. locateYAMLErr finds
+// the place; the line yaml.v3 names is used only where it cannot.
+func yamlErr(name string, data []byte, err error) diag.Diagnostic {
+	pos := diag.Pos{File: name}
+	hint := "fix the YAML/JSON syntax"
 	msg := strings.TrimPrefix(err.Error(), "yaml: ")
-	line := 0
 	if rest, ok := strings.CutPrefix(msg, "line "); ok {
-		if i := strings.Index(rest, ":"); i > 0 {
-			fmt.Sscanf(rest[:i], "%d", &line)
-			msg = strings.TrimSpace(rest[i+1:])
+		if i := strings.Index(rest, ": "); i > 0 {
+			fmt.Sscanf(rest[:i], "%d", &pos.Line)
+			msg = rest[i+2:]
 		}
 	}
-	return diag.Diagnostic{Pos: diag.Pos{File: name, Line: line}, Msg: "syntax error: " + msg, Hint: "fix the YAML/JSON syntax"}
+	if at, ok := locateYAMLErr(data); ok {
+		pos = posAt(name, data, at)
+		if data[at] == '\t' {
+			hint = "indent with spaces: YAML allows no tabs there"
+		}
+	}
+	return diag.Diagnostic{Pos: pos, Msg: "syntax error: " + msg, Hint: hint}
+}
+
+// maxLocate bounds the files locateYAMLErr searches: each probe parses a prefix again,
+// ~20 probes for a file of thousands of lines (about 1 s at this size).
+const maxLocate = 512 << 10
+
+// locateYAMLErr returns the offset of the problem in data, which yaml.v3 refuses. Its
+// parser streams, so every prefix of the input that reaches the problem fails with the
+// very same error, line included, and a shorter one fails otherwise or not at all: the
+// shortest such prefix ends at the problem (the token the parser could not take, or the
+// first one inside what was left unclosed). It is found by bisection, lines first.
+func locateYAMLErr(data []byte) (at int, ok bool) {
+	if len(data) > maxLocate {
+		return 0, false
+	}
+	// The prefixes are read after an empty line: yaml.v3 names the problem's line
+	// instead of the construct's when the construct starts on its line 0, which would
+	// make every prefix ending on the last line fail alike (a byte order mark stays first).
+	bom := 0
+	if bytes.HasPrefix(data, []byte("\uFEFF")) {
+		bom = 3
+	}
+	probe := slices.Concat(data[:bom], []byte("\n"), data[bom:])
+	full := decodeYAMLStream(probe)
+	if full == nil {
+		return 0, false
+	}
+	same := func(n int) bool { // does data[:n] fail as the whole does?
+		if n < bom {
+			return false
+		}
+		e := decodeYAMLStream(probe[:n+1])
+		return e != nil && e.Error() == full.Error()
+	}
+	// The ends of the lines (past the newline), then of the data, where same holds.
+	var ends []int
+	for i, c := range data {
+		if c == '\n' {
+			ends = append(ends, i+1)
+		}
+	}
+	if len(ends) == 0 || ends[len(ends)-1] != len(data) {
+		ends = append(ends, len(data))
+	}
+	k := sort.Search(len(ends), func(k int) bool { return same(ends[k]) })
+	if k == len(ends) {
+		return 0, false
+	}
+	start := 0
+	if k > 0 {
+		start = ends[k-1]
+	}
+	// The shortest prefix ending in line k is data[:start+1+i] for the smallest i.
+	return start + sort.Search(ends[k]-start-1, func(i int) bool { return same(start + 1 + i) }), true
+}
+
+// posAt is the position of data[at]. A column counts characters, as yaml.v3's do, and
+// not a byte order mark, which editors do not show.
+func posAt(name string, data []byte, at int) diag.Pos {
+	start := bytes.LastIndexByte(data[:at], '\n') + 1
+	line := bytes.Count(data[:start], []byte("\n")) + 1
+	if start == 0 && bytes.HasPrefix(data[:at], []byte("\uFEFF")) {
+		start = 3
+	}
+	return diag.Pos{File: name, Line: line, Col: utf8.RuneCount(data[start:at]) + 1}
+}
+
+// jsonErr checks a .json file as JSON. The YAML parser that reads it takes more than
+// JSON (trailing commas, comments, bare strings), which other tools then refuse, and
+// says less precisely where JSON goes wrong: encoding/json names the byte. An empty
+// file stays an empty config, as in YAML.
+func jsonErr(name string, data []byte) (diag.Diagnostic, bool) {
+	data = bytes.TrimPrefix(data, []byte("\uFEFF")) // a byte order mark, as some editors write
+	if json.Valid(data) || len(bytes.TrimSpace(data)) == 0 {
+		return diag.Diagnostic{}, false
+	}
+	var v json.RawMessage
+	var se *json.SyntaxError
+	if err := json.Unmarshal(data, &v); !errors.As(err, &se) {
+		return diag.Diagnostic{}, false // not a syntax error: let the YAML parser speak
+	}
+	// Offset counts the bytes read, the offending one included.
+	return diag.Diagnostic{Pos: posAt(name, data, max(int(se.Offset)-1, 0)), Msg: "syntax error: " + se.Error(), Hint: "fix the JSON syntax"}, true
+}
+
+// decodeYAMLStream returns the first error decoding every document of data gives.
+func decodeYAMLStream(data []byte) error {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for {
+		var doc yaml.Node
+		if err := dec.Decode(&doc); err != nil {
+			if errors.Is(err, io.EOF) {
+				return nil
+			}
+			return err
+		}
+	}
 }
 
 // yamlAliases guards alias expansion: a self-referencing alias would recurse forever, and

@@ -79,8 +79,9 @@ func (l *List) Add(pos Pos, path, msg, hint string) {
 	*l = append(*l, Diagnostic{Pos: pos, Path: path, Msg: msg, Hint: hint})
 }
 
-// Sort orders diagnostics by file, line, column, path and message, and drops exact duplicates,
-// so that output is stable whatever order the checks ran in.
+// Sort orders diagnostics by file, line, column, path, message and hint, and drops exact
+// duplicates, so that output is stable whatever order the checks ran in. The hint is part
+// of the order so that duplicates end up side by side, where they are dropped.
 func (l List) Sort() List {
 	sort.SliceStable(l, func(i, j int) bool {
 		a, b := l[i], l[j]
@@ -96,7 +97,10 @@ func (l List) Sort() List {
 		if a.Path != b.Path {
 			return a.Path < b.Path
 		}
-		return a.Msg < b.Msg
+		if a.Msg != b.Msg {
+			return a.Msg < b.Msg
+		}
+		return a.Hint < b.Hint
 	})
 	out := l[:0]
 	for i, d := range l {

@@ -2,6 +2,10 @@ package library
 
 import (
 	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -60,6 +64,33 @@ func TestTemplatesFromTheResultCache(t *testing.T) {
 	}
 	if hit := asJSON(s, cache); hit != want {
 		t.Fatal("templates read from the cache differ from evaluation")
+	}
+	// That was a hit, not a second evaluation: a mark put into the stored result comes back.
+	marked := 0
+	err := filepath.WalkDir(cache.Dir(), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasPrefix(d.Name(), ".") { // the sweep mark
+			return err
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		var docs []map[string]any
+		if err := json.Unmarshal(data, &docs); err != nil || len(docs) == 0 {
+			return fmt.Errorf("%s: not the library: %v", p, err)
+		}
+		docs[0]["metadata"].(map[string]any)["labels"] = map[string]any{"mark": "from-the-cache"}
+		if data, err = json.Marshal(docs); err != nil {
+			return err
+		}
+		marked++
+		return os.WriteFile(p, data, 0o644)
+	})
+	if err != nil || marked != 1 {
+		t.Fatalf("the cache holds %d results, want the library alone (%v)", marked, err)
+	}
+	if hit := asJSON(s, cache); !strings.Contains(hit, `"mark":"from-the-cache"`) {
+		t.Fatal("the library was evaluated again instead of read from the cache")
 	}
 	other := testSettings()
 	other.Namespace = "team-ops"

@@ -3,12 +3,12 @@ package render
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/internal/diskcache"
@@ -240,6 +240,16 @@ func TestWriteDirReusingLinksOnlyUnchangedFiles(t *testing.T) {
 	if err := os.Chtimes(edited, st.ModTime(), st.ModTime()); err != nil {
 		t.Fatal(err)
 	}
+	// Only the ctime tells this edit apart, and where the kernel keeps coarse timestamps
+	// (one clock tick; Linux before 6.13) the edit can share the render's tick: touch the
+	// file until its ctime moves, so the test waits for that event instead of a guessed time.
+	abs, _ := filepath.Abs(dir)
+	rendered := loadStamps(cache, abs)[sha256.Sum256([]byte("a/edited.yaml"))]
+	for cur, _ := stampOf(edited); cur.ctimeNs == rendered.ctimeNs; cur, _ = stampOf(edited) {
+		if err := os.Chtimes(edited, st.ModTime(), st.ModTime()); err != nil {
+			t.Fatal(err)
+		}
+	}
 	want := files(KustomizationFile, k, "a/same.yaml", "one\n", "a/changed.yaml", "new\n", "a/edited.yaml", "mine\n")
 	if err := WriteDirReusing(ctx, dir, want, cache); err != nil {
 		t.Fatal(err)
@@ -259,14 +269,23 @@ func TestWriteDirReusingLinksOnlyUnchangedFiles(t *testing.T) {
 	if inode(t, filepath.Join(dir, "a/changed.yaml")) == changed {
 		t.Error("a changed file kept its old inode")
 	}
-	// A third write links what the second wrote (its record was taken after the swap).
-	same2 := inode(t, filepath.Join(dir, "a/changed.yaml"))
-	time.Sleep(10 * time.Millisecond)
+	// The second write's record describes the tree as it left it: taken after the swap
+	// and the old tree's removal (which changes a linked file's ctime). Compared stamp by
+	// stamp rather than by waiting for clocks to move, so no timestamp granularity decides.
+	rec := loadStamps(cache, abs)
+	for _, f := range want {
+		cur, ok := stampOf(filepath.Join(dir, filepath.FromSlash(f.Path)))
+		if r, found := rec[sha256.Sum256([]byte(f.Path))]; !ok || !found || r.id() != cur.id() || r.sum != sha256.Sum256(f.Data) {
+			t.Errorf("%s: recorded %+v, on disk %+v", f.Path, r, cur)
+		}
+	}
+	// So a third write links all of it: what the second wrote and what it linked.
+	same2, changed2 := inode(t, filepath.Join(dir, "a/same.yaml")), inode(t, filepath.Join(dir, "a/changed.yaml"))
 	if err := WriteDirReusing(ctx, dir, want, cache); err != nil {
 		t.Fatal(err)
 	}
-	if inode(t, filepath.Join(dir, "a/changed.yaml")) != same2 {
-		t.Error("the file written by the previous render was not reused")
+	if inode(t, filepath.Join(dir, "a/changed.yaml")) != changed2 || inode(t, filepath.Join(dir, "a/same.yaml")) != same2 {
+		t.Error("the files of the previous render were not reused")
 	}
 }
 

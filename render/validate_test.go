@@ -2,6 +2,9 @@ package render
 
 import (
 	"context"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -155,9 +158,23 @@ func TestVerdictCacheNeverChangesAVerdict(t *testing.T) {
 	if !strings.Contains(fresh, "Argo rejects the rendered Workflow") || !strings.Contains(fresh, "no-such-template") {
 		t.Fatalf("the broken template did not fail its Workflows:\n%s", fresh)
 	}
-	// Another build of appflowc shares nothing with this one.
+	// Another build of appflowc shares nothing with this one. Every stored verdict is
+	// replaced by a marker: this build must now answer with it (so the lookups hit what
+	// validation stored), another build in the same directory never.
+	err := filepath.WalkDir(cache.Dir(), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasPrefix(d.Name(), ".") { // the sweep mark
+			return err
+		}
+		return os.WriteFile(p, []byte("FROM-THE-CACHE"), 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := Validate(set, cache).Error(); !strings.Contains(got, "FROM-THE-CACHE") {
+		t.Fatalf("this build did not answer from its cache:\n%s", got)
+	}
 	other := diskcache.New(cache.Dir(), []byte("other-build"))
-	if _, ok := other.Get("argo-workflow", []byte("x")); ok {
-		t.Fatal("a different build identity hit")
+	if got := Validate(set, other).Error(); got != want {
+		t.Fatalf("another build answered from this build's cache:\n%s\nwant:\n%s", got, want)
 	}
 }

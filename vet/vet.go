@@ -15,7 +15,7 @@ import (
 
 // Options configure a vet run.
 type Options struct {
-	// SkipSchema skips the second-line check against the CUE schema (--schema=false).
+	// SkipSchema skips the second-line check against the CUE schema (--skip-schema).
 	SkipSchema bool
 	// Cache keeps the library's evaluation and Argo's verdicts across runs (nil: none).
 	Cache *diskcache.Cache

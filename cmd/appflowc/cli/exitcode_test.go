@@ -25,9 +25,10 @@ func TestExitCodes(t *testing.T) {
 	}
 	write(filepath.Join(good, "a.yaml"), "applications:\n  web: {source: {repoURL: 'https://x.example.com', path: p}, destination: {namespace: web}}\n")
 	write(filepath.Join(bad, "a.yaml"), "applications:\n  web: {source: {repoURL: 'http://x.example.com', path: p}, destination: {namespace: web}}\n")
+	env := testEnv(t)
 	run := func(args ...string) int {
 		var o, e bytes.Buffer
-		return Run(context.Background(), args, &o, &e)
+		return RunEnv(context.Background(), args, env, &o, &e)
 	}
 	for _, c := range []struct {
 		args []string
@@ -50,7 +51,7 @@ func TestExitCodes(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	var o, e bytes.Buffer
-	if got := Run(ctx, []string{"render", good, "-o", filepath.Join(dir, "cancelled")}, &o, &e); got != ExitInterrupted {
+	if got := RunEnv(ctx, []string{"render", good, "-o", filepath.Join(dir, "cancelled")}, env, &o, &e); got != ExitInterrupted {
 		t.Errorf("cancelled render: exit %d, want %d (%s)", got, ExitInterrupted, e.String())
 	}
 }

@@ -34,7 +34,7 @@ func TestPreCommitHooksNameRealCommands(t *testing.T) {
 			continue
 		}
 		var o, e bytes.Buffer
-		if code := Run(context.Background(), append(f[1:], "--help"), &o, &e); code != 0 {
+		if code := RunEnv(context.Background(), append(f[1:], "--help"), testEnv(t), &o, &e); code != 0 {
 			t.Errorf("%s: %q --help: exit %d: %s", h.ID, h.Entry, code, e.String())
 		}
 	}

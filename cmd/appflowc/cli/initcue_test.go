@@ -19,7 +19,7 @@ import (
 func TestInitCueTool(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "proj")
 	var out, errOut bytes.Buffer
-	if code := Run(context.Background(), []string{"init", dir}, &out, &errOut); code != 0 {
+	if code := RunEnv(context.Background(), []string{"init", dir}, testEnv(t), &out, &errOut); code != 0 {
 		t.Fatalf("init: %d\n%s", code, errOut.String())
 	}
 	vet := func() error {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -109,11 +110,30 @@ func cutKey(s string) (key, rest string, ok bool) {
 	return s[:i], s[i:], true
 }
 
-// progress shows "label…" with a spinner on a terminal once work has taken a second,
-// and erases it when done. Elsewhere it writes nothing.
+// progress shows "label…" with a spinner on a terminal once work has taken a while
+// (progressDelay), and erases it when done. Elsewhere it writes nothing.
 type progress struct {
 	stop chan struct{}
 	done sync.WaitGroup
+}
+
+// defaultProgressDelay keeps quick runs (a pre-commit vet) free of a spinner that would
+// only flicker: one shows for work a user would start to wonder about.
+const defaultProgressDelay = time.Second
+
+type progressDelayKey struct{}
+
+// withProgressDelay sets how long a run's work goes before its progress shows: tests
+// set 0 to see it at once instead of hoping their work lasts long enough.
+func withProgressDelay(ctx context.Context, d time.Duration) context.Context {
+	return context.WithValue(ctx, progressDelayKey{}, d)
+}
+
+func progressDelay(ctx context.Context) time.Duration {
+	if d, ok := ctx.Value(progressDelayKey{}).(time.Duration); ok {
+		return d
+	}
+	return defaultProgressDelay
 }
 
 func startProgress(cmd *cobra.Command, w io.Writer, label string) *progress {
@@ -121,14 +141,22 @@ func startProgress(cmd *cobra.Command, w io.Writer, label string) *progress {
 	if !colorful(cmd, w) {
 		return p
 	}
+	delay := progressDelay(cmd.Context())
+	frames := []string{"|", "/", "-", `\`}
+	start, shown := time.Now(), false
+	draw := func(i int) {
+		shown = true
+		fmt.Fprintf(w, "\r%s %s (%s)", frames[i%len(frames)], label, time.Since(start).Round(time.Second))
+	}
+	if delay <= 0 {
+		draw(0) // here, not in the goroutine: shown even if the work ends before it runs
+	}
 	p.done.Add(1)
 	go func() {
 		defer p.done.Done()
-		frames := []string{"|", "/", "-", `\`}
 		tick := time.NewTicker(120 * time.Millisecond)
 		defer tick.Stop()
-		start, shown := time.Now(), false
-		for i := 0; ; i++ {
+		for i := 1; ; i++ {
 			select {
 			case <-p.stop:
 				if shown {
@@ -136,9 +164,8 @@ func startProgress(cmd *cobra.Command, w io.Writer, label string) *progress {
 				}
 				return
 			case <-tick.C:
-				if time.Since(start) >= time.Second {
-					shown = true
-					fmt.Fprintf(w, "\r%s %s (%s)", frames[i%len(frames)], label, time.Since(start).Round(time.Second))
+				if time.Since(start) >= delay {
+					draw(i)
 				}
 			}
 		}

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"io"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -38,8 +37,8 @@ func TestYAMLHighlight(t *testing.T) {
 	}
 }
 
-// runOnTTY runs the CLI with stdout and stderr on a pseudo-terminal.
-func runOnTTY(t *testing.T, args ...string) (string, int) {
+// runOnTTY runs the CLI in env with stdout and stderr on a pseudo-terminal.
+func runOnTTY(t *testing.T, ctx context.Context, env []string, args ...string) (string, int) {
 	t.Helper()
 	ptmx, tty, err := pty.Open()
 	if err != nil {
@@ -49,7 +48,7 @@ func runOnTTY(t *testing.T, args ...string) (string, int) {
 	var out bytes.Buffer
 	done := make(chan struct{})
 	go func() { io.Copy(&out, ptmx); close(done) }()
-	code := Run(context.Background(), args, tty, tty)
+	code := RunEnv(ctx, args, env, tty, tty)
 	tty.Close()
 	<-done
 	return out.String(), code
@@ -58,38 +57,33 @@ func runOnTTY(t *testing.T, args ...string) (string, int) {
 // TestTerminalOnlyExtras: colour and progress reach terminals, and nothing else; --no-color
 // and NO_COLOR turn them off on terminals too.
 func TestTerminalOnlyExtras(t *testing.T) {
-	dir := t.TempDir()
-	small := filepath.Join(dir, "small")
+	ctx, env := context.Background(), testEnv(t)
+	small := filepath.Join(t.TempDir(), "small")
 	if err := benchgen.Write(small, 3, "yaml"); err != nil {
 		t.Fatal(err)
 	}
-	out, code := runOnTTY(t, "render", small, "-o", "-")
+	out, code := runOnTTY(t, ctx, env, "render", small, "-o", "-")
 	if code != 0 || !strings.Contains(out, "\x1b[36mapiVersion\x1b[0m") {
 		t.Fatalf("render -o - on a terminal is not highlighted (exit %d):\n%q", code, out[:min(len(out), 300)])
 	}
-	out, _ = runOnTTY(t, "render", small, "-o", "-", "--no-color")
+	out, _ = runOnTTY(t, ctx, env, "render", small, "-o", "-", "--no-color")
 	if strings.Contains(out, "\x1b[") {
 		t.Error("--no-color: escapes on a terminal")
 	}
-	t.Setenv("NO_COLOR", "1")
-	out, _ = runOnTTY(t, "render", small, "-o", "-")
+	out, _ = runOnTTY(t, ctx, testEnv(t, "NO_COLOR=1"), "render", small, "-o", "-")
 	if strings.Contains(out, "\x1b[") {
 		t.Error("NO_COLOR: escapes on a terminal")
 	}
-	os.Unsetenv("NO_COLOR")
 
-	// Work over a second shows a spinner on a terminal, erased at the end; in a pipe,
-	// nothing.
-	big := filepath.Join(dir, "big")
-	if err := benchgen.Write(big, 4000, "yaml"); err != nil {
-		t.Fatal(err)
-	}
-	out, code = runOnTTY(t, "vet", big)
-	if code != 0 || !strings.Contains(out, " checking (") || !strings.Contains(out, "\r\x1b[K") {
-		t.Errorf("no progress on a terminal for a long vet (exit %d): %q", code, out[:min(len(out), 300)])
+	// Work that goes on shows a spinner on a terminal, erased at the end; in a pipe,
+	// nothing. The delay before it shows is 0 here, so no timing decides.
+	now := withProgressDelay(ctx, 0)
+	out, code = runOnTTY(t, now, env, "vet", small)
+	if code != 0 || !strings.Contains(out, "| checking (0s)") || !strings.Contains(out, "\r\x1b[K") {
+		t.Errorf("no progress on a terminal (exit %d): %q", code, out[:min(len(out), 300)])
 	}
 	var o, e bytes.Buffer
-	if code := Run(context.Background(), []string{"vet", big}, &o, &e); code != 0 || strings.ContainsAny(o.String()+e.String(), "\r\x1b") {
+	if code := RunEnv(now, []string{"vet", small}, env, &o, &e); code != 0 || strings.ContainsAny(o.String()+e.String(), "\r\x1b") {
 		t.Errorf("piped vet wrote terminal bytes (exit %d): %q %q", code, o.String(), e.String())
 	}
 }

@@ -1,0 +1,117 @@
+package vet
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	"github.com/appflowc/appflowc/config"
+	"github.com/appflowc/appflowc/internal/diskcache"
+)
+
+const good = `applications:
+  web: {source: {repoURL: 'https://x.example.com', path: p}, destination: {namespace: web}}
+infra:
+  base: {namespace: base}
+`
+
+func input(files map[string]string) config.Input {
+	fsys := fstest.MapFS{}
+	for n, c := range files {
+		fsys["cfg/"+n] = &fstest.MapFile{Data: []byte(c)}
+	}
+	return config.Input{FS: fsys, Paths: []string{"cfg"}}
+}
+
+func TestRunClean(t *testing.T) {
+	res, err := Run(context.Background(), input(map[string]string{"a.yaml": good, "b.cue": "applicationSets: {}\n"}), Options{})
+	if err != nil || len(res.Diags) > 0 {
+		t.Fatalf("%v %v", err, res.Diags)
+	}
+	// The library's three WorkflowTemplates and its RBAC, plus a Workflow per entry.
+	if res.Files != 2 || res.Entries != 2 || res.Objects < 5 {
+		t.Errorf("%+v", res)
+	}
+	if want := "ok: 2 file(s), 2 entr(ies), "; !strings.HasPrefix(res.Summary(), want) || !strings.HasSuffix(res.Summary(), " manifest(s) valid") {
+		t.Errorf("summary %q", res.Summary())
+	}
+}
+
+// TestRunFindings: what is wrong in a config, at any stage (reading, decoding, Argo's
+// validation of what it renders), comes back as diagnostics, not as an error; what stops
+// vet from checking at all is the error.
+func TestRunFindings(t *testing.T) {
+	for name, c := range map[string]struct {
+		files map[string]string
+		want  string
+	}{
+		"syntax":  {map[string]string{"a.yaml": "applications: [\n"}, "cfg/a.yaml:1:15: syntax error"},
+		"decoder": {map[string]string{"a.yaml": "applications:\n  web: {source: {repoURL: 'ftp://x', path: p}, destination: {namespace: web}}\n"}, `cfg/a.yaml:2:27: applications.web.source.repoURL: invalid repository URL "ftp://x"`},
+		"argo": {map[string]string{"a.yaml": "workflowTemplates:\n  t: {spec: {entrypoint: nope, templates: [{name: main, suspend: {}}]}}\n"},
+			"workflowTemplates.t: Argo rejects the template"},
+	} {
+		res, err := Run(context.Background(), input(c.files), Options{})
+		if err != nil {
+			t.Errorf("%s: error %v, want diagnostics", name, err)
+			continue
+		}
+		if len(res.Diags) == 0 || !strings.Contains(res.Diags.Error(), c.want) {
+			t.Errorf("%s: diagnostics %v, want %q", name, res.Diags, c.want)
+		}
+		if res.Summary() != fmt.Sprintf("%d error(s)", len(res.Diags)) {
+			t.Errorf("%s: summary %q", name, res.Summary())
+		}
+	}
+	if _, err := Run(context.Background(), config.Input{FS: fstest.MapFS{}, Paths: []string{"missing"}}, Options{}); err == nil || !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("missing path: %v", err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := Run(ctx, input(map[string]string{"a.yaml": good}), Options{}); !errors.Is(err, context.Canceled) {
+		t.Errorf("cancelled: %v", err)
+	}
+}
+
+// TestSkipSchema: the schema check runs unless skipped. It agrees with the Go decoder
+// on every config (config.TestSchemaAgrees), so what shows that it ran is what it
+// leaves in the cache: the verdicts of the entries it found valid.
+func TestSkipSchema(t *testing.T) {
+	files := func(dir string) map[string]bool {
+		out := map[string]bool{}
+		filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && !strings.HasPrefix(d.Name(), ".") {
+				out[d.Name()] = true
+			}
+			return nil
+		})
+		return out
+	}
+	run := func(skip bool) map[string]bool {
+		dir := t.TempDir()
+		res, err := Run(context.Background(), input(map[string]string{"a.yaml": good}), Options{SkipSchema: skip, Cache: diskcache.New(dir, []byte("test"))})
+		if err != nil || len(res.Diags) > 0 {
+			t.Fatalf("%v %v", err, res.Diags)
+		}
+		return files(dir)
+	}
+	skipped, checked := run(true), run(false)
+	extra := 0
+	for f := range checked {
+		if !skipped[f] {
+			extra++
+		}
+	}
+	for f := range skipped {
+		if !checked[f] {
+			t.Errorf("a result only the run without the schema check stored: %s", f)
+		}
+	}
+	if extra == 0 {
+		t.Errorf("the schema check left nothing in the cache (%d results either way): did it run?", len(checked))
+	}
+}
