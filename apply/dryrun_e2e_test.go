@@ -18,6 +18,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/types"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/discovery/cached/memory"
@@ -28,9 +29,11 @@ import (
 	"github.com/appflowc/appflowc/internal/testenv"
 )
 
-// serverJudge sends objects to the test API server as dry-run creates with strict field
-// validation: the server runs its full admission and the CRDs' OpenAPI schemas (Argo's
-// full CRDs, Argo CD's), rejects unknown fields, and stores nothing.
+// serverJudge sends objects to the test API server as dry-run server-side applies (dry-run
+// creates for generateName objects) with strict field validation: the server runs its
+// full admission and the CRDs' OpenAPI schemas (Argo's full CRDs, Argo CD's), rejects
+// unknown fields, and stores nothing. An apply, not a create, so that an object other
+// tests have made meanwhile (the shared ClusterRole) is judged, not refused as existing.
 type serverJudge struct {
 	dyn    dynamic.Interface
 	mapper *restmapper.DeferredDiscoveryRESTMapper
@@ -60,7 +63,7 @@ func (j *serverJudge) dryRun(ctx context.Context, obj *unstructured.Unstructured
 	if err != nil {
 		return err
 	}
-	opts := metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}, FieldValidation: metav1.FieldValidationStrict}
+	var res dynamic.ResourceInterface = j.dyn.Resource(m.Resource)
 	if ns := obj.GetNamespace(); ns != "" {
 		// The namespace must exist for the server to admit anything into it; creating it
 		// is not what is judged.
@@ -68,10 +71,19 @@ func (j *serverJudge) dryRun(ctx context.Context, obj *unstructured.Unstructured
 		if err != nil && !apierrors.IsAlreadyExists(err) {
 			return err
 		}
-		_, err = j.dyn.Resource(m.Resource).Namespace(ns).Create(ctx, obj, opts)
+		res = j.dyn.Resource(m.Resource).Namespace(ns)
+	}
+	if obj.GetName() == "" {
+		_, err = res.Create(ctx, obj, metav1.CreateOptions{DryRun: []string{metav1.DryRunAll}, FieldValidation: metav1.FieldValidationStrict})
 		return err
 	}
-	_, err = j.dyn.Resource(m.Resource).Create(ctx, obj, opts)
+	data, err := obj.MarshalJSON()
+	if err != nil {
+		return err
+	}
+	force := true
+	_, err = res.Patch(ctx, obj.GetName(), types.ApplyPatchType, data, metav1.PatchOptions{DryRun: []string{metav1.DryRunAll},
+		FieldValidation: metav1.FieldValidationStrict, FieldManager: "appflowc-dryrun-test", Force: &force})
 	return err
 }
 
