@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/appflowc/appflowc/diag"
+	"github.com/appflowc/appflowc/policy"
 )
 
 // Defaults of the appflow settings; the CUE schema in cue/ declares the same (a test keeps them equal).
@@ -199,7 +200,6 @@ var (
 	envVarName   = lazyRegexp(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	helmParam    = lazyRegexp(`^[A-Za-z0-9_][A-Za-z0-9_.\-\[\]]*$`)
 	clusterName  = lazyRegexp(`^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$`)
-	pinnedImage  = lazyRegexp(`^[a-z0-9]+([._-][a-z0-9]+)*(:[0-9]+)?(/[a-z0-9]+([._-][a-z0-9]+)*)*:[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}@sha256:[a-f0-9]{64}$`)
 	labelValue   = lazyRegexp(`^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$`)
 	gitSSH       = lazyRegexp(`^git@[A-Za-z0-9.-]+:[A-Za-z0-9._/~-]+$`)
 )
@@ -378,11 +378,8 @@ func (d *decoder) appflow(n *Node) Appflow {
 }
 
 func (d *decoder) image(n *Node, path []string, s string) {
-	switch {
-	case strings.Contains(s, ":latest"):
-		d.errorf(n, path, "pin a version tag and its digest: registry/repo:1.2.3@sha256:<64 hex>", "image %q uses the mutable tag latest", s)
-	case !pinnedImage().MatchString(s):
-		d.errorf(n, path, "pin both a tag and a digest: registry/repo:1.2.3@sha256:<64 hex>", "image %q is not pinned by tag and digest", s)
+	if v := policy.Image(s); v != nil {
+		d.errorf(n, path, v.Hint, "%s", v.Msg)
 	}
 }
 

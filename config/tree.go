@@ -108,6 +108,19 @@ func (n *Node) SortedFields() []*Field {
 	return fs
 }
 
+// nearest is the node at path below n, or the deepest node on the way that exists.
+func (n *Node) nearest(path []string) *Node {
+	cur := n
+	for i := range path {
+		next := cur.Lookup(path[i])
+		if next == nil {
+			return cur
+		}
+		cur = next
+	}
+	return cur
+}
+
 // Lookup follows a dotted path ("applications.web.source"); nil when absent.
 func (n *Node) Lookup(path ...string) *Node {
 	cur := n
@@ -245,6 +258,9 @@ func toFloat(n *Node) float64 {
 }
 
 // joinPath formats a config path for messages: list indexes in brackets, odd keys quoted.
+// JoinPath writes a config path as diagnostics show it: applications.web.steps[0]."a b".
+func JoinPath(path []string) string { return joinPath(path) }
+
 func joinPath(path []string) string {
 	var b strings.Builder
 	for i, p := range path {

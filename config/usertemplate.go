@@ -3,7 +3,6 @@ package config
 import (
 	"encoding/json"
 	"fmt"
-	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -13,6 +12,7 @@ import (
 
 	"github.com/appflowc/appflowc/cue/argo"
 	"github.com/appflowc/appflowc/diag"
+	"github.com/appflowc/appflowc/policy"
 )
 
 // UserTemplate is one of the user's WorkflowTemplates (workflowTemplates.NAME).
@@ -80,12 +80,7 @@ func (d *decoder) userTemplate(f *Field, af *Appflow) *UserTemplate {
 		}
 		d.contractDefaults(t, p)
 	}
-	d.shellSafety(spec, append(p, "spec"))
-	d.templateImages(spec, append(p, "spec"))
-	d.nonRoot(spec, append(p, "spec"))
-	if af.RequireLimits {
-		d.limits(spec, append(p, "spec"))
-	}
+	d.checkPolicy(spec, append(p, "spec"), af)
 	return t
 }
 
@@ -253,128 +248,13 @@ func CheckContract(expr, value string) error {
 	return fmt.Errorf("violates the contract %s", expr)
 }
 
-// shells run their arguments as source: a "{{...}}" there is injection.
-var shells = []string{"sh", "bash", "ash", "dash", "zsh", "ksh", "busybox"}
-
-// shellSafety refuses Argo template expressions in script source and in the command or
-// args of a container run by a shell: Argo substitutes them as text before the shell
-// parses it. Values go through env instead.
-func (d *decoder) shellSafety(spec *Node, p []string) {
-	const hint = `pass the value through env: env: [{name: VALUE, value: "{{inputs.parameters.x}}"}] and use "$VALUE"`
-	eachContainer(spec, p, func(c *Node, cp []string, kind string) {
-		if kind == "script" {
-			if src := c.Get("source"); src != nil && src.Kind == String && strings.Contains(src.Str, "{{") {
-				d.errorf(src, append(cp, "source"), hint, "Argo template expression in script source (it is pasted into the script before the shell reads it)")
-			}
-		}
-		if kind != "container" && kind != "script" {
-			return
-		}
-		cmd := c.Get("command")
-		if cmd == nil || cmd.Kind != List || len(cmd.Items) == 0 || !slices.Contains(shells, path.Base(scalarString(cmd.Items[0]))) {
-			return
-		}
-		for _, field := range []string{"command", "args"} {
-			l := c.Get(field)
-			if l == nil || l.Kind != List {
-				continue
-			}
-			for j, a := range l.Items {
-				if a.Kind == String && strings.Contains(a.Str, "{{") {
-					d.errorf(a, append(cp, field, strconv.Itoa(j)), hint, "Argo template expression in the %s of a shell (%s)", field, path.Base(scalarString(cmd.Items[0])))
-				}
-			}
-		}
-	})
-}
-
-// limits refuses containers without CPU and memory limits (appflow.requireLimits).
-func (d *decoder) limits(spec *Node, p []string) {
-	eachContainer(spec, p, func(c *Node, cp []string, kind string) {
-		if kind == "initContainers" || kind == "sidecars" {
-			return
-		}
-		var missing []string
-		for _, r := range []string{"cpu", "memory"} {
-			if c.Lookup("resources", "limits", r) == nil {
-				missing = append(missing, r)
-			}
-		}
-		if len(missing) > 0 {
-			d.errorf(c, append(cp, "resources", "limits"), "set resources: {limits: {cpu: ..., memory: ...}} (appflow.requireLimits is on)", "no %s limit", strings.Join(missing, " or "))
-		}
-	})
-}
-
-// templateImages requires pinned images (tag and digest) everywhere a user template runs
-// one, as for the library and infra scripts: a tag can be moved under a reviewed config.
-func (d *decoder) templateImages(spec *Node, p []string) {
-	eachContainer(spec, p, func(c *Node, cp []string, _ string) {
-		if img := c.Get("image"); img != nil && img.Kind == String {
-			d.image(img, append(cp, "image"), img.Str)
-		}
-	})
-}
-
-// eachTemplate calls fn with each of spec's templates and its config path.
-func eachTemplate(spec *Node, p []string, fn func(t *Node, tp []string)) {
-	ts := spec.Get("templates")
-	if ts == nil || ts.Kind != List {
-		return
+// checkPolicy applies the security policy (policy.Spec: pinned images, no template
+// expressions in shell source, non-root and unprivileged pods, limits where required) to
+// a user template's spec, each violation at the field that breaks it.
+func (d *decoder) checkPolicy(spec *Node, p []string, af *Appflow) {
+	m, _ := spec.Interface().(map[string]any)
+	for _, v := range policy.Spec(m, policy.Options{RequireLimits: af.RequireLimits}) {
+		at := spec.nearest(v.Path)
+		d.errs = append(d.errs, diag.Diagnostic{Pos: at.Pos, Path: joinPath(append(append([]string(nil), p...), v.Path...)), Msg: v.Msg, Hint: v.Hint})
 	}
-	for i, t := range ts.Items {
-		fn(t, append(append([]string(nil), p...), "templates", strconv.Itoa(i)))
-	}
-}
-
-// eachContainer calls fn with every container spec's templates run, its config path and
-// where it sits: "container", "script", "containerSet", "initContainers" or "sidecars".
-func eachContainer(spec *Node, p []string, fn func(c *Node, cp []string, kind string)) {
-	eachTemplate(spec, p, func(t *Node, tp []string) {
-		for _, kind := range []string{"container", "script"} {
-			if c := t.Get(kind); c != nil {
-				fn(c, append(append([]string(nil), tp...), kind), kind)
-			}
-		}
-		for _, list := range [][]string{{"containerSet", "containers"}, {"initContainers"}, {"sidecars"}} {
-			if cs := t.Lookup(list...); cs != nil && cs.Kind == List {
-				for j, c := range cs.Items {
-					fn(c, append(append(append([]string(nil), tp...), list...), strconv.Itoa(j)), list[0])
-				}
-			}
-		}
-	})
-}
-
-// nonRoot refuses what would run a user template's pods as root or privileged: the
-// Workflows appflowc renders run every pod as non-root (pipelines set it for the whole
-// workflow), and a container must not take it back.
-func (d *decoder) nonRoot(spec *Node, p []string) {
-	const hint = "appflowc runs workflow pods as non-root without privileges; remove the setting (the image must run as a non-root user)"
-	check := func(sc *Node, sp []string) {
-		if sc == nil {
-			return
-		}
-		for _, bad := range []struct {
-			key  string
-			kind Kind
-			test func(*Node) bool
-		}{
-			{"privileged", Bool, func(n *Node) bool { return n.Bool }},
-			{"allowPrivilegeEscalation", Bool, func(n *Node) bool { return n.Bool }},
-			{"runAsNonRoot", Bool, func(n *Node) bool { return !n.Bool }},
-			{"runAsUser", Int, func(n *Node) bool { return n.Int == 0 }},
-		} {
-			if v := sc.Get(bad.key); v != nil && v.Kind == bad.kind && bad.test(v) {
-				d.errorf(v, append(append([]string(nil), sp...), bad.key), hint, "%s: %s would run as root or privileged", bad.key, v.display())
-			}
-		}
-	}
-	check(spec.Get("securityContext"), append(append([]string(nil), p...), "securityContext"))
-	eachTemplate(spec, p, func(t *Node, tp []string) {
-		check(t.Get("securityContext"), append(tp, "securityContext"))
-	})
-	eachContainer(spec, p, func(c *Node, cp []string, _ string) {
-		check(c.Get("securityContext"), append(cp, "securityContext"))
-	})
 }

@@ -104,15 +104,18 @@ func renderLocation(in config.Input, opts Options) []byte {
 // Argo: the one pipeline that vet, render and apply share, so none can skip a step.
 // Problems in the config come back as a diag.List error. cache may be nil.
 func Compile(ctx context.Context, cfg *config.Config, cache *diskcache.Cache) ([]Object, error) {
-	objs, err := Build(ctx, cfg, cache)
+	built, err := Build(ctx, cfg, cache)
 	if err != nil {
 		return nil, err
 	}
-	if objs, err = ApplyPatches(objs, cfg.Patches); err != nil {
+	objs, err := ApplyPatches(built, cfg.Patches)
+	if err != nil {
 		return nil, err
 	}
-	if ds := Validate(objs, cache); len(ds) > 0 {
-		return nil, ds
+	ds := checkPatched(built, objs, cfg)
+	ds = append(ds, Validate(objs, cache)...)
+	if len(ds) > 0 {
+		return nil, ds.Sort()
 	}
 	return objs, nil
 }
