@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/resource"
 
 	"github.com/appflowc/appflowc/diag"
+	"github.com/appflowc/appflowc/library"
 	"github.com/appflowc/appflowc/policy"
 )
 
@@ -387,6 +388,17 @@ func (d *decoder) serverURL(n *Node, path []string, s string) {
 	u, err := url.Parse(s)
 	if err != nil || u.Scheme != "https" || u.Host == "" {
 		d.errorf(n, path, "use the cluster API server's https:// URL, e.g. https://kubernetes.default.svc", "invalid server URL %q", s)
+		return
+	}
+	d.libraryInput(n, path, library.Cluster, s)
+}
+
+// libraryInput requires of a value that becomes a parameter of a library template what
+// that template's validate-inputs step requires of it when the workflow runs: the
+// patterns are the library's own (library/inputs.go), so vet refuses what the run would.
+func (d *decoder) libraryInput(n *Node, path []string, in library.Input, s string) {
+	if !in.Accepts(s) {
+		d.errorf(n, path, "use "+in.Says, "%q would be refused when the workflow runs", s)
 	}
 }
 
@@ -477,9 +489,13 @@ func (d *decoder) source(n *Node, p []string, withHelm bool) Source {
 			if chart != nil {
 				if _, err := semver.NewConstraint(r); err != nil {
 					d.errorf(rev, append(p, "targetRevision"), "use the chart version (e.g. 15.4.2) or a semver range (e.g. 15.x, >=15.0.0 <16.0.0)", "invalid chart version %q", r)
+				} else {
+					d.libraryInput(rev, append(p, "targetRevision"), library.Revision, r)
 				}
 			} else if !validRef(r) {
 				d.errorf(rev, append(p, "targetRevision"), "use a branch, tag, commit SHA or HEAD", "invalid Git revision %q", r)
+			} else {
+				d.libraryInput(rev, append(p, "targetRevision"), library.Revision, r)
 			}
 		}
 	case chart != nil:
@@ -506,7 +522,9 @@ func (d *decoder) repoURL(n *Node, p []string, r string) {
 	u, err := url.Parse(r)
 	if err != nil || u.Host == "" || (u.Scheme != "https" && u.Scheme != "oci" && u.Scheme != "ssh") || strings.ContainsAny(r, " \t\n\"'{}") {
 		d.errorf(n, p, "use https://, oci://, git@host:path or ssh:// URL", "invalid repository URL %q", r)
+		return
 	}
+	d.libraryInput(n, p, library.URL, r)
 }
 
 // validRef follows git check-ref-format, plus full or short commit SHAs and HEAD.
@@ -526,7 +544,9 @@ func validRef(r string) bool {
 func (d *decoder) relPath(n *Node, p []string, s string) {
 	if s == "" || strings.HasPrefix(s, "/") || s == ".." || strings.HasPrefix(s, "../") || strings.Contains(s, "/../") || strings.ContainsAny(s, "\n\"{}") {
 		d.errorf(n, p, "use a path relative to the repository root, without '..'", "invalid path %q", s)
+		return
 	}
+	d.libraryInput(n, p, library.Path, s)
 }
 
 func (d *decoder) helm(n *Node, p []string) Helm {
@@ -575,6 +595,8 @@ func (d *decoder) destination(n *Node, p []string, af *Appflow) Destination {
 		if s, ok := d.str(name, append(p, "name")); ok {
 			if !clusterName().MatchString(s) {
 				d.errorf(name, append(p, "name"), "use the cluster name registered in Argo CD", "invalid cluster name %q", s)
+			} else {
+				d.libraryInput(name, append(p, "name"), library.Cluster, s)
 			}
 			ds.Name = s
 		}
@@ -682,6 +704,11 @@ func (d *decoder) gitGen(n *Node, p []string) *GitGenerator {
 	}
 	if v := n.Get("checkout"); v != nil {
 		g.Checkout, _ = d.str(v, append(p, "checkout"))
+		if strings.HasPrefix(g.Checkout, "/") {
+			// Relative paths are confined to the config root when read (Tree.Sub).
+			d.errorf(v, append(p, "checkout"), "use a path relative to the config file, inside the config root (render --root DIR widens it)",
+				"checkout %q is an absolute path", g.Checkout)
+		}
 	}
 	return g
 }
@@ -727,6 +754,8 @@ func (d *decoder) environments(n *Node, p []string, appset string, needOne bool)
 					d.serverURL(v, append(ep, "cluster"), s)
 				} else if !clusterName().MatchString(s) {
 					d.errorf(v, append(ep, "cluster"), "use an https:// API URL or the cluster name registered in Argo CD", "invalid cluster %q", s)
+				} else {
+					d.libraryInput(v, append(ep, "cluster"), library.Cluster, s)
 				}
 			}
 		}

@@ -217,6 +217,26 @@ func unwrapPathErr(err error) error {
 type Tree struct {
 	Root  *Node
 	Files []File
+	// FS is the config's file system (confined to its root when read from disk), for what
+	// rendering reads besides the config files: --expand's Git checkouts.
+	FS fs.FS
+}
+
+// Sub is the directory rel (a slash path relative to the directory of the config file
+// displayed as file) as a file system inside the config's FS: a path that leaves the
+// config root is an error.
+func (t *Tree) Sub(file, rel string) (fs.FS, error) {
+	for _, f := range t.Files {
+		if f.Display != file {
+			continue
+		}
+		p := path.Clean(path.Join(path.Dir(f.Path), rel))
+		if !fs.ValidPath(p) || t.FS == nil {
+			return nil, fmt.Errorf("%s: outside the config root", rel)
+		}
+		return fs.Sub(t.FS, p)
+	}
+	return nil, fmt.Errorf("%s: no config file %s", rel, file)
 }
 
 // LoadTree reads every file of in and unifies them into one tree. Problems in the
@@ -319,7 +339,7 @@ func LoadTree(ctx context.Context, in Input) (*Tree, error) {
 		return nil, errs.Sort()
 	}
 	memo.save()
-	return &Tree{Root: root, Files: files}, nil
+	return &Tree{Root: root, Files: files, FS: in.FS}, nil
 }
 
 // onEveryCore calls fn(0..n-1), as many at a time as there are cores, and returns when

@@ -115,6 +115,7 @@ func evaluate(s Settings) ([]json.RawMessage, error) {
 	}
 	v := ctx.BuildInstance(inst)
 	v = v.FillPath(cue.ParsePath("settings"), s)
+	v = v.FillPath(cue.ParsePath("patterns"), shellPatterns())
 	wts := v.LookupPath(cue.ParsePath("workflowTemplates"))
 	if err := wts.Validate(cue.Concrete(true)); err != nil {
 		return nil, fmt.Errorf("library: %s", cueerrors.Details(err, nil))

@@ -3,14 +3,13 @@ package render
 import (
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
-	"path/filepath"
 	"regexp"
 	"sort"
 	"strings"
 
 	"github.com/appflowc/appflowc/config"
+	"github.com/appflowc/appflowc/diag"
 )
 
 // Expand predicts, offline, the Applications each ApplicationSet will generate: one per
@@ -20,7 +19,7 @@ import (
 func Expand(cfg *config.Config) ([]Object, error) {
 	var out []Object
 	for _, a := range cfg.ApplicationSets {
-		gens, err := generated(a)
+		gens, err := generated(cfg, a)
 		if err != nil {
 			return nil, fmt.Errorf("expand applicationSets.%s: %w", a.Name, err)
 		}
@@ -72,7 +71,7 @@ func syncPolicyMap(sp config.SyncPolicy) map[string]any {
 	return m
 }
 
-func generated(a *config.ApplicationSet) ([]genApp, error) {
+func generated(cfg *config.Config, a *config.ApplicationSet) ([]genApp, error) {
 	var out []genApp
 	if a.Generator == "list" {
 		for _, e := range a.Environments {
@@ -104,12 +103,14 @@ func generated(a *config.ApplicationSet) ([]genApp, error) {
 	if a.Git == nil || a.Git.Checkout == "" {
 		return nil, nil // nothing to list offline; render says so in its summary
 	}
-	// A relative checkout is relative to the config file that names it.
-	root := a.Git.Checkout
-	if !filepath.IsAbs(root) {
-		root = filepath.Join(filepath.Dir(a.Pos.File), root)
+	// The checkout is relative to the config file that names it, and read, as the config
+	// is, inside the config root (a checkout is part of the untrusted input).
+	checkout, err := cfg.Tree.Sub(a.Pos.File, a.Git.Checkout)
+	if err != nil {
+		return nil, diag.List{{Pos: a.Pos, Path: "applicationSets." + a.Name + ".git.checkout", Msg: "cannot read the checkout: " + err.Error(),
+			Hint: "name a directory inside the config root"}}
 	}
-	dirs, err := matchDirs(os.DirFS(root), a.Git.Directories)
+	dirs, err := matchDirs(checkout, a.Git.Directories)
 	if err != nil {
 		return nil, err
 	}
