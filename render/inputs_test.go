@@ -46,7 +46,9 @@ func TestVetRefusesWhatTheRunWould(t *testing.T) {
 		{"destination.server", "destination_cluster", func(v string) string {
 			return app(`chart: nginx, targetRevision: 1.0.0`, `namespace: web, server: `+q(v))
 		}},
-		{"destination.name", "destination_cluster", func(v string) string { return app(`chart: nginx, targetRevision: 1.0.0`, `namespace: web, name: `+q(v)) }},
+		{"destination.name", "destination_cluster", func(v string) string {
+			return app(`chart: nginx, targetRevision: 1.0.0`, `namespace: web, name: `+q(v))
+		}},
 		{"source.helm.valueFiles", "values_file", func(v string) string {
 			return app(`chart: nginx, targetRevision: 1.0.0, helm: {valueFiles: [`+q(v)+`]}`, `namespace: web`)
 		}},
