@@ -6,7 +6,7 @@ export CGO_ENABLED = 0
 export GOTOOLCHAIN = local
 LDFLAGS := -s -w -X github.com/appflowc/appflowc/cmd/appflowc/cli.version=$(VERSION)
 
-.PHONY: build demo test test-unit test-stack lint golden docs bench testenv testenv-up clean
+.PHONY: build demo test test-unit test-stack lint golden docs bench fuzz testenv testenv-up clean
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/appflowc
@@ -43,6 +43,16 @@ lint:
 # Rewrites golden files and testscript expectations; read the diff before committing.
 golden:
 	$(GO) test ./render/ ./cmd/appflowc/cli/ -update
+
+# Every fuzz target for FUZZTIME each (the seeds alone run in make test). New crashers
+# land in the package's testdata/fuzz and then run in make test too: commit them.
+FUZZTIME ?= 30s
+fuzz:
+	@for pkg in $$($(GO) list ./...); do \
+	  for t in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz'); do \
+	    echo "== $$pkg $$t ($(FUZZTIME))"; \
+	    $(GO) test $$pkg -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) || exit 1; \
+	  done; done
 
 # The CLI reference (docs/cli/*.md) and man pages (docs/man/*.1), from the cobra tree.
 docs:

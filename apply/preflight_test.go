@@ -13,6 +13,7 @@ import (
 
 	"github.com/appflowc/appflowc/apply"
 	"github.com/appflowc/appflowc/internal/testenv"
+	"github.com/appflowc/appflowc/render"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -72,7 +73,11 @@ func TestPreflightRBACDenied(t *testing.T) {
 	}
 	// What she may do works; what she may not is a clear error, not a stack of noise.
 	appflowcAs(t, ctx, kc, 0, "list", "-n", ns)
-	_, errOut = appflowcAs(t, ctx, kc, 2, "delete", "-n", ns, "--completed")
+	changes, err := stackClient(t).Apply(ctx, []render.Object{stepsWorkflow(ns, "alice-cannot-delete", "0")}, apply.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, errOut = appflowcAs(t, ctx, kc, 2, "delete", "-n", ns, submitted(changes)[0])
 	if !strings.Contains(errOut, `User "alice" cannot delete resource "workflows"`) || strings.Count(strings.TrimSpace(errOut), "\n") > 1 {
 		t.Errorf("delete without the right:\n%s", errOut)
 	}
@@ -94,6 +99,7 @@ func TestPreflightFindsMissingNamespaceAndSources(t *testing.T) {
 		t.Errorf("missing namespace:\n%s", errOut)
 	}
 
+	ns := testNamespace(t)
 	repo := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/charts/index.yaml" {
 			http.NotFound(w, r)
@@ -115,7 +121,7 @@ func TestPreflightFindsMissingNamespaceAndSources(t *testing.T) {
     source: {repoURL: %q, chart: %s, targetRevision: %q}
     destination: {namespace: src}
 `, repo.URL+tc.repoPath, tc.chart, tc.revision)
-		objs := renderConfig(t, "preflight-sources", src)
+		objs := renderConfig(t, ns, src)
 		probs, err := c.Preflight(ctx, objs, apply.PreflightOptions{CheckSources: true, HTTP: repo.Client()})
 		if err != nil {
 			t.Fatal(err)

@@ -106,3 +106,24 @@ func TestInlineNestingBounded(t *testing.T) {
 		t.Fatalf("deep inline nesting: %s", got)
 	}
 }
+
+// FuzzSpec: the policy takes any spec (as YAML decodes it) without a panic, and every
+// violation has a path and a message.
+func FuzzSpec(f *testing.F) {
+	f.Add(`templates: [{name: a, container: {image: busybox, securityContext: {runAsUser: 0}}}]`)
+	f.Add(`templates: [{steps: [[{inline: {steps: [[{inline: {script: {source: "{{x}}"}}}]]}}]]}]`)
+	f.Add(`podSpecPatch: "containers: [{name: main, securityContext: {privileged: true}}]"`)
+	f.Add(`templateDefaults: {container: {command: [sh], args: ["{{a}}"]}}`)
+	f.Add(`templates: 3`)
+	f.Fuzz(func(t *testing.T, src string) {
+		var m map[string]any
+		if yaml.Unmarshal([]byte(src), &m) != nil {
+			return
+		}
+		for _, v := range Spec(m, Options{RequireLimits: true}) {
+			if v.Msg == "" {
+				t.Fatalf("a violation without a message: %+v", v)
+			}
+		}
+	})
+}
