@@ -164,6 +164,14 @@ func EncodeObject(o Object) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", o.ID(), err)
 	}
+	// The header is a comment line: what it names must not end the line. The config's
+	// file and entry names are checked where they are read; this keeps it so whatever
+	// calls EncodeObject.
+	for _, s := range []string{o.SourceRel, o.Entry, o.Owner} {
+		if strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || r == 0x85 || r == 0x2028 || r == 0x2029 }) {
+			return nil, fmt.Errorf("render %s: the header would carry a line break or control character: %q", o.ID(), s)
+		}
+	}
 	var b bytes.Buffer
 	switch {
 	case o.Preview:

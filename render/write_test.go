@@ -3,7 +3,10 @@ package render
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -113,5 +116,58 @@ func TestGuardDeletions(t *testing.T) {
 	}
 	if err := GuardDeletions(newFiles, existing, Options{Expand: true, AllowDeletions: true}); err != nil {
 		t.Fatalf("--allow-deletions: %v", err)
+	}
+}
+
+// TestStaleTempsRemoved: a render removes the temporary trees that killed renders left
+// beside its output — those whose owner file names a process that is gone — and nothing
+// it cannot prove is such a leftover: one whose owner still runs, one without an owner
+// file, a symbolic link named like one.
+func TestStaleTempsRemoved(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "out")
+	mk := func(name, owner string) string {
+		p := filepath.Join(parent, name)
+		if err := os.MkdirAll(filepath.Join(p, "x"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if owner != "" {
+			if err := os.WriteFile(p+ownerSuffix, []byte(owner), 0o600); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return p
+	}
+	// A process that has exited: its PID is free (or another process's, whose start time differs).
+	cmd := exec.Command("true")
+	if err := cmd.Run(); err != nil {
+		t.Fatal(err)
+	}
+	dead := mk(".out.tmp-dead", fmt.Sprintf("appflowc-render pid=%d start=1 boot=x\n", cmd.Process.Pid))
+	live := mk(".out.tmp-live", selfIdentity())
+	orphan := mk(".out.tmp-noowner", "")
+	victim := t.TempDir()
+	if err := os.Symlink(victim, filepath.Join(parent, ".out.tmp-link")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(parent, ".out.tmp-link"+ownerSuffix), []byte("appflowc-render pid=1 start=1 boot=x\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteDir(context.Background(), dir, files(KustomizationFile, headerMark+"\n")); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(dead); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a dead render's temporary tree was kept: %v", err)
+	}
+	if _, err := os.Stat(dead + ownerSuffix); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("a dead render's owner file was kept: %v", err)
+	}
+	for _, p := range []string{live, orphan, victim} {
+		if _, err := os.Stat(filepath.Join(p)); err != nil {
+			t.Errorf("%s was removed: %v", p, err)
+		}
+	}
+	if _, err := os.Lstat(filepath.Join(parent, ".out.tmp-link")); err != nil {
+		t.Errorf("the link was removed: %v", err)
 	}
 }
