@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"io/fs"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -35,6 +37,32 @@ func addInputFlags(cmd *cobra.Command) {
 func addSecretsFlag(cmd *cobra.Command) {
 	cmd.Flags().String("secrets-dir", "", "directory that infra secrets' fromFile paths are read from (default: the config root)")
 }
+
+// readFlagFile reads a file a flag names (submit's --configmap, --envs-file): where it is,
+// is the operator's choice (links followed), but it must be a regular file — not a FIFO
+// or a device that would block or stream forever (a link to /dev/zero) — of at most limit
+// bytes.
+func readFlagFile(name string, limit int64) ([]byte, error) {
+	f, err := os.OpenFile(name, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := confine.ReadFile(singleFile{f}, ".", limit)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", name, unwrapPath(err))
+	}
+	return data, nil
+}
+
+// singleFile is an fs.FS of one open file, to read it with confine.ReadFile's checks.
+type singleFile struct{ f *os.File }
+
+func (s singleFile) Open(string) (fs.File, error) { return nopClose{s.f}, nil }
+
+type nopClose struct{ *os.File }
+
+func (nopClose) Close() error { return nil }
 
 // configInput maps the command-line paths of a config onto a file system confined to the
 // config root: the --root directory, else the directory the paths are in (for several,

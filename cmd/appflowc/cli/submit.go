@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -249,7 +248,7 @@ func (f appSetFlags) config(name string) (map[string]any, flagNames, error) {
 	envFlag := "--env #"
 	if f.envsFile != "" {
 		envFlag = "--envs-file"
-		data, err := os.ReadFile(f.envsFile)
+		data, err := readFlagFile(f.envsFile, 1<<20)
 		if err != nil {
 			return nil, nil, fmt.Errorf("--envs-file: %w", err)
 		}
@@ -389,7 +388,7 @@ func (f infraFlags) config(name string) (map[string]any, error) {
 		if !explicit {
 			key, file = filepath.Base(rest), rest
 		}
-		data, err := os.ReadFile(file)
+		data, err := readFlagFile(file, 1<<20) // a ConfigMap holds at most 1 MiB
 		if err != nil {
 			return nil, fmt.Errorf("--configmap %s: %w", cm, err)
 		}
