@@ -304,14 +304,15 @@ const maxCheapIterations = 10_000
 // cheap reports whether evaluating e alone, here in the parent process, costs little:
 // its comprehensions iterate over literal lists or structs whose sizes multiply to at
 // most maxCheapIterations, and it repeats nothing with '*' (CUE multiplies strings and
-// lists). Anything else is evaluated with the rest of the package in the bounded
+// lists; multiplying number literals is fine). Anything else is evaluated with the rest of the package in the bounded
 // evaluator process (evalproc.go) — the same result, at a bounded cost.
 func cheap(e ast.Expr) bool {
 	ok, iterations := true, 1
 	ast.Walk(e, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.BinaryExpr:
-			if n.Op == token.MUL {
+			// CUE repeats strings, bytes and lists with '*'; numbers only multiply.
+			if n.Op == token.MUL && !(numeric(n.X) && numeric(n.Y)) {
 				ok = false
 			}
 		case *ast.ForClause:
@@ -331,6 +332,21 @@ func cheap(e ast.Expr) bool {
 		return ok
 	}, nil)
 	return ok
+}
+
+// numeric reports whether e is a number literal, or an arithmetic expression of them.
+func numeric(e ast.Expr) bool {
+	switch e := e.(type) {
+	case *ast.BasicLit:
+		return e.Kind == token.INT || e.Kind == token.FLOAT
+	case *ast.UnaryExpr:
+		return numeric(e.X)
+	case *ast.ParenExpr:
+		return numeric(e.X)
+	case *ast.BinaryExpr:
+		return (e.Op == token.ADD || e.Op == token.SUB || e.Op == token.MUL || e.Op == token.QUO) && numeric(e.X) && numeric(e.Y)
+	}
+	return false
 }
 
 // predeclared are CUE's predeclared identifiers: in the package, a label of the same name

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"cuelang.org/go/cue/parser"
 	"golang.org/x/tools/txtar"
 
 	"github.com/appflowc/appflowc/internal/benchgen"
@@ -200,4 +201,33 @@ func diffNodes(a, b *Node, path string) string {
 		}
 	}
 	return ""
+}
+
+// TestCheapIsBounded: what may be evaluated in the parent (standalone CUE expressions,
+// contracts) excludes what can grow without bound, and keeps what real configs write.
+func TestCheapIsBounded(t *testing.T) {
+	for src, want := range map[string]bool{
+		`[for env in ["dev", "staging", "prod"] {name: env}]`: true,
+		`int & >0 & <=3*60`: true,
+		`"\(1 + 2)"`:        true,
+		`"ab" * 1000000000`: false,
+		`[1] * 100`:         false,
+		`[for a in [1, 2] for b in [for c in [1, 2] {c}] {a}]`: true,
+		`[for a in [0,1,2,3,4,5,6,7,8,9] for b in [0,1,2,3,4,5,6,7,8,9] for c in [0,1,2,3,4,5,6,7,8,9] for d in [0,1,2,3,4,5,6,7,8,9] for e in [0,1,2,3,4,5,6,7,8,9] {a}]`: false,
+		`[for x in y {x}]`: false,
+	} {
+		e, err := parser.ParseExpr("t", src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := cheap(e); got != want {
+			t.Errorf("cheap(%s) = %v, want %v", src, got, want)
+		}
+	}
+	if err := CheckContract(`[for a in [0,1,2,3,4,5,6,7,8,9] for b in [0,1,2,3,4,5,6,7,8,9] for c in [0,1,2,3,4,5,6,7,8,9] for d in [0,1,2,3,4,5,6,7,8,9] for e in [0,1,2,3,4,5,6,7,8,9] {a}]`, "1"); err == nil || !strings.Contains(err.Error(), "invalid contract") {
+		t.Errorf("an expensive contract was evaluated: %v", err)
+	}
+	if err := CheckContract(`int & <=(3*60)`, "120"); err != nil {
+		t.Errorf("a contract multiplying numbers: %v", err)
+	}
 }

@@ -9,6 +9,7 @@ import (
 
 	"cuelang.org/go/cue"
 	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/parser"
 
 	"github.com/appflowc/appflowc/cue/argo"
 	"github.com/appflowc/appflowc/diag"
@@ -221,6 +222,11 @@ func (d *decoder) contractDefaults(t *UserTemplate, p []string) {
 // reads as a number or boolean is tried as one first (Argo parameters are text):
 // "3" satisfies int & >0. An expr that does not compile is an "invalid contract" error.
 func CheckContract(expr, value string) error {
+	// A contract is the user's CUE, evaluated here in the parent for every value checked
+	// against it: only what is cheap to evaluate (see cheap) is accepted.
+	if e, err := parser.ParseExpr("contract", expr); err == nil && !cheap(e) {
+		return fmt.Errorf("invalid contract %q: comprehensions over more than %d values, or repetition with '*', are not allowed in a contract", expr, maxCheapIterations)
+	}
 	_, ctx, err := argo.Schema()
 	if err != nil {
 		return err
