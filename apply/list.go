@@ -9,6 +9,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/appflowc/appflowc/graph"
 )
 
 // WorkflowSummary is one row of `appflowc list`.
@@ -92,6 +94,18 @@ type WorkflowStatus struct {
 	// Outputs are the entrypoint's output parameters (e.g. the Application's sync status).
 	Outputs map[string]string `json:"outputs,omitempty"`
 	Nodes   *StepStatus       `json:"nodes,omitempty"`
+	// Cycles are links of status.nodes that lead back to a node on their own path: a
+	// broken or hostile status; they are not followed.
+	Cycles []string `json:"cycles,omitempty"`
+}
+
+// stepStatus converts a placed node and what is under it.
+func stepStatus(t *graph.TreeNode) *StepStatus {
+	s := &StepStatus{Name: t.DisplayName, Type: t.Type, Phase: t.Phase, Message: t.Message}
+	for _, c := range t.Children {
+		s.Children = append(s.Children, *stepStatus(c))
+	}
+	return s
 }
 
 // Status reads one workflow and its node tree.
@@ -102,27 +116,13 @@ func (c *Client) Status(ctx context.Context, namespace, name string) (*WorkflowS
 	}
 	st := &WorkflowStatus{WorkflowSummary: summary(u)}
 	nodes, _, _ := unstructured.NestedMap(u.Object, "status", "nodes")
-	// Argo links every step of a group to the next group, so the node graph is a DAG:
-	// each node is shown once, under the first step that leads to it (walking it as a
-	// tree would repeat a group once per step of the group before it, exponentially).
-	seen := map[string]bool{}
-	var build func(id string, depth int) *StepStatus
-	build = func(id string, depth int) *StepStatus {
-		m, ok := nodes[id].(map[string]any)
-		if !ok || depth > 100 || seen[id] {
-			return nil
-		}
-		seen[id] = true
-		s := &StepStatus{Name: str(m, "displayName"), Type: str(m, "type"), Phase: str(m, "phase"), Message: str(m, "message")}
-		kids, _, _ := unstructured.NestedStringSlice(m, "children")
-		for _, k := range kids {
-			if ch := build(k, depth+1); ch != nil {
-				s.Children = append(s.Children, *ch)
-			}
-		}
-		return s
+	// Each node once, in time linear in the nodes, whatever the links say (see
+	// graph.BuildRunTree); the root node's ID is the workflow's name.
+	tree := graph.BuildRunTree(graph.RunNodes(nodes), name)
+	st.Cycles = tree.Cycles
+	if tree.Root != nil {
+		st.Nodes = stepStatus(tree.Root)
 	}
-	st.Nodes = build(name, 0) // the root node's ID is the workflow's name
 	params, _, _ := unstructured.NestedSlice(nodes, name, "outputs", "parameters")
 	for _, p := range params {
 		if m, ok := p.(map[string]any); ok {

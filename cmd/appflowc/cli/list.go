@@ -202,6 +202,7 @@ func newStatusCmd() *cobra.Command {
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
+			warnCycles(cmd, "Workflow/"+ns+"/"+args[0], st.Cycles)
 			if ok, err := writeData(painter{on: colorful(cmd, w)}, w, output.value, st); ok {
 				return err
 			}
