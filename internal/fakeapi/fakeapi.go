@@ -19,6 +19,7 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 )
 
@@ -42,6 +43,8 @@ type Fault struct {
 	Verb string
 	// Resource matches workflows, pods, ...; "" any.
 	Resource string
+	// Query, if set, must be part of the request's raw query ("continue=1000").
+	Query string
 	// Times is how many requests it meets (0: all).
 	Times    int
 	Location string // Redirect
@@ -300,7 +303,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.reqs = append(s.reqs, Request{Verb: rt.verb, Resource: rt.resource, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header.Clone(), At: time.Now()})
 	var fault *Fault
 	for _, f := range s.faults {
-		if (f.Verb == "" || f.Verb == rt.verb) && (f.Resource == "" || f.Resource == rt.resource) && f.Times >= 0 {
+		if (f.Verb == "" || f.Verb == rt.verb) && (f.Resource == "" || f.Resource == rt.resource) && strings.Contains(r.URL.RawQuery, f.Query) && f.Times >= 0 {
 			fault = f
 			if f.Times > 0 {
 				if f.Times == 1 {
@@ -476,7 +479,7 @@ func listKind(resource string) (apiVersion, kind string) {
 
 // matching returns the objects of rt's resource in its namespace matching the selector,
 // sorted by namespace/name.
-func (s *Server) matchingLocked(rt route, sel labels.Selector) []map[string]any {
+func (s *Server) matchingLocked(rt route, sel selectors) []map[string]any {
 	var keys []string
 	for k := range s.objs[rt.resource] {
 		keys = append(keys, k)
@@ -492,8 +495,12 @@ func (s *Server) matchingLocked(rt route, sel labels.Selector) []map[string]any 
 	return out
 }
 
-func matches(o map[string]any, namespace string, sel labels.Selector) bool {
+func matches(o map[string]any, namespace string, sel selectors) bool {
 	md, _ := o["metadata"].(map[string]any)
+	name, _ := md["name"].(string)
+	if !sel.fields.Matches(fields.Set{"metadata.name": name, "metadata.namespace": fmt.Sprint(md["namespace"])}) {
+		return false
+	}
 	if ns, _ := md["namespace"].(string); namespace != "" && ns != namespace {
 		return false
 	}
@@ -503,16 +510,26 @@ func matches(o map[string]any, namespace string, sel labels.Selector) bool {
 			set[k], _ = v.(string)
 		}
 	}
-	return sel.Matches(set)
+	return sel.labels.Matches(set)
 }
 
-func selector(w http.ResponseWriter, r *http.Request) (labels.Selector, bool) {
-	sel, err := labels.Parse(r.URL.Query().Get("labelSelector"))
+type selectors struct {
+	labels labels.Selector
+	fields fields.Selector
+}
+
+func selector(w http.ResponseWriter, r *http.Request) (selectors, bool) {
+	ls, err := labels.Parse(r.URL.Query().Get("labelSelector"))
 	if err != nil {
 		status(w, 400, err.Error())
-		return nil, false
+		return selectors{}, false
 	}
-	return sel, true
+	fs, err := fields.ParseSelector(r.URL.Query().Get("fieldSelector"))
+	if err != nil {
+		status(w, 400, err.Error())
+		return selectors{}, false
+	}
+	return selectors{ls, fs}, true
 }
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request, rt route) {
