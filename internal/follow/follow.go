@@ -20,11 +20,12 @@ import (
 
 // Backoff is the policy of every follower: the first retry after about half a second,
 // each next one twice as late, with up to half again at random so that many clients
-// that lost the same API server do not come back at once, and never more than 30 s apart.
+// that lost the same API server do not come back at once; the base stops growing at 20 s,
+// so retries are never more than 30 s apart.
 // client-go's reflector backs off alike (0.8 s doubling to 30 s); its loop cannot be
 // driven by a test clock, which is why this package has its own.
 func Backoff() wait.Backoff {
-	return wait.Backoff{Duration: 500 * time.Millisecond, Factor: 2, Jitter: 0.5, Steps: math.MaxInt32, Cap: 30 * time.Second}
+	return wait.Backoff{Duration: 500 * time.Millisecond, Factor: 2, Jitter: 0.5, Steps: math.MaxInt32, Cap: 20 * time.Second}
 }
 
 // PageSize is how many objects one list request asks for (kubectl's chunk size).
