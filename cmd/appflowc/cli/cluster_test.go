@@ -595,12 +595,15 @@ func TestCtrlCEndsAnyCommand(t *testing.T) {
 		cmd.Env = c.env
 		var out bytes.Buffer
 		var ptmx *os.File
+		copied := make(chan struct{})
 		if tc.tty {
 			if ptmx, err = pty.Start(cmd); err != nil {
 				t.Skipf("no pseudo-terminal here: %v", err)
 			}
-			go io.Copy(&out, ptmx)
+			// Until the command exits and the terminal has nothing more to read.
+			go func() { io.Copy(&out, ptmx); close(copied) }()
 		} else {
+			close(copied)
 			cmd.Stdout, cmd.Stderr = &out, &out
 			if err := cmd.Start(); err != nil {
 				t.Fatal(err)
@@ -615,6 +618,7 @@ func TestCtrlCEndsAnyCommand(t *testing.T) {
 			cmd.Process.Signal(syscall.SIGINT)
 		}
 		err := cmd.Wait()
+		<-copied
 		cancel()
 		if ptmx != nil {
 			ptmx.Close()
