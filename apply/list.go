@@ -258,11 +258,11 @@ func (c *Client) ControllerPresent(ctx context.Context) (crds bool, deployment s
 		}
 		return false, "", nil
 	}
-	deps, err := c.dyn.Resource(schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}).List(ctx, metav1.ListOptions{})
+	deps, err := c.listAll(ctx, schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}, "", "")
 	if err != nil {
 		return true, "", fmt.Errorf("list deployments: %w", err)
 	}
-	for _, d := range deps.Items {
+	for _, d := range deps {
 		if d.GetName() == "workflow-controller" || d.GetName() == "argo-workflows-workflow-controller" {
 			return true, d.GetNamespace() + "/" + d.GetName(), nil
 		}
