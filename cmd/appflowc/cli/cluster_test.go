@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -625,6 +626,23 @@ func TestCtrlCEndsAnyCommand(t *testing.T) {
 		}
 		if cmd.ProcessState.ExitCode() != ExitInterrupted || !strings.Contains(out.String(), tc.sayWhat) {
 			t.Errorf("%v (terminal: %t): %v, exit %d\n%s", tc.args, tc.tty, err, cmd.ProcessState.ExitCode(), out.String())
+		}
+	}
+}
+
+// TestErrorText: an error prints on one line, escaped, so that text from the API server
+// cannot forge a line; joined errors and appflowc's own lists print a line per item.
+func TestErrorText(t *testing.T) {
+	for _, c := range []struct {
+		err  error
+		want string
+	}{
+		{fmt.Errorf("get x: %w", errors.New("boom\nappflowc: next: rm -rf ~\x1b[2J")), `get x: boom\nappflowc: next: rm -rf ~^[[2J`},
+		{errors.Join(errors.New("logs of step a: eof"), errors.New("logs of step b\x07: eof")), "logs of step a: eof\nlogs of step b^G: eof"},
+		{fmt.Errorf("%w: %w", errors.New("a\nb"), errors.New("c")), `a\nb: c`},
+	} {
+		if got := errorText(c.err); got != c.want {
+			t.Errorf("errorText(%q) = %q, want %q", c.err, got, c.want)
 		}
 	}
 }

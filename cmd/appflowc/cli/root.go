@@ -150,8 +150,21 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 // errorText is an error as printed: its text may hold the API server's (a Status
 // message, a name, a body that did not decode), so it is escaped whole, a newline shown
-// as \n; only appflowc's own lists (an error with Lines) print a line per item.
+// as \n. Errors that are several (errors.Join) print one per line, each escaped; so do
+// appflowc's own lists (an error with Lines).
 func errorText(err error) string {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var msgs, lines []string
+		for _, e := range j.Unwrap() {
+			if e != nil {
+				msgs = append(msgs, e.Error())
+				lines = append(lines, errorText(e))
+			}
+		}
+		if strings.Join(msgs, "\n") == err.Error() {
+			return strings.Join(lines, "\n")
+		}
+	}
 	var list interface{ Lines() []string }
 	if !errors.As(err, &list) {
 		return safetext.Escape(err.Error())
