@@ -15,12 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/discovery"
-	"k8s.io/client-go/discovery/cached/memory"
 	"k8s.io/client-go/dynamic"
-	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/rest"
-	"k8s.io/client-go/restmapper"
 
 	"github.com/appflowc/appflowc/render"
 )
@@ -67,36 +62,6 @@ func (c Change) String() string {
 	return fmt.Sprintf("%s/%s/%s %s", c.Kind, c.Namespace, c.Name, c.Action)
 }
 
-// Client applies objects to one cluster.
-type Client struct {
-	dyn    dynamic.Interface
-	cs     kubernetes.Interface
-	mapper meta.RESTMapper
-}
-
-// NewClient builds a client from a rest.Config.
-func NewClient(cfg *rest.Config) (*Client, error) {
-	// client-go's default rate limit (5 QPS) would make pre-flight's access reviews and
-	// a large apply wait on the client rather than the server; kubectl uses 50.
-	if cfg.QPS == 0 && cfg.RateLimiter == nil {
-		cfg = rest.CopyConfig(cfg)
-		cfg.QPS, cfg.Burst = 50, 100
-	}
-	dyn, err := dynamic.NewForConfig(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("apply: %w", err)
-	}
-	dc, err := discovery.NewDiscoveryClientForConfig(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("apply: %w", err)
-	}
-	cs, err := kubernetes.NewForConfig(cfg)
-	if err != nil {
-		return nil, fmt.Errorf("apply: %w", err)
-	}
-	return &Client{dyn: dyn, cs: cs, mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc))}, nil
-}
-
 // stage orders kinds so that what an object needs exists before it: namespaces and RBAC,
 // then configuration, then templates, then the Workflows that run them.
 func stage(kind string) int {
@@ -139,12 +104,12 @@ func (c *Client) Apply(ctx context.Context, objs []render.Object, opts Options) 
 	return changes, nil
 }
 
-func (c *Client) resource(o render.Object) (dynamic.ResourceInterface, error) {
+func (c *Client) resource(ctx context.Context, o render.Object) (dynamic.ResourceInterface, error) {
 	gv, err := schema.ParseGroupVersion(o.APIVersion)
 	if err != nil {
 		return nil, err
 	}
-	m, err := c.mapper.RESTMapping(schema.GroupKind{Group: gv.Group, Kind: o.Kind}, gv.Version)
+	m, err := c.mapper.RESTMappingWithContext(ctx, schema.GroupKind{Group: gv.Group, Kind: o.Kind}, gv.Version)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w (are the CRDs installed? run appflowc install)", o.ID(), err)
 	}
@@ -161,7 +126,7 @@ func (c *Client) applyOne(ctx context.Context, o render.Object, opts Options) (C
 		return ch, fmt.Errorf("%s: %w", o.ID(), err)
 	}
 	u := &unstructured.Unstructured{Object: obj}
-	ri, err := c.resource(o)
+	ri, err := c.resource(ctx, o)
 	if err != nil {
 		return ch, err
 	}
@@ -236,7 +201,7 @@ func sameContent(a, b *unstructured.Unstructured) bool {
 
 // Get reads one object, for callers that check what apply did.
 func (c *Client) Get(ctx context.Context, apiVersion, kind, namespace, name string) (*unstructured.Unstructured, error) {
-	ri, err := c.resource(render.Object{APIVersion: apiVersion, Kind: kind, Namespace: namespace, Name: name})
+	ri, err := c.resource(ctx, render.Object{APIVersion: apiVersion, Kind: kind, Namespace: namespace, Name: name})
 	if err != nil {
 		return nil, err
 	}

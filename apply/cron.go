@@ -43,13 +43,13 @@ func cronSummary(u *unstructured.Unstructured) CronSummary {
 
 // ListCronWorkflows lists the CronWorkflows of namespace matching selector, by name.
 func (c *Client) ListCronWorkflows(ctx context.Context, namespace, selector string) ([]CronSummary, error) {
-	l, err := c.dyn.Resource(CronWorkflowsGVR).Namespace(namespace).List(ctx, metav1.ListOptions{LabelSelector: selector})
+	items, err := c.listAll(ctx, CronWorkflowsGVR, namespace, selector)
 	if err != nil {
 		return nil, fmt.Errorf("list cronworkflows in %s: %w", namespace, err)
 	}
-	out := make([]CronSummary, 0, len(l.Items))
-	for i := range l.Items {
-		out = append(out, cronSummary(&l.Items[i]))
+	out := make([]CronSummary, 0, len(items))
+	for _, u := range items {
+		out = append(out, cronSummary(u))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil

@@ -76,7 +76,7 @@ func (c *Client) diffOne(ctx context.Context, o render.Object, inNewNamespace bo
 		d.Diff = render.UnifiedDiff("live/"+o.ID(), "apply/"+o.ID(), "", toYAML(local))
 		return d, nil
 	}
-	ri, err := c.resource(o)
+	ri, err := c.resource(ctx, o)
 	if err != nil {
 		return d, err
 	}

@@ -2,13 +2,19 @@ package apply
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/appflowc/appflowc/graph"
+	"github.com/appflowc/appflowc/internal/follow"
 )
 
 // WorkflowSummary is one row of `appflowc list`.
@@ -54,27 +60,70 @@ func summary(u *unstructured.Unstructured) WorkflowSummary {
 		GitCommit: u.GetAnnotations()[AnnotationGitCommit], GitDirty: u.GetAnnotations()[AnnotationGitDirty] == "true"}
 }
 
-// ListWorkflows lists the Workflows of namespace matching selector (and phase, if set),
-// newest first.
-func (c *Client) ListWorkflows(ctx context.Context, namespace, selector, phase string) ([]WorkflowSummary, error) {
-	l, err := c.dyn.Resource(WorkflowsGVR).Namespace(namespace).List(ctx, metav1.ListOptions{LabelSelector: selector})
+// EachWorkflow lists the Workflows of namespace matching selector (and phase, if set) in
+// pages of follow.PageSize, and calls page with each page's summaries, newest first
+// within the page, as it arrives: a namespace of 100,000 runs is neither held whole nor
+// waited for. page may return ErrEnough to stop early.
+func (c *Client) EachWorkflow(ctx context.Context, namespace, selector, phase string, page func([]WorkflowSummary) error) error {
+	err := follow.EachPage(ctx, c.dyn.Resource(WorkflowsGVR).Namespace(namespace).List, metav1.ListOptions{LabelSelector: selector},
+		func(items []runtime.Object, _ string) error {
+			var out []WorkflowSummary
+			for _, o := range items {
+				if u, ok := o.(*unstructured.Unstructured); ok {
+					if s := summary(u); phase == "" || s.Phase == phase {
+						out = append(out, s)
+					}
+				}
+			}
+			sortNewestFirst(out)
+			return page(out)
+		})
+	if errors.Is(err, ErrEnough) {
+		return nil
+	}
 	if err != nil {
-		return nil, fmt.Errorf("list workflows in %s: %w", namespace, err)
+		return fmt.Errorf("list workflows in %s: %w", namespace, err)
 	}
-	var out []WorkflowSummary
-	for i := range l.Items {
-		s := summary(&l.Items[i])
-		if phase == "" || s.Phase == phase {
-			out = append(out, s)
-		}
-	}
+	return nil
+}
+
+// ErrEnough stops EachWorkflow without an error.
+var ErrEnough = errors.New("enough")
+
+func sortNewestFirst(out []WorkflowSummary) {
 	sort.SliceStable(out, func(i, j int) bool {
 		if !out[i].Started.Equal(out[j].Started) {
 			return out[i].Started.After(out[j].Started)
 		}
 		return out[i].Name < out[j].Name
 	})
+}
+
+// ListWorkflows lists the Workflows of namespace matching selector (and phase, if set),
+// newest first.
+func (c *Client) ListWorkflows(ctx context.Context, namespace, selector, phase string) ([]WorkflowSummary, error) {
+	var out []WorkflowSummary
+	err := c.EachWorkflow(ctx, namespace, selector, phase, func(p []WorkflowSummary) error { out = append(out, p...); return nil })
+	if err != nil {
+		return nil, err
+	}
+	sortNewestFirst(out)
 	return out, nil
+}
+
+// listAll lists every object of a resource in pages.
+func (c *Client) listAll(ctx context.Context, gvr schema.GroupVersionResource, namespace, selector string) ([]*unstructured.Unstructured, error) {
+	var out []*unstructured.Unstructured
+	err := follow.EachPage(ctx, c.dyn.Resource(gvr).Namespace(namespace).List, metav1.ListOptions{LabelSelector: selector},
+		func(items []runtime.Object, _ string) error {
+			for _, o := range items {
+				if u, ok := o.(*unstructured.Unstructured); ok {
+					out = append(out, u)
+				}
+			}
+			return nil
+		})
+	return out, err
 }
 
 // StepStatus is one node of a workflow's tree.
@@ -92,6 +141,18 @@ type WorkflowStatus struct {
 	// Outputs are the entrypoint's output parameters (e.g. the Application's sync status).
 	Outputs map[string]string `json:"outputs,omitempty"`
 	Nodes   *StepStatus       `json:"nodes,omitempty"`
+	// Cycles are links of status.nodes that lead back to a node on their own path: a
+	// broken or hostile status; they are not followed.
+	Cycles []string `json:"cycles,omitempty"`
+}
+
+// stepStatus converts a placed node and what is under it.
+func stepStatus(t *graph.TreeNode) *StepStatus {
+	s := &StepStatus{Name: t.DisplayName, Type: t.Type, Phase: t.Phase, Message: t.Message}
+	for _, c := range t.Children {
+		s.Children = append(s.Children, *stepStatus(c))
+	}
+	return s
 }
 
 // Status reads one workflow and its node tree.
@@ -102,27 +163,13 @@ func (c *Client) Status(ctx context.Context, namespace, name string) (*WorkflowS
 	}
 	st := &WorkflowStatus{WorkflowSummary: summary(u)}
 	nodes, _, _ := unstructured.NestedMap(u.Object, "status", "nodes")
-	// Argo links every step of a group to the next group, so the node graph is a DAG:
-	// each node is shown once, under the first step that leads to it (walking it as a
-	// tree would repeat a group once per step of the group before it, exponentially).
-	seen := map[string]bool{}
-	var build func(id string, depth int) *StepStatus
-	build = func(id string, depth int) *StepStatus {
-		m, ok := nodes[id].(map[string]any)
-		if !ok || depth > 100 || seen[id] {
-			return nil
-		}
-		seen[id] = true
-		s := &StepStatus{Name: str(m, "displayName"), Type: str(m, "type"), Phase: str(m, "phase"), Message: str(m, "message")}
-		kids, _, _ := unstructured.NestedStringSlice(m, "children")
-		for _, k := range kids {
-			if ch := build(k, depth+1); ch != nil {
-				s.Children = append(s.Children, *ch)
-			}
-		}
-		return s
+	// Each node once, in time linear in the nodes, whatever the links say (see
+	// graph.BuildRunTree); the root node's ID is the workflow's name.
+	tree := graph.BuildRunTree(graph.RunNodes(nodes), name)
+	st.Cycles = tree.Cycles
+	if tree.Root != nil {
+		st.Nodes = stepStatus(tree.Root)
 	}
-	st.Nodes = build(name, 0) // the root node's ID is the workflow's name
 	params, _, _ := unstructured.NestedSlice(nodes, name, "outputs", "parameters")
 	for _, p := range params {
 		if m, ok := p.(map[string]any); ok {
@@ -145,12 +192,12 @@ type TemplateSummary struct {
 
 // ListTemplates lists the WorkflowTemplates of namespace.
 func (c *Client) ListTemplates(ctx context.Context, namespace string) ([]TemplateSummary, error) {
-	l, err := c.dyn.Resource(TemplatesGVR).Namespace(namespace).List(ctx, metav1.ListOptions{})
+	items, err := c.listAll(ctx, TemplatesGVR, namespace, "")
 	if err != nil {
 		return nil, fmt.Errorf("list workflowtemplates in %s: %w", namespace, err)
 	}
 	out := []TemplateSummary{}
-	for _, u := range l.Items {
+	for _, u := range items {
 		ts := TemplateSummary{Name: u.GetName(), Description: u.GetAnnotations()["workflows.argoproj.io/description"],
 			Library: u.GetLabels()["appflowc.dev/library"] == "true", Parameters: []string{}}
 		params, _, _ := unstructured.NestedSlice(u.Object, "spec", "arguments", "parameters")
@@ -181,13 +228,13 @@ func (c *Client) DeleteWorkflows(ctx context.Context, namespace string, opts Del
 	ri := c.dyn.Resource(WorkflowsGVR).Namespace(namespace)
 	names := opts.Names
 	if len(names) == 0 {
-		l, err := ri.List(ctx, metav1.ListOptions{LabelSelector: opts.Selector})
+		items, err := c.listAll(ctx, WorkflowsGVR, namespace, opts.Selector)
 		if err != nil {
 			return nil, fmt.Errorf("list workflows in %s: %w", namespace, err)
 		}
-		for i := range l.Items {
-			if _, done := outcome(&l.Items[i]); done || !opts.Completed {
-				names = append(names, l.Items[i].GetName())
+		for _, u := range items {
+			if _, done := outcome(u); done || !opts.Completed {
+				names = append(names, u.GetName())
 			}
 		}
 	}
@@ -205,14 +252,17 @@ func (c *Client) DeleteWorkflows(ctx context.Context, namespace string, opts Del
 // ControllerPresent reports whether the Argo CRDs are served and whether a
 // workflow-controller Deployment exists (it may also run outside the cluster).
 func (c *Client) ControllerPresent(ctx context.Context) (crds bool, deployment string, err error) {
-	if _, err := c.mapper.RESTMapping(schema.GroupKind{Group: "argoproj.io", Kind: "Workflow"}, "v1alpha1"); err != nil {
+	if _, err := c.mapper.RESTMappingWithContext(ctx, schema.GroupKind{Group: "argoproj.io", Kind: "Workflow"}, "v1alpha1"); err != nil {
+		if !meta.IsNoMatchError(err) {
+			return false, "", fmt.Errorf("discover Argo's Workflow kind: %w", err)
+		}
 		return false, "", nil
 	}
-	deps, err := c.dyn.Resource(schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}).List(ctx, metav1.ListOptions{})
+	deps, err := c.listAll(ctx, schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}, "", "")
 	if err != nil {
 		return true, "", fmt.Errorf("list deployments: %w", err)
 	}
-	for _, d := range deps.Items {
+	for _, d := range deps {
 		if d.GetName() == "workflow-controller" || d.GetName() == "argo-workflows-workflow-controller" {
 			return true, d.GetNamespace() + "/" + d.GetName(), nil
 		}

@@ -13,104 +13,155 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/tools/cache"
+
+	"github.com/appflowc/appflowc/internal/follow"
+	"github.com/appflowc/appflowc/internal/safetext"
 )
 
 // LogOptions configure Logs. Each field names its flag.
 type LogOptions struct {
 	Step   string // --step: only this step (display name)
 	Follow bool   // -f: stream until the workflow completes
+	// Raw writes each log line as the pod wrote it (--raw); otherwise its control
+	// characters are escaped (safetext.Line). The step prefix is escaped either way.
+	Raw bool
 }
+
+// MaxLogLine is the longest log line written as one line; a longer one is written in
+// pieces of this size, each after its step's prefix and "(cont.)" after the first, so
+// that no line is dropped, memory stays bounded and streams do not wait on each other.
+const MaxLogLine = 1 << 20
 
 // Logs writes the main container's log of each step pod of a workflow, each line
 // prefixed by the step's name. With Follow it streams each step as its pod starts, and
-// stops when the workflow completes: a follow on a pod never ends by itself while the
-// container runs (and kwok always reports it running).
+// stops when the workflow has finished, or with a *GoneError when it is deleted first:
+// a follow on a pod never ends by itself while the container runs (and kwok always
+// reports it running).
 func (c *Client) Logs(ctx context.Context, namespace, workflow string, opts LogOptions, w io.Writer) error {
 	if _, err := c.Status(ctx, namespace, workflow); err != nil {
 		return err
 	}
 	if opts.Follow {
-		streamCtx, stop := context.WithCancel(ctx)
+		watchCtx, stop := context.WithCancel(ctx)
 		defer stop()
 		wfDone := make(chan struct{})
+		var werr error
 		go func() {
-			_, _ = c.Watch(streamCtx, namespace, []string{workflow}, WatchOptions{Out: io.Discard})
+			_, werr = c.Watch(watchCtx, namespace, []string{workflow}, WatchOptions{Out: io.Discard})
 			close(wfDone)
 		}()
-		return c.FollowLogs(ctx, namespace, []string{workflow}, opts, w, wfDone)
+		err := c.FollowLogs(ctx, namespace, []string{workflow}, opts, w, wfDone)
+		stop()
+		<-wfDone
+		if werr != nil && ctx.Err() == nil {
+			return errors.Join(werr, err)
+		}
+		return err
 	}
-	l := &logStreamer{cs: c.cs, namespace: namespace, opts: opts, w: w, started: map[string]bool{}}
-	pods, err := c.cs.CoreV1().Pods(namespace).List(ctx, metav1.ListOptions{LabelSelector: "workflows.argoproj.io/workflow=" + workflow})
+	l := newStreamer(c, namespace, opts, w, false)
+	var pods []corev1.Pod
+	err := follow.EachPage(ctx, func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+		o.LabelSelector = "workflows.argoproj.io/workflow=" + workflow
+		return c.cs.CoreV1().Pods(namespace).List(ctx, o)
+	}, metav1.ListOptions{}, func(items []runtime.Object, _ string) error {
+		for _, o := range items {
+			if p, ok := o.(*corev1.Pod); ok {
+				pods = append(pods, *p)
+			}
+		}
+		return nil
+	})
 	if err != nil {
 		return fmt.Errorf("logs: list pods of %s: %w", workflow, err)
 	}
-	items := pods.Items
-	sort.Slice(items, func(i, j int) bool { return items[i].CreationTimestamp.Before(&items[j].CreationTimestamp) })
-	for i := range items {
-		l.stream(ctx, &items[i])
+	sort.Slice(pods, func(i, j int) bool { return pods[i].CreationTimestamp.Before(&pods[j].CreationTimestamp) })
+	for i := range pods {
+		l.stream(ctx, &pods[i])
 	}
 	return errors.Join(l.errs...)
 }
 
 // FollowLogs streams the step logs of the given workflows' pods as each pod starts, over
-// one pod watch, until stop is closed (the caller knows when the workflows are done).
-// With more than one workflow, lines are prefixed "workflow/step: ".
+// one pod list+watch (follow's, with its backoff), until stop is closed (the caller knows
+// when the workflows are done). With more than one workflow, lines are prefixed
+// "workflow/step: ".
 func (c *Client) FollowLogs(ctx context.Context, namespace string, workflows []string, opts LogOptions, w io.Writer, stop <-chan struct{}) error {
-	l := &logStreamer{cs: c.cs, namespace: namespace, opts: opts, w: w, started: map[string]bool{}, withWorkflow: len(workflows) > 1}
-	selector := metav1.ListOptions{LabelSelector: fmt.Sprintf("workflows.argoproj.io/workflow in (%s)", strings.Join(workflows, ","))}
+	l := newStreamer(c, namespace, opts, w, len(workflows) > 1)
+	selector := fmt.Sprintf("workflows.argoproj.io/workflow in (%s)", strings.Join(workflows, ","))
+	src := &cache.ListWatch{
+		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
+			o.LabelSelector = selector
+			return c.cs.CoreV1().Pods(namespace).List(ctx, o)
+		},
+		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
+			o.LabelSelector = selector
+			return c.watchCS.CoreV1().Pods(namespace).Watch(ctx, o)
+		},
+	}
 	streamCtx, stopStreams := context.WithCancel(ctx)
 	defer stopStreams()
-	for {
-		pods, err := c.cs.CoreV1().Pods(namespace).List(ctx, selector)
-		if err != nil {
-			return fmt.Errorf("logs: list pods: %w", err)
-		}
-		for i := range pods.Items {
-			l.start(streamCtx, &pods.Items[i])
-		}
-		selector.ResourceVersion = pods.ResourceVersion
-		pw, err := c.cs.CoreV1().Pods(namespace).Watch(ctx, selector)
-		if err != nil {
-			return fmt.Errorf("logs: watch pods: %w", err)
-		}
-		done := false
-		for !done {
-			select {
-			case ev, ok := <-pw.ResultChan():
-				if !ok {
-					done = true // the watch dropped: re-list and resume
-					break
-				}
-				if p, isPod := ev.Object.(*corev1.Pod); isPod {
+	followCtx, stopFollow := context.WithCancel(ctx)
+	defer stopFollow()
+	followed := make(chan error, 1)
+	listed := make(chan struct{})
+	var once sync.Once
+	go func() {
+		followed <- follow.Run(followCtx, src, follow.Handler{
+			Event: func(typ watch.EventType, obj runtime.Object) (bool, error) {
+				if p, ok := obj.(*corev1.Pod); ok && typ != watch.Deleted {
 					l.start(streamCtx, p)
 				}
-			case <-stop:
-				pw.Stop()
-				// Streams of finished containers end by themselves; give them a moment
-				// to deliver their last lines before stopping the rest.
-				finished := make(chan struct{})
-				go func() { l.wg.Wait(); close(finished) }()
-				select {
-				case <-finished:
-				case <-time.After(2 * time.Second):
-				}
-				stopStreams()
-				l.wg.Wait()
-				return errors.Join(l.errs...)
-			case <-ctx.Done():
-				pw.Stop()
-				stopStreams()
-				l.wg.Wait()
-				return ctx.Err()
-			}
+				return false, nil
+			},
+			Listed: func() (bool, error) { once.Do(func() { close(listed) }); return false, nil },
+		}, follow.Options{})
+	}()
+	// The pods that exist are streamed even when the workflows have already finished.
+	select {
+	case <-listed:
+	case err := <-followed:
+		stopStreams()
+		l.wg.Wait()
+		if ctx.Err() != nil {
+			return ctx.Err()
 		}
-		pw.Stop()
+		return fmt.Errorf("logs: follow pods: %w", err)
+	}
+	select {
+	case <-stop:
+		stopFollow()
+		<-followed
+		// Streams of finished containers end by themselves; give them a moment to
+		// deliver their last lines before stopping the rest.
+		finished := make(chan struct{})
+		go func() { l.wg.Wait(); close(finished) }()
+		select {
+		case <-finished:
+		case <-time.After(2 * time.Second):
+		case <-ctx.Done():
+		}
+		stopStreams()
+		l.wg.Wait()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return errors.Join(l.errs...)
+	case err := <-followed:
+		// The pod watch gave up (no rights, Ctrl-C): what is streaming stops too.
+		stopStreams()
+		l.wg.Wait()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return errors.Join(append([]error{fmt.Errorf("logs: follow pods: %w", err)}, l.errs...)...)
 	}
 }
 
 type logStreamer struct {
-	cs           kubernetes.Interface
+	c            *Client
 	namespace    string
 	opts         LogOptions
 	w            io.Writer
@@ -119,6 +170,10 @@ type logStreamer struct {
 	started      map[string]bool
 	errs         []error
 	wg           sync.WaitGroup
+}
+
+func newStreamer(c *Client, namespace string, opts LogOptions, w io.Writer, withWorkflow bool) *logStreamer {
+	return &logStreamer{c: c, namespace: namespace, opts: opts, w: w, withWorkflow: withWorkflow, started: map[string]bool{}}
 }
 
 // start streams a pod's log once it has a container to read, at most once per pod
@@ -137,6 +192,12 @@ func (l *logStreamer) start(ctx context.Context, p *corev1.Pod) {
 	go func() { defer l.wg.Done(); l.stream(ctx, p) }()
 }
 
+func (l *logStreamer) fail(prefix string, err error) {
+	l.mu.Lock()
+	l.errs = append(l.errs, fmt.Errorf("logs of step %s: %w", prefix, err))
+	l.mu.Unlock()
+}
+
 func (l *logStreamer) stream(ctx context.Context, p *corev1.Pod) {
 	full := stepName(p)
 	step := ShortStep(full)
@@ -147,27 +208,61 @@ func (l *logStreamer) stream(ctx context.Context, p *corev1.Pod) {
 	if l.withWorkflow {
 		prefix = p.Labels["workflows.argoproj.io/workflow"] + "/" + step
 	}
-	rc, err := l.cs.CoreV1().Pods(l.namespace).GetLogs(p.Name, &corev1.PodLogOptions{Container: "main", Follow: l.opts.Follow}).Stream(ctx)
+	// The prefix comes from the pod (its labels, Argo's node-name annotation): always
+	// escaped, whatever --raw says about the lines.
+	prefix = safetext.Field(prefix, 128)
+	rc, err := l.c.watchCS.CoreV1().Pods(l.namespace).GetLogs(p.Name, &corev1.PodLogOptions{Container: "main", Follow: l.opts.Follow}).Stream(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
-			l.mu.Lock()
-			l.errs = append(l.errs, fmt.Errorf("logs of step %s: %w", prefix, err))
-			l.mu.Unlock()
+			l.fail(prefix, err)
 		}
 		return
 	}
 	defer rc.Close()
-	sc := bufio.NewScanner(rc)
-	for sc.Scan() {
-		l.mu.Lock()
-		fmt.Fprintf(l.w, "%s: %s\n", prefix, sc.Text())
-		l.mu.Unlock()
+	br := bufio.NewReaderSize(rc, 64<<10)
+	var line []byte
+	cont := false // the next piece continues a line written before
+	for {
+		frag, err := br.ReadSlice('\n')
+		line = append(line, frag...)
+		if err == bufio.ErrBufferFull && len(line) < MaxLogLine {
+			continue
+		}
+		switch {
+		case len(line) == 0:
+		case cont && len(line) == 1 && line[0] == '\n':
+			cont = false // the newline that ends a line already written in pieces
+		default:
+			l.write(prefix, line, cont)
+			cont = err == bufio.ErrBufferFull
+		}
+		line = line[:0]
+		switch {
+		case err == nil, err == bufio.ErrBufferFull:
+		case err == io.EOF:
+			return
+		default:
+			if ctx.Err() == nil {
+				l.fail(prefix, err)
+			}
+			return
+		}
 	}
-	if err := sc.Err(); err != nil && ctx.Err() == nil {
-		l.mu.Lock()
-		l.errs = append(l.errs, fmt.Errorf("logs of step %s: %w", prefix, err))
-		l.mu.Unlock()
+}
+
+// write writes one line (or piece of a line) after its prefix, whole: lines of
+// different steps never interleave.
+func (l *logStreamer) write(prefix string, line []byte, cont bool) {
+	text := strings.TrimSuffix(string(line), "\n")
+	if !l.opts.Raw {
+		text = safetext.Line(text)
 	}
+	if cont {
+		prefix += " (cont.)"
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	io.WriteString(l.w, prefix+": "+text+"\n")
 }
 
 // stepName is the display name of the node a pod runs, from Argo's node-name

@@ -52,7 +52,10 @@ var templateNeeds = map[string][]schema.GroupVersionKind{
 // holds every right the rendered RBAC grants (Kubernetes refuses to let anyone grant
 // rights they lack). With CheckSources, chart repositories and Git remotes answer.
 func (c *Client) Preflight(ctx context.Context, objs []render.Object, opts PreflightOptions) ([]Problem, error) {
-	if _, err := c.cs.Discovery().ServerVersion(); err != nil {
+	if _, err := c.dc.ServerVersionWithContext(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("discover the server's version: %w", err)
+		}
 		return []Problem{{What: "the cluster does not answer: " + err.Error(), Fix: "check --kubeconfig and --context, and that the API server is up"}}, nil
 	}
 	var probs []Problem
@@ -87,7 +90,7 @@ func (c *Client) Preflight(ctx context.Context, objs []render.Object, opts Prefl
 		}
 		key := o.APIVersion + "/" + o.Kind
 		if _, seen := mappings[key]; !seen {
-			m, err := c.mapper.RESTMapping(schema.GroupKind{Group: gv.Group, Kind: o.Kind}, gv.Version)
+			m, err := c.mapper.RESTMappingWithContext(ctx, schema.GroupKind{Group: gv.Group, Kind: o.Kind}, gv.Version)
 			switch {
 			case meta.IsNoMatchError(err):
 				add(fmt.Sprintf("the cluster does not serve %s (%s)", o.Kind, o.APIVersion), crdFix(gv.Group))
@@ -104,7 +107,7 @@ func (c *Client) Preflight(ctx context.Context, objs []render.Object, opts Prefl
 		}
 	}
 	for _, gvk := range sortedGVKs(needs) {
-		if _, err := c.mapper.RESTMapping(gvk.GroupKind(), gvk.Version); meta.IsNoMatchError(err) {
+		if _, err := c.mapper.RESTMappingWithContext(ctx, gvk.GroupKind(), gvk.Version); meta.IsNoMatchError(err) {
 			add(fmt.Sprintf("Argo CD is not installed: %s workflows create %s objects, which the cluster does not serve", needs[gvk], gvk.Kind),
 				"install Argo CD (https://argo-cd.readthedocs.io/en/stable/getting_started/), or set appflow.argocdNamespace to where it runs")
 		}

@@ -86,10 +86,20 @@ func Secrets(cfg *config.Config, src SecretSource) ([]render.Object, error) {
 		}
 	}
 	if len(missing) > 0 {
-		return nil, fmt.Errorf("secret values not available (nothing was applied):\n  %s", strings.Join(missing, "\n  "))
+		return nil, missingSecrets(missing)
 	}
 	return objs, nil
 }
+
+// missingSecrets lists the secret values that could not be read, one per line.
+type missingSecrets []string
+
+func (m missingSecrets) Error() string {
+	return "secret values not available (nothing was applied):\n  " + strings.Join(m, "\n  ")
+}
+
+// Lines marks the error as a list that prints a line per item.
+func (m missingSecrets) Lines() []string { return m }
 
 func unwrap(err error) error {
 	var pe *fs.PathError

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -13,7 +15,9 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/tools/cache"
-	watchtools "k8s.io/client-go/tools/watch"
+
+	"github.com/appflowc/appflowc/internal/follow"
+	"github.com/appflowc/appflowc/internal/safetext"
 )
 
 // WorkflowsGVR is the Argo Workflow resource.
@@ -35,51 +39,97 @@ type Outcome struct {
 type WatchOptions struct {
 	Out io.Writer // a line per change of phase, progress or current step
 	// Phase renders a phase for display (the CLI colours it on terminals); nil: as is.
+	// It gets the phase already escaped (safetext).
 	Phase func(string) string
+	// Retrying, if set, is told when the watch failed and when it tries again.
+	Retrying func(err error, after time.Duration)
 }
 
-// Watch follows the named Workflows in namespace until each has finished, with ONE
-// list+watch for all of them (no polling per workflow). When the watch drops, it
-// re-lists and resumes. It prints a line whenever a workflow's phase, progress or
-// current step changes.
+// GoneError is a followed object deleted before it finished: nothing will ever say how
+// it ended.
+type GoneError struct {
+	Resource, Namespace string
+	Names               []string
+}
+
+func (e *GoneError) Error() string {
+	return fmt.Sprintf("%s/%s/%s was deleted before it finished", e.Resource, e.Namespace, strings.Join(e.Names, ", "))
+}
+
+// Watch follows the named Workflows in namespace until each has finished (Argo set
+// status.finishedAt, or a final phase) or is gone, with ONE list+watch for all of them
+// (no polling per workflow), re-watched with follow's backoff when it drops. It prints
+// a line whenever a workflow's phase, progress or current step changes. Workflows
+// deleted before they finished end it with a *GoneError, beside the outcomes of the
+// others.
 func (c *Client) Watch(ctx context.Context, namespace string, names []string, opts WatchOptions) ([]Outcome, error) {
 	out := opts.Out
 	if out == nil {
 		out = io.Discard
 	}
-	ri := c.dyn.Resource(WorkflowsGVR).Namespace(namespace)
 	want := map[string]bool{}
 	for _, n := range names {
 		want[n] = true
 	}
-	lw := &cache.ListWatch{
+	// One workflow (logs -f, which follows any workflow): by name. Several (apply's):
+	// by appflowc's label, one watch for all.
+	sel := metav1.ListOptions{LabelSelector: "app.kubernetes.io/managed-by=appflowc"}
+	if len(names) == 1 {
+		sel = metav1.ListOptions{FieldSelector: "metadata.name=" + names[0]}
+	}
+	src := &cache.ListWatch{
 		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
-			o.LabelSelector = "app.kubernetes.io/managed-by=appflowc"
-			return ri.List(ctx, o)
+			o.LabelSelector, o.FieldSelector = sel.LabelSelector, sel.FieldSelector
+			return c.dyn.Resource(WorkflowsGVR).Namespace(namespace).List(ctx, o)
 		},
 		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
-			o.LabelSelector = "app.kubernetes.io/managed-by=appflowc"
-			return ri.Watch(ctx, o)
+			o.LabelSelector, o.FieldSelector = sel.LabelSelector, sel.FieldSelector
+			return c.watchDyn.Resource(WorkflowsGVR).Namespace(namespace).Watch(ctx, o)
 		},
 	}
 	last := map[string]string{}
 	done := map[string]Outcome{}
-	cond := func(ev watch.Event) (bool, error) {
-		u, ok := ev.Object.(*unstructured.Unstructured)
-		if !ok || !want[u.GetName()] {
-			return false, nil
+	alive := map[string]bool{}
+	var gone []string
+	finished := func() bool { return len(done)+len(gone) == len(want) }
+	goneNow := func(name string) {
+		if _, ok := done[name]; !ok && !slices.Contains(gone, name) {
+			gone = append(gone, name)
 		}
-		line := statusLine(u, nil)
-		if line != last[u.GetName()] {
-			last[u.GetName()] = line
-			fmt.Fprintln(out, statusLine(u, opts.Phase))
-		}
-		if oc, finished := outcome(u); finished {
-			done[u.GetName()] = oc
-		}
-		return len(done) == len(want), nil
 	}
-	_, err := watchtools.UntilWithSync(ctx, lw, &unstructured.Unstructured{}, nil, cond)
+	h := follow.Handler{
+		Event: func(typ watch.EventType, obj runtime.Object) (bool, error) {
+			u, ok := obj.(*unstructured.Unstructured)
+			if !ok || !want[u.GetName()] {
+				return false, nil
+			}
+			if typ == watch.Deleted {
+				delete(alive, u.GetName())
+				goneNow(u.GetName())
+				return finished(), nil
+			}
+			alive[u.GetName()] = true
+			line := statusLine(u, nil)
+			if line != last[u.GetName()] {
+				last[u.GetName()] = line
+				fmt.Fprintln(out, statusLine(u, opts.Phase))
+			}
+			if oc, fin := outcome(u); fin {
+				done[u.GetName()] = oc
+			}
+			return finished(), nil
+		},
+		// A workflow not in a complete list is gone (it was created before Watch began).
+		Listed: func() (bool, error) {
+			for n := range want {
+				if !alive[n] {
+					goneNow(n)
+				}
+			}
+			return finished(), nil
+		},
+	}
+	err := follow.Run(ctx, src, h, follow.Options{Retrying: opts.Retrying})
 	res := make([]Outcome, 0, len(done))
 	for _, oc := range done {
 		res = append(res, oc)
@@ -87,6 +137,10 @@ func (c *Client) Watch(ctx context.Context, namespace string, names []string, op
 	sort.Slice(res, func(i, j int) bool { return res[i].Name < res[j].Name })
 	if err != nil {
 		return res, fmt.Errorf("watch workflows: %w", err)
+	}
+	if len(gone) > 0 {
+		sort.Strings(gone)
+		return res, &GoneError{Resource: "Workflow", Namespace: namespace, Names: gone}
 	}
 	return res, nil
 }
@@ -96,21 +150,21 @@ func str(u map[string]any, path ...string) string {
 	return s
 }
 
-// statusLine is "NAME  PHASE  PROGRESS  step: CURRENT". Steps fanned out by withParam are
-// shown as "name(i)" (Argo's display name repeats the whole item), and at most three
-// running steps are named.
+// statusLine is "NAME  PHASE  PROGRESS  step: CURRENT", each field escaped (safetext).
+// Steps fanned out by withParam are shown as "name(i)" (Argo's display name repeats the
+// whole item), and at most three running steps are named.
 func statusLine(u *unstructured.Unstructured, paint func(string) string) string {
-	phase := str(u.Object, "status", "phase")
+	phase := safetext.Field(str(u.Object, "status", "phase"), 64)
 	if phase == "" {
 		phase = "Pending"
 	}
-	progress := str(u.Object, "status", "progress")
+	progress := safetext.Field(str(u.Object, "status", "progress"), 32)
 	var running []string
 	nodes, _, _ := unstructured.NestedMap(u.Object, "status", "nodes")
 	for _, n := range nodes {
 		m, _ := n.(map[string]any)
 		if str(m, "type") == "Pod" && str(m, "phase") == "Running" {
-			running = append(running, ShortStep(str(m, "displayName")))
+			running = append(running, safetext.Field(ShortStep(str(m, "displayName")), 128))
 		}
 	}
 	sort.Strings(running)
@@ -118,7 +172,7 @@ func statusLine(u *unstructured.Unstructured, paint func(string) string) string 
 	if paint != nil {
 		shown = paint(phase)
 	}
-	line := fmt.Sprintf("%s  %s", u.GetName(), shown)
+	line := fmt.Sprintf("%s  %s", safetext.Field(u.GetName(), safetext.MaxField), shown)
 	if progress != "" {
 		line += "  " + progress
 	}
@@ -145,11 +199,16 @@ func ShortStep(name string) string {
 }
 
 // outcome reports whether the workflow finished, and how; the failed step is the
-// earliest-finished failed Pod node, whose message is what a user needs.
+// earliest-finished failed Pod node, whose message is what a user needs. A workflow has
+// finished when Argo set status.finishedAt (as argo wait decides), whatever its phase
+// says: a phase appflowc does not know is not a reason to wait forever.
 func outcome(u *unstructured.Unstructured) (Outcome, bool) {
 	phase := str(u.Object, "status", "phase")
-	if phase != "Succeeded" && phase != "Failed" && phase != "Error" {
+	if phase != "Succeeded" && phase != "Failed" && phase != "Error" && str(u.Object, "status", "finishedAt") == "" {
 		return Outcome{}, false
+	}
+	if phase == "" {
+		phase = "Unknown"
 	}
 	oc := Outcome{Name: u.GetName(), Phase: phase, Message: str(u.Object, "status", "message")}
 	nodes, _, _ := unstructured.NestedMap(u.Object, "status", "nodes")

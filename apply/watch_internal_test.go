@@ -34,6 +34,34 @@ func TestStatusLine(t *testing.T) {
 	if got := statusLine(u, func(p string) string { return "<" + p + ">" }); !strings.Contains(got, "  <Running>  ") {
 		t.Errorf("painted statusLine = %q", got)
 	}
+	// Every field is the cluster's: escaped, so a progress line cannot retitle the
+	// terminal, clear it or add a line.
+	evil := "\x1b]0;t\x07\x1b[2J\n\u202e"
+	nodes["a"] = map[string]any{"type": "Pod", "phase": "Running", "displayName": "a" + evil}
+	h := &unstructured.Unstructured{Object: map[string]any{
+		"metadata": map[string]any{"name": "wf" + evil},
+		"status":   map[string]any{"phase": "Running" + evil, "progress": "1/2" + evil, "nodes": nodes},
+	}}
+	if got := statusLine(h, nil); strings.ContainsAny(got, "\x1b\x07\n\u202e") || !strings.Contains(got, "wf^[]0;t^G^[[2J\\n<U+202E>") {
+		t.Errorf("hostile statusLine = %q", got)
+	}
+}
+
+// TestFinishedAtEndsTheWatch: a workflow has finished once Argo set finishedAt, whatever
+// its phase string; without it, only a final phase counts.
+func TestFinishedAtEndsTheWatch(t *testing.T) {
+	wf := func(status map[string]any) *unstructured.Unstructured {
+		return &unstructured.Unstructured{Object: map[string]any{"metadata": map[string]any{"name": "wf"}, "status": status}}
+	}
+	if oc, done := outcome(wf(map[string]any{"phase": "Archived", "finishedAt": "2026-01-02T03:04:05Z"})); !done || oc.Phase != "Archived" {
+		t.Errorf("finishedAt in an unknown phase: %+v %t", oc, done)
+	}
+	if oc, done := outcome(wf(map[string]any{"finishedAt": "2026-01-02T03:04:05Z"})); !done || oc.Phase != "Unknown" {
+		t.Errorf("finishedAt without a phase: %+v %t", oc, done)
+	}
+	if _, done := outcome(wf(map[string]any{"phase": "Archived"})); done {
+		t.Error("an unknown phase without finishedAt counted as finished")
+	}
 }
 
 // TestOutcomeDiagnosis: a failed workflow's outcome names the earliest failed step and

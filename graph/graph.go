@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
+
+	"github.com/appflowc/appflowc/internal/safetext"
 )
 
 // Node is one step. Phase is set for runs on a cluster.
@@ -185,39 +187,38 @@ func sanitize(s string) string {
 }
 
 // FromRun builds the graph of a workflow run from its status.nodes (as read from the
-// cluster): each node's children in the order Argo lists them, with their phases.
-func FromRun(name string, nodes map[string]map[string]any) *Graph {
+// cluster), each node once (BuildRunTree), with its phase. Labels are shown with
+// safetext's rule: they are the cluster's text, and every output format prints them.
+// Cycles are returned for the caller to report.
+func FromRun(name string, nodes map[string]RunNode) (*Graph, []string) {
 	b := &builder{prefix: sanitize(name)}
-	var build func(id string, depth int) *Node
-	build = func(id string, depth int) *Node {
-		m, ok := nodes[id]
-		if !ok || depth > 100 {
-			return nil
-		}
-		str := func(k string) string { s, _ := m[k].(string); return s }
-		n := &Node{ID: b.id(), Name: str("displayName"), Label: str("displayName"), Kind: strings.ToLower(str("type")), Phase: str("phase")}
-		kids, _ := m["children"].([]any)
-		for _, k := range kids {
-			if ks, ok := k.(string); ok {
-				if c := build(ks, depth+1); c != nil {
-					n.Children = append(n.Children, c)
-				}
-			}
+	var conv func(t *TreeNode) *Node
+	conv = func(t *TreeNode) *Node {
+		label := safetext.Field(t.DisplayName, safetext.MaxField)
+		n := &Node{ID: b.id(), Name: label, Label: label, Kind: safetext.Field(strings.ToLower(t.Type), 64), Phase: safetext.Field(t.Phase, 64)}
+		for _, c := range t.Children {
+			n.Children = append(n.Children, conv(c))
 		}
 		return n
 	}
-	g := &Graph{Name: name, Root: build(name, 0)}
-	if g.Root == nil {
-		g.Root = &Node{ID: b.id(), Label: name, Kind: "workflow", Phase: "Pending"}
+	g := &Graph{Name: safetext.Escape(name)}
+	tree := BuildRunTree(nodes, name)
+	cycles := tree.Cycles
+	if tree.Root != nil {
+		g.Root = conv(tree.Root)
+	} else {
+		g.Root = &Node{ID: b.id(), Label: g.Name, Kind: "workflow", Phase: "Pending"}
 	}
 	// The exit handler's node is named "<workflow>.onExit".
 	for _, id := range sortedKeys(nodes) {
-		if dn, _ := nodes[id]["displayName"].(string); strings.HasSuffix(dn, ".onExit") {
-			g.OnExit = build(id, 0)
+		if strings.HasSuffix(nodes[id].DisplayName, ".onExit") {
+			exit := BuildRunTree(nodes, id)
+			g.OnExit = conv(exit.Root)
+			cycles = append(cycles, exit.Cycles...)
 			break
 		}
 	}
-	return g
+	return g, cycles
 }
 
 // sortedKeys is for deterministic iteration over maps.

@@ -14,17 +14,23 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/appflowc/appflowc/apply"
+	"github.com/appflowc/appflowc/internal/safetext"
 	"github.com/appflowc/appflowc/render"
 )
 
-// kubeFlags are the kubectl-style connection flags.
+// kubeFlags are the kubectl-style connection flags. They are bound by hand rather than
+// through k8s.io/cli-runtime's ConfigFlags: its loading rules read $KUBECONFIG and $HOME
+// of the process, and a run reads its own environment (RunEnv).
 type kubeFlags struct {
 	kubeconfig, context string
+	requestTimeout      time.Duration
 }
 
 func (k *kubeFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&k.kubeconfig, "kubeconfig", "", "path to the kubeconfig file (default: $KUBECONFIG or ~/.kube/config)")
 	cmd.Flags().StringVar(&k.context, "context", "", "kubeconfig context to use")
+	cmd.Flags().DurationVar(&k.requestTimeout, "request-timeout", apply.DefaultRequestTimeout,
+		"give up on a request to the API server after this long (a watch or log stream: on its first answer); 0: never")
 }
 
 func (k *kubeFlags) restConfig(ctx context.Context) (*rest.Config, error) {
@@ -49,7 +55,7 @@ func (k *kubeFlags) client(ctx context.Context) (*apply.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return apply.NewClient(cfg)
+	return apply.NewClientWithOptions(cfg, apply.ClientOptions{RequestTimeout: k.requestTimeout})
 }
 
 func newApplyCmd() *cobra.Command {
@@ -125,7 +131,7 @@ keep running on the cluster).`,
 func interrupted(cmd *cobra.Command, ctx context.Context, err error, names []string) error {
 	if errors.Is(ctx.Err(), context.Canceled) {
 		if len(names) > 0 {
-			fmt.Fprintf(cmd.ErrOrStderr(), "interrupted: the workflows keep running on the cluster: %s\nfollow one with: appflowc logs -f %s (or appflowc status NAME, appflowc list)\n", strings.Join(names, " "), names[0])
+			safetext.Fprintf(cmd.ErrOrStderr(), "interrupted: the workflows keep running on the cluster: %s\nfollow one with: appflowc logs -f %s (or appflowc status NAME, appflowc list)\n", strings.Join(names, " "), names[0])
 		}
 		return withCode(ExitInterrupted, errors.New("interrupted"))
 	}
@@ -210,7 +216,8 @@ func runApply(cmd *cobra.Command, kf *kubeFlags, objs []render.Object, r applyRu
 		}
 		if len(probs) > 0 {
 			for _, p := range probs {
-				fmt.Fprintf(cmd.ErrOrStderr(), "pre-flight: %s\n", p)
+				// A problem names the caller as the API server calls them, and quotes its errors.
+				safetext.Fprintf(cmd.ErrOrStderr(), "pre-flight: %s\n", p)
 			}
 			return withCode(ExitUsage, fmt.Errorf("apply: %d pre-flight problem(s); nothing was applied", len(probs)))
 		}
@@ -221,7 +228,7 @@ func runApply(cmd *cobra.Command, kf *kubeFlags, objs []render.Object, r applyRu
 	}
 	changes, err := c.Apply(ctx, objs, opts)
 	for _, ch := range changes {
-		fmt.Fprintln(cmd.OutOrStdout(), ch)
+		safetext.Fprintln(cmd.OutOrStdout(), ch) // a submitted Workflow's name is the API server's
 	}
 	if err != nil {
 		return interrupted(cmd, ctx, withCode(ExitUsage, err), nil)
@@ -240,7 +247,7 @@ func runApply(cmd *cobra.Command, kf *kubeFlags, objs []render.Object, r applyRu
 		// Scheduled entries and pipelines submit nothing now: say where their runs appear.
 		for _, ch := range changes {
 			if ch.Kind == "CronWorkflow" {
-				fmt.Fprintf(cmd.ErrOrStderr(), "appflowc: nothing to watch: CronWorkflow/%s/%s starts its runs on its schedule\nappflowc: next: appflowc status %s -n %s\n", ch.Namespace, ch.Name, ch.Name, ch.Namespace)
+				safetext.Fprintf(cmd.ErrOrStderr(), "appflowc: nothing to watch: CronWorkflow/%s/%s starts its runs on its schedule\nappflowc: next: appflowc status %s -n %s\n", ch.Namespace, ch.Name, ch.Name, ch.Namespace)
 			}
 		}
 		return nil
@@ -255,27 +262,34 @@ func runApply(cmd *cobra.Command, kf *kubeFlags, objs []render.Object, r applyRu
 	} else {
 		logsDone <- nil
 	}
-	outcomes, err := c.Watch(ctx, ns, names, apply.WatchOptions{Out: cmd.ErrOrStderr(), Phase: painter{on: colorful(cmd, cmd.ErrOrStderr())}.phase})
+	outcomes, err := c.Watch(ctx, ns, names, apply.WatchOptions{Out: cmd.ErrOrStderr(), Phase: painter{on: colorful(cmd, cmd.ErrOrStderr())}.phase,
+		Retrying: func(err error, after time.Duration) {
+			safetext.Fprintf(cmd.ErrOrStderr(), "appflowc: watch: %s; again in %s\n", err, after.Round(100*time.Millisecond))
+		}})
 	close(stopLogs)
 	if lerr := <-logsDone; lerr != nil && err == nil && ctx.Err() == nil {
-		fmt.Fprintln(cmd.ErrOrStderr(), "appflowc: warning: step logs:", lerr)
-	}
-	if err != nil {
-		return interrupted(cmd, ctx, withCode(ExitUsage, err), names)
+		safetext.Fprintln(cmd.ErrOrStderr(), "appflowc: warning: step logs:", lerr)
 	}
 	failed := 0
 	for _, oc := range outcomes {
-		fmt.Fprintf(cmd.OutOrStdout(), "%s %s", oc.Name, oc.Phase)
+		// Phase, step, message and diagnosis are the cluster's text.
+		safetext.Fprintf(cmd.OutOrStdout(), "%s %s", oc.Name, oc.Phase)
 		if oc.Phase != "Succeeded" {
 			failed++
-			fmt.Fprintf(cmd.OutOrStdout(), ": step %s: %s", oc.Failed, oc.Message)
+			safetext.Fprintf(cmd.OutOrStdout(), ": step %s: %s", oc.Failed, oc.Message)
 			for _, d := range oc.Diagnosis {
-				fmt.Fprintf(cmd.OutOrStdout(), "\n  diagnosis: %s", d)
+				safetext.Fprintf(cmd.OutOrStdout(), "\n  diagnosis: %s", d)
 			}
 		}
 		fmt.Fprintln(cmd.OutOrStdout())
 	}
-	if failed > 0 {
+	var gone *apply.GoneError
+	switch {
+	case errors.As(err, &gone):
+		return withCode(ExitFailed, fmt.Errorf("apply: %w", err))
+	case err != nil:
+		return interrupted(cmd, ctx, withCode(ExitUsage, err), names)
+	case failed > 0:
 		return withCode(ExitFailed, fmt.Errorf("apply: %d of %d workflow(s) did not succeed", failed, len(outcomes)))
 	}
 	return nil

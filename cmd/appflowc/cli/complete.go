@@ -7,8 +7,11 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/util/validation"
 
+	"github.com/appflowc/appflowc/apply"
 	schema "github.com/appflowc/appflowc/cue"
+	"github.com/appflowc/appflowc/internal/safetext"
 )
 
 // workflowNames completes workflow names from the cluster, as kubectl does; at most max
@@ -29,16 +32,18 @@ func (k *kubeFlags) workflowNames(ns *string, max int) cobra.CompletionFunc {
 		}
 		ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Second)
 		defer cancel()
-		wfs, err := c.ListWorkflows(ctx, *ns, "", "")
-		if err != nil {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
+		// One page at most: a prompt needs a few names, not a namespace of 100,000. Only
+		// names a user could type are offered (a name with control characters can only
+		// come from a broken or hostile API server), and the phase is escaped.
 		var out []string
-		for _, w := range wfs {
-			if strings.HasPrefix(w.Name, toComplete) && !slices.Contains(args, w.Name) {
-				out = append(out, w.Name+"\t"+w.Phase)
+		_ = c.EachWorkflow(ctx, *ns, "", "", func(wfs []apply.WorkflowSummary) error {
+			for _, w := range wfs {
+				if len(validation.IsDNS1123Subdomain(w.Name)) == 0 && strings.HasPrefix(w.Name, toComplete) && !slices.Contains(args, w.Name) {
+					out = append(out, w.Name+"\t"+safetext.Field(w.Phase, 32))
+				}
 			}
-		}
+			return apply.ErrEnough
+		})
 		return out, cobra.ShellCompDirectiveNoFileComp
 	}
 }

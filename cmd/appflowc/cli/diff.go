@@ -3,10 +3,12 @@ package cli
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/appflowc/appflowc/apply"
+	"github.com/appflowc/appflowc/internal/safetext"
 )
 
 func newDiffCmd() *cobra.Command {
@@ -44,10 +46,17 @@ error.`,
 					continue
 				case apply.Submitted:
 					// A Workflow is a run, not state: reported, but not a difference.
-					fmt.Fprintf(w, "# %s* would be submitted by apply\n", d.ID)
+					safetext.Fprintf(w, "# %s* would be submitted by apply\n", d.ID)
 					continue
 				default:
-					fmt.Fprint(w, d.Diff)
+					// The live side is the cluster's text: each line escaped.
+					for _, line := range strings.SplitAfter(d.Diff, "\n") {
+						if body, ok := strings.CutSuffix(line, "\n"); ok {
+							fmt.Fprintln(w, safetext.Escape(body))
+						} else if line != "" {
+							fmt.Fprint(w, safetext.Escape(line))
+						}
+					}
 				}
 				changed++
 			}

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/appflowc/appflowc/graph"
+	"github.com/appflowc/appflowc/internal/safetext"
 	"github.com/appflowc/appflowc/render"
 )
 
@@ -41,7 +42,10 @@ coloured by phase. -o mermaid is for pull-request descriptions (GitHub renders i
 				if err != nil {
 					return withCode(ExitUsage, err)
 				}
-				gs = append(gs, graph.FromRun(workflow, runNodes(u)))
+				nodes, _, _ := unstructured.NestedMap(u.Object, "status", "nodes")
+				g, cycles := graph.FromRun(workflow, graph.RunNodes(nodes))
+				warnCycles(cmd, "Workflow/"+ns+"/"+workflow, cycles)
+				gs = append(gs, g)
 			} else {
 				in, err := configInput(cmd, args)
 				if err != nil {
@@ -96,14 +100,10 @@ coloured by phase. -o mermaid is for pull-request descriptions (GitHub renders i
 	return cmd
 }
 
-// runNodes is a Workflow's status.nodes by ID.
-func runNodes(u *unstructured.Unstructured) map[string]map[string]any {
-	out := map[string]map[string]any{}
-	nodes, _, _ := unstructured.NestedMap(u.Object, "status", "nodes")
-	for id, n := range nodes {
-		if m, ok := n.(map[string]any); ok {
-			out[id] = m
-		}
+// warnCycles says, on stderr, that a run's status.nodes links back on itself (Argo never
+// does that): the tree shown is each node once, the cycle not followed.
+func warnCycles(cmd *cobra.Command, what string, cycles []string) {
+	for _, c := range cycles {
+		safetext.Fprintf(cmd.ErrOrStderr(), "appflowc: warning: %s: status.nodes has a cycle (%s); not followed\n", what, c)
 	}
-	return out
 }

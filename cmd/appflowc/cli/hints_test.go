@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -9,6 +10,8 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/appflowc/appflowc/apply"
 )
 
 func TestNextStepNamesWhatToDo(t *testing.T) {
@@ -24,6 +27,9 @@ func TestNextStepNamesWhatToDo(t *testing.T) {
 		{errors.New("kubeconfig: stat /nope: no such file or directory"), "point --kubeconfig"},
 		{errors.New(`Get "https://x": tls: failed to verify certificate: x509: certificate signed by unknown authority`), "certificate-authority"},
 		{errors.New("render: 3 error(s)"), ""},
+		{fmt.Errorf("list: %w", context.DeadlineExceeded), "--request-timeout"},
+		{apierrors.NewTooManyRequests("later", 3600), "try again later"},
+		{fmt.Errorf("x: %w", &apply.RedirectError{Location: "http://elsewhere"}), "not at a proxy"},
 	} {
 		if got := nextStep(c.err); c.want == "" && got != "" || !strings.Contains(got, c.want) {
 			t.Errorf("nextStep(%v) = %q, want %q", c.err, got, c.want)

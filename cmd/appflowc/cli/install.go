@@ -10,6 +10,7 @@ import (
 
 	"github.com/appflowc/appflowc/apply"
 	"github.com/appflowc/appflowc/config"
+	"github.com/appflowc/appflowc/internal/safetext"
 	"github.com/appflowc/appflowc/render"
 )
 
@@ -69,14 +70,14 @@ func newTemplatesCmd() *cobra.Command {
 			}
 			if output.value == "name" {
 				for _, t := range ts {
-					fmt.Fprintf(w, "workflowtemplate/%s\n", t.Name)
+					safetext.Fprintf(w, "workflowtemplate/%s\n", t.Name)
 				}
 				return nil
 			}
 			tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "NAME\tLIBRARY\tPARAMETERS")
 			for _, t := range ts {
-				fmt.Fprintf(tw, "%s\t%v\t%s\n", t.Name, t.Library, strings.Join(t.Parameters, ","))
+				safetext.Fprintf(tw, "%s\t%v\t%s\n", t.Name, t.Library, strings.Join(t.Parameters, ","))
 			}
 			return tw.Flush()
 		},
@@ -112,7 +113,7 @@ func applyAndPrint(cmd *cobra.Command, kf *kubeFlags, objs []render.Object) erro
 	}
 	changes, err := c.Apply(cmd.Context(), objs, apply.Options{})
 	for _, ch := range changes {
-		fmt.Fprintln(cmd.OutOrStdout(), ch)
+		safetext.Fprintln(cmd.OutOrStdout(), ch)
 	}
 	if err != nil {
 		return withCode(ExitUsage, err)
@@ -167,7 +168,7 @@ With --print nothing is applied: the objects are printed as one YAML stream.`,
 			if dep == "" {
 				fmt.Fprintln(cmd.ErrOrStderr(), "warning: no workflow-controller Deployment found; Workflows will not run unless the controller runs elsewhere")
 			} else {
-				fmt.Fprintln(cmd.ErrOrStderr(), "Argo workflow-controller found:", dep)
+				safetext.Fprintln(cmd.ErrOrStderr(), "Argo workflow-controller found:", dep)
 			}
 			return nil
 		},
@@ -206,7 +207,7 @@ func newDeleteCmd() *cobra.Command {
 			}
 			deleted, err := c.DeleteWorkflows(cmd.Context(), ns, opts)
 			for _, n := range deleted {
-				fmt.Fprintf(cmd.OutOrStdout(), "Workflow/%s/%s deleted\n", ns, n)
+				safetext.Fprintf(cmd.OutOrStdout(), "Workflow/%s/%s deleted\n", ns, n)
 			}
 			if err != nil {
 				return withCode(ExitUsage, err)

@@ -16,6 +16,7 @@ import (
 	"sigs.k8s.io/yaml"
 
 	"github.com/appflowc/appflowc/apply"
+	"github.com/appflowc/appflowc/internal/safetext"
 )
 
 func newListCmd() *cobra.Command {
@@ -25,7 +26,14 @@ func newListCmd() *cobra.Command {
 	output := enumFlag{allowed: []string{"table", "wide", "json", "yaml", "name"}, value: "table"}
 	cmd := &cobra.Command{
 		Use:   "list",
-		Short: "List workflows (newest first), or CronWorkflows with --cron",
+		Short: "List workflows (newest first, page by page), or CronWorkflows with --cron",
+		Long: `list prints the workflows of a namespace as the API server hands them out, in pages
+of 500 (limit/continue, as kubectl get): rows appear while the rest is still coming, and
+a namespace of any size is never held in memory whole. Within a page rows are newest
+first, so a namespace of up to 500 workflows is newest first throughout; in a table the
+columns are aligned page by page. Text from the cluster is shown escaped (control
+characters as ^[ or \r, bidi overrides as <U+202E>, long fields cut with …); -o json and
+-o yaml are exact.`,
 		Example: `  appflowc list
   appflowc list --phase Failed -o wide
   appflowc list -l appflowc.dev/config=web -o name
@@ -47,11 +55,13 @@ func newListCmd() *cobra.Command {
 				}
 				return writeCronList(p, cmd.OutOrStdout(), cws, output.value, time.Now())
 			}
-			wfs, err := c.ListWorkflows(cmd.Context(), ns, selector, phase)
-			if err != nil {
+			// Rows are written as each page arrives (see listWriter).
+			lw := &listWriter{p: p, w: cmd.OutOrStdout(), format: output.value, now: time.Now()}
+			if err := c.EachWorkflow(cmd.Context(), ns, selector, phase, lw.page); err != nil {
+				_ = lw.close()
 				return withCode(ExitUsage, err)
 			}
-			return writeList(p, cmd.OutOrStdout(), wfs, output.value, time.Now())
+			return lw.close()
 		},
 	}
 	kf.register(cmd)
@@ -90,7 +100,7 @@ func writeCronStatus(p painter, w io.Writer, cs *apply.CronSummary, format strin
 	if tz == "" {
 		tz = "(controller's)"
 	}
-	fmt.Fprintf(w, "Name:       %s (CronWorkflow)\nSchedule:   %s\nTimezone:   %s\nSuspended:  %t\nActive:     %d\n", cs.Name, cs.Schedule(), tz, cs.Suspended, cs.Active)
+	safetext.Fprintf(w, "Name:       %s (CronWorkflow)\nSchedule:   %s\nTimezone:   %s\nSuspended:  %t\nActive:     %d\n", cs.Name, cs.Schedule(), tz, cs.Suspended, cs.Active)
 	if !cs.LastScheduled.IsZero() {
 		fmt.Fprintf(w, "Last run:   %s\n", cs.LastScheduled.UTC().Format(time.RFC3339))
 	}
@@ -108,7 +118,7 @@ func writeCronList(p painter, w io.Writer, cws []apply.CronSummary, format strin
 	}
 	if format == "name" {
 		for _, c := range cws {
-			fmt.Fprintf(w, "cronworkflow/%s\n", c.Name)
+			safetext.Fprintf(w, "cronworkflow/%s\n", c.Name)
 		}
 		return nil
 	}
@@ -117,56 +127,156 @@ func writeCronList(p painter, w io.Writer, cws []apply.CronSummary, format strin
 	for _, c := range cws {
 		last := "never"
 		if !c.LastScheduled.IsZero() {
-			last = now.Sub(c.LastScheduled).Round(time.Second).String() + " ago"
+			last = age(now.Sub(c.LastScheduled))
+			if last != invalidAge {
+				last += " ago"
+			}
 		}
 		tz := c.Timezone
 		if tz == "" {
 			tz = "(controller's)"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%t\t%s\t%d\n", c.Name, c.Schedule(), tz, c.Suspended, last, c.Active)
+		safetext.Fprintf(tw, "%s\t%s\t%s\t%t\t%s\t%d\n", c.Name, c.Schedule(), tz, c.Suspended, last, c.Active)
 	}
 	return tw.Flush()
 }
 
-func writeList(p painter, w io.Writer, wfs []apply.WorkflowSummary, format string, now time.Time) error {
-	if wfs == nil {
-		wfs = []apply.WorkflowSummary{} // [] rather than null in JSON
+// invalidAge is a time span that came out negative: the cluster's clock or a status
+// is off (kubectl prints the same).
+const invalidAge = "<invalid>"
+
+// age shows a time span from the cluster's timestamps: never negative (a second of
+// skew shows as 0s, more as <invalid>).
+func age(d time.Duration) string {
+	switch {
+	case d < -time.Second:
+		return invalidAge
+	case d < 0:
+		return "0s"
 	}
-	if ok, err := writeData(p, w, format, wfs); ok {
+	return d.String()
+}
+
+func writeList(p painter, w io.Writer, wfs []apply.WorkflowSummary, format string, now time.Time) error {
+	lw := &listWriter{p: p, w: w, format: format, now: now}
+	if err := lw.page(wfs); err != nil {
 		return err
 	}
-	switch format {
+	return lw.close()
+}
+
+// listWriter writes workflow rows page by page as they arrive: a table aligns its
+// columns per page, JSON and YAML are one array written element by element (the same
+// bytes as encoding the whole list). Every field from the cluster is escaped in text
+// formats; JSON and YAML are exact.
+type listWriter struct {
+	p      painter
+	w      io.Writer
+	format string
+	now    time.Time
+	n      int  // rows written
+	head   bool // table header written
+}
+
+func (lw *listWriter) page(wfs []apply.WorkflowSummary) error {
+	w := lw.w
+	switch lw.format {
+	case "json":
+		for _, wf := range wfs {
+			b, err := json.MarshalIndent(wf, "  ", "  ")
+			if err != nil {
+				return err
+			}
+			sep := ",\n  "
+			if lw.n == 0 {
+				sep = "[\n  "
+			}
+			lw.n++
+			if _, err := io.WriteString(w, sep+string(b)); err != nil {
+				return err
+			}
+		}
+		return nil
+	case "yaml":
+		for _, wf := range wfs {
+			b, err := yaml.Marshal([]apply.WorkflowSummary{wf})
+			if err != nil {
+				return err
+			}
+			lw.n++
+			if err := lw.p.writeYAML(w, string(b)); err != nil {
+				return err
+			}
+		}
+		return nil
 	case "name":
 		for _, wf := range wfs {
-			fmt.Fprintf(w, "workflow/%s\n", wf.Name)
+			safetext.Fprintf(w, "workflow/%s\n", wf.Name)
 		}
 		return nil
 	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	head := "NAME\tCONFIG\tKIND\tPHASE\tPROGRESS\tDURATION"
-	if format == "wide" {
-		head += "\tSTARTED\tSUBMITTED-BY\tCOMMIT\tMESSAGE"
+	if !lw.head {
+		lw.head = true
+		head := "NAME\tCONFIG\tKIND\tPHASE\tPROGRESS\tDURATION"
+		if lw.format == "wide" {
+			head += "\tSTARTED\tSUBMITTED-BY\tCOMMIT\tMESSAGE"
+		}
+		fmt.Fprintln(tw, head)
 	}
-	fmt.Fprintln(tw, head)
 	for _, wf := range wfs {
-		row := fmt.Sprintf("%s\t%s\t%s\t%s\t%s\t%s", wf.Name, dash(wf.Config), dash(wf.Kind), wf.Phase, dash(wf.Progress), wf.Duration(now))
-		if format == "wide" {
+		lw.n++
+		row := safetext.Sprintf("%s\t%s\t%s\t%s\t%s\t%s", wf.Name, dash(wf.Config), dash(wf.Kind), safetext.Field(wf.Phase, 64), dash(wf.Progress), age(wf.Duration(lw.now)))
+		if lw.format == "wide" {
 			started := "-"
 			if !wf.Started.IsZero() {
 				started = wf.Started.UTC().Format(time.RFC3339)
 			}
-			commit := wf.GitCommit
-			if len(commit) > 12 {
-				commit = commit[:12]
-			}
+			commit := shortCommit(wf.GitCommit)
 			if wf.GitDirty {
 				commit += "+dirty"
 			}
-			row += "\t" + started + "\t" + dash(wf.SubmittedBy) + "\t" + dash(commit) + "\t" + dash(wf.Message)
+			row += safetext.Sprintf("\t%s\t%s\t%s\t%s", started, dash(wf.SubmittedBy), dash(commit), safetext.Field(dash(wf.Message), 200))
 		}
 		fmt.Fprintln(tw, row)
 	}
 	return tw.Flush()
+}
+
+// close ends the output (the JSON array; an empty table's header).
+func (lw *listWriter) close() error {
+	switch lw.format {
+	case "json":
+		if lw.n == 0 {
+			_, err := io.WriteString(lw.w, "[]\n")
+			return err
+		}
+		_, err := io.WriteString(lw.w, "\n]\n")
+		return err
+	case "yaml":
+		if lw.n == 0 {
+			return lw.p.writeYAML(lw.w, "[]\n")
+		}
+	case "name":
+	default:
+		if !lw.head {
+			return lw.page(nil)
+		}
+	}
+	return nil
+}
+
+// shortCommit is a commit as a column shows it: a hash cut to 12 hex digits, anything
+// else escaped and bounded (an escape is never cut in half).
+func shortCommit(c string) string {
+	hex := len(c) > 0
+	for _, r := range c {
+		hex = hex && strings.ContainsRune("0123456789abcdef", r)
+	}
+	if hex {
+		return c[:min(len(c), 12)]
+	}
+	return safetext.Field(c, 12)
 }
 
 func dash(s string) string {
@@ -202,10 +312,11 @@ func newStatusCmd() *cobra.Command {
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
+			warnCycles(cmd, "Workflow/"+ns+"/"+args[0], st.Cycles)
 			if ok, err := writeData(painter{on: colorful(cmd, w)}, w, output.value, st); ok {
 				return err
 			}
-			fmt.Fprintf(w, "Name:      %s\nPhase:     %s\nProgress:  %s\nDuration:  %s\n", st.Name, st.Phase, dash(st.Progress), st.Duration(time.Now()))
+			safetext.Fprintf(w, "Name:      %s\nPhase:     %s\nProgress:  %s\nDuration:  %s\n", st.Name, st.Phase, dash(st.Progress), age(st.Duration(time.Now())))
 			if !st.Started.IsZero() {
 				fmt.Fprintf(w, "Started:   %s\n", st.Started.UTC().Format(time.RFC3339))
 			}
@@ -213,12 +324,12 @@ func newStatusCmd() *cobra.Command {
 				fmt.Fprintf(w, "Finished:  %s\n", st.Finished.UTC().Format(time.RFC3339))
 			}
 			if st.Message != "" {
-				fmt.Fprintf(w, "Message:   %s\n", st.Message)
+				safetext.Fprintf(w, "Message:   %s\n", st.Message)
 			}
 			if len(st.Outputs) > 0 {
 				fmt.Fprintln(w, "\nOutputs:")
 				for _, k := range slices.Sorted(maps.Keys(st.Outputs)) {
-					fmt.Fprintf(w, "  %s: %s\n", k, st.Outputs[k])
+					safetext.Fprintf(w, "  %s: %s\n", k, st.Outputs[k])
 				}
 			}
 			if st.Nodes != nil {
@@ -235,12 +346,13 @@ func newStatusCmd() *cobra.Command {
 }
 
 // writeTree prints the step tree; StepGroup nodes are folded into their children, as argo
-// does. A loop step's item is cut to its index (-o json has it whole).
+// does. A loop step's item is cut to its index (-o json has it whole). Names, phases and
+// messages are the cluster's: escaped, so that a newline cannot add a step.
 func writeTree(w io.Writer, n apply.StepStatus, indent string) {
 	if n.Type != "StepGroup" {
-		line := fmt.Sprintf("%s%s  %s", indent, apply.ShortStep(n.Name), n.Phase)
+		line := indent + safetext.Sprintf("%s  %s", apply.ShortStep(n.Name), safetext.Field(n.Phase, 64))
 		if n.Message != "" && n.Phase != "Succeeded" {
-			line += "  " + strings.ReplaceAll(n.Message, "\n", " ")
+			line += "  " + safetext.Field(n.Message, safetext.MaxField)
 		}
 		fmt.Fprintln(w, line)
 		indent += "  "
@@ -257,6 +369,12 @@ func newLogsCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "logs NAME",
 		Short: "Print the logs of a workflow's steps, each line prefixed by its step",
+		Long: `logs prints the main container's log of each step, each line after its step's name.
+Log lines are the pods' text: their control characters are shown escaped (ESC as ^[, CR
+as \r; tabs stay) unless --raw asks for the bytes as written (for colours, or to pipe
+them on exactly). A line of any length is printed; one over 1 MiB in pieces, each after
+"STEP (cont.): ". With -f it follows the steps as they start and ends when the workflow
+has finished (Argo set finishedAt), or exits 1 if the workflow is deleted first.`,
 		Example: `  appflowc logs app-web-x7k2p
   appflowc logs app-web-x7k2p --step validate-inputs
   appflowc logs app-web-x7k2p -f`,
@@ -267,7 +385,12 @@ func newLogsCmd() *cobra.Command {
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			if err := c.Logs(cmd.Context(), ns, args[0], opts, cmd.OutOrStdout()); err != nil {
+			err = c.Logs(cmd.Context(), ns, args[0], opts, cmd.OutOrStdout())
+			var gone *apply.GoneError
+			if errors.As(err, &gone) {
+				return withCode(ExitFailed, err)
+			}
+			if err != nil {
 				return withCode(ExitUsage, err)
 			}
 			return nil
@@ -277,5 +400,6 @@ func newLogsCmd() *cobra.Command {
 	cmd.Flags().StringVarP(&ns, "namespace", "n", "argo", "namespace of the workflow")
 	cmd.Flags().StringVar(&opts.Step, "step", "", "only this step")
 	cmd.Flags().BoolVarP(&opts.Follow, "follow", "f", false, "stream the logs until the workflow completes")
+	cmd.Flags().BoolVar(&opts.Raw, "raw", false, "write log lines as the pods wrote them, control characters and all (the step prefix is escaped regardless)")
 	return cmd
 }

@@ -11,11 +11,14 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/klog/v2"
 
 	"github.com/appflowc/appflowc/diag"
+	"github.com/appflowc/appflowc/internal/safetext"
 )
 
 // Exit codes shared by the commands.
@@ -42,11 +45,51 @@ func (e *exitError) Unwrap() error { return e.err }
 
 func withCode(code int, err error) error { return &exitError{code: code, err: err} }
 
-// Main runs appflowc with os.Args and returns the process exit code.
+// Main runs appflowc with os.Args and returns the process exit code. Ctrl-C (or SIGTERM)
+// cancels the command's context; a command still running a second later, or a second
+// Ctrl-C, ends the process with 130 (kubectl exits on Ctrl-C at once).
 func Main() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-	defer stop()
-	return Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	sigs := make(chan os.Signal, 2)
+	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
+	defer signal.Stop(sigs)
+	what := "appflowc"
+	if len(os.Args) > 1 {
+		what += " " + os.Args[1]
+	}
+	return interruptible(context.Background(), sigs, os.Stderr, interruptGrace, os.Exit, what, func(ctx context.Context) int {
+		return Run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	})
+}
+
+// interruptGrace is how long a command may take to stop after Ctrl-C.
+const interruptGrace = time.Second
+
+// interruptible runs run with a context that the first signal cancels. If run has not
+// returned grace later, or a second signal comes, it says so and calls exit(130): nothing
+// a command waits on (a hung API server, a library call without a context) can make
+// Ctrl-C fail.
+func interruptible(parent context.Context, sigs <-chan os.Signal, stderr io.Writer, grace time.Duration, exit func(int), what string, run func(context.Context) int) int {
+	ctx, cancel := context.WithCancel(parent)
+	defer cancel()
+	done := make(chan int, 1)
+	go func() { done <- run(ctx) }()
+	select {
+	case code := <-done:
+		return code
+	case <-sigs:
+		cancel()
+	}
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case code := <-done:
+		return code
+	case <-t.C:
+	case <-sigs:
+	}
+	fmt.Fprintf(stderr, "appflowc: interrupted: %s did not stop within %s; exiting\n", what, grace)
+	exit(ExitInterrupted)
+	return ExitInterrupted
 }
 
 // Run executes one command line with the given streams, in the process's environment.
@@ -79,22 +122,56 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return ExitOK
 	}
 	var ee *exitError
-	if errors.As(err, &ee) {
+	switch {
+	case errors.As(err, &ee) && ee.code == ExitInterrupted:
 		if ee.err != nil {
-			fmt.Fprintln(stderr, "appflowc:", ee.err)
+			fmt.Fprintln(stderr, "appflowc:", errorText(ee.err))
+		}
+		return ExitInterrupted
+	case errors.Is(ctx.Err(), context.Canceled) || errors.Is(err, context.Canceled):
+		// Interrupted, however the command wrapped it: 130, and what was going on.
+		fmt.Fprintln(stderr, "appflowc: interrupted:", errorText(err))
+		return ExitInterrupted
+	case ee != nil:
+		if ee.err != nil {
+			fmt.Fprintln(stderr, "appflowc:", errorText(ee.err))
 			if hint := nextStep(ee.err); hint != "" && !strings.Contains(ee.err.Error(), hint) {
 				fmt.Fprintln(stderr, "appflowc: next:", hint)
 			}
 		}
 		return ee.code
 	}
-	if errors.Is(err, context.Canceled) {
-		fmt.Fprintln(stderr, "appflowc: interrupted")
-		return ExitInterrupted
-	}
 	// Anything cobra itself returns is a usage error (unknown flag, bad args).
-	fmt.Fprintln(stderr, "appflowc:", err)
+	fmt.Fprintln(stderr, "appflowc:", errorText(err))
 	return ExitUsage
+}
+
+// errorText is an error as printed: its text may hold the API server's (a Status
+// message, a name, a body that did not decode), so it is escaped whole, a newline shown
+// as \n. Errors that are several (errors.Join) print one per line, each escaped; so do
+// appflowc's own lists (an error with Lines).
+func errorText(err error) string {
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		var msgs, lines []string
+		for _, e := range j.Unwrap() {
+			if e != nil {
+				msgs = append(msgs, e.Error())
+				lines = append(lines, errorText(e))
+			}
+		}
+		if strings.Join(msgs, "\n") == err.Error() {
+			return strings.Join(lines, "\n")
+		}
+	}
+	var list interface{ Lines() []string }
+	if !errors.As(err, &list) {
+		return safetext.Escape(err.Error())
+	}
+	lines := strings.Split(err.Error(), "\n")
+	for i, l := range lines {
+		lines[i] = safetext.Escape(l)
+	}
+	return strings.Join(lines, "\n")
 }
 
 // NewRootCmd builds the command tree. No state lives outside it.

@@ -10,6 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
+
+	"github.com/appflowc/appflowc/apply"
 )
 
 // userConfig is ~/.config/appflowc/config.yaml: defaults for the cluster commands.
@@ -23,6 +25,8 @@ type userConfig struct {
 	Kubeconfig string `json:"kubeconfig,omitempty"`
 	// Output is the default -o of list, status and templates list (table|wide|json|yaml|name).
 	Output string `json:"output,omitempty"`
+	// RequestTimeout is the default --request-timeout of the cluster commands ("1m").
+	RequestTimeout string `json:"requestTimeout,omitempty"`
 }
 
 // userConfigPath follows the XDG base directory spec; APPFLOWC_CONFIG overrides it.
@@ -56,7 +60,7 @@ func loadUserConfig(ctx context.Context) (userConfig, string, bool, error) {
 		return uc, path, false, fmt.Errorf("%s: %w", path, err)
 	}
 	if err := yaml.UnmarshalStrict(data, &uc); err != nil {
-		return uc, path, true, fmt.Errorf("%s: %w (known keys: namespace, context, kubeconfig, output)", path, err)
+		return uc, path, true, fmt.Errorf("%s: %w (known keys: namespace, context, kubeconfig, output, requestTimeout)", path, err)
 	}
 	return uc, path, true, nil
 }
@@ -90,7 +94,7 @@ func applyUserConfig(cmd *cobra.Command) error {
 			return withCode(ExitUsage, err)
 		}
 	}
-	for _, kv := range [][2]string{{"namespace", uc.Namespace}, {"context", uc.Context}, {"kubeconfig", uc.Kubeconfig}} {
+	for _, kv := range [][2]string{{"namespace", uc.Namespace}, {"context", uc.Context}, {"kubeconfig", uc.Kubeconfig}, {"request-timeout", uc.RequestTimeout}} {
 		if err := set(kv[0], kv[1]); err != nil {
 			return withCode(ExitUsage, err)
 		}
@@ -111,8 +115,8 @@ func newConfigCmd() *cobra.Command {
 		Long: `view prints where appflowc looks for its user configuration
 ($APPFLOWC_CONFIG, else $XDG_CONFIG_HOME/appflowc/config.yaml, else
 ~/.config/appflowc/config.yaml) and the defaults it sets. Keys: namespace, context,
-kubeconfig (defaults of the cluster commands' flags) and output (default -o of list,
-status and templates list). Flags on the command line always win.`,
+kubeconfig, requestTimeout (defaults of the cluster commands' flags) and output (default
+-o of list, status and templates list). Flags on the command line always win.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			uc, path, found, err := loadUserConfig(cmd.Context())
@@ -130,6 +134,9 @@ status and templates list). Flags on the command line always win.`,
 			}
 			if eff.Output == "" {
 				eff.Output = "table"
+			}
+			if eff.RequestTimeout == "" {
+				eff.RequestTimeout = apply.DefaultRequestTimeout.String()
 			}
 			data, err := yaml.Marshal(eff)
 			if err != nil {

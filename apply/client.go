@@ -1,0 +1,191 @@
+package apply
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/client-go/discovery"
+	"k8s.io/client-go/discovery/cached/memory"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
+	"k8s.io/client-go/rest"
+	"k8s.io/client-go/restmapper"
+)
+
+// Client applies objects to one cluster, and reads and follows what runs there.
+type Client struct {
+	// dyn and cs make requests that end by themselves (get, list, apply), each bounded by
+	// the request timeout from the first byte sent to the last received, retries included.
+	dyn dynamic.Interface
+	cs  kubernetes.Interface
+	// watchDyn and watchCS make the requests that stay open (watches, followed logs):
+	// their headers must come within the request timeout, their bodies may take as long
+	// as the caller's context allows.
+	watchDyn dynamic.Interface
+	watchCS  kubernetes.Interface
+	dc       *discovery.DiscoveryClient
+	mapper   meta.RESTMapperWithContext
+	opts     ClientOptions
+}
+
+// ClientOptions configure NewClientWithOptions. Each field names its flag.
+type ClientOptions struct {
+	// RequestTimeout bounds every request (--request-timeout): one that ends by itself
+	// from start to end, retries included; a watch or a followed log until its response
+	// headers. 0: no bound.
+	RequestTimeout time.Duration
+}
+
+// DefaultRequestTimeout is long enough for a server-side apply of a large object on a
+// busy API server, short enough that a hung one is noticed at a prompt.
+const DefaultRequestTimeout = 30 * time.Second
+
+// DefaultClientOptions are the options of NewClient.
+func DefaultClientOptions() ClientOptions {
+	return ClientOptions{RequestTimeout: DefaultRequestTimeout}
+}
+
+// NewClient builds a client from a rest.Config with DefaultClientOptions.
+func NewClient(cfg *rest.Config) (*Client, error) {
+	return NewClientWithOptions(cfg, DefaultClientOptions())
+}
+
+// NewClientWithOptions builds a client from a rest.Config. The API server is not trusted
+// to behave: every request has a deadline (opts.RequestTimeout), redirects are refused
+// (client-go would follow them with the credentials), and a Retry-After longer than the
+// request timeout is not waited out.
+func NewClientWithOptions(cfg *rest.Config, opts ClientOptions) (*Client, error) {
+	cfg = rest.CopyConfig(cfg)
+	// client-go's default rate limit (5 QPS) would make pre-flight's access reviews and
+	// a large apply wait on the client rather than the server; kubectl uses 50.
+	if cfg.QPS == 0 && cfg.RateLimiter == nil {
+		cfg.QPS, cfg.Burst = 50, 100
+	}
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return &guard{next: rt, timeout: opts.RequestTimeout} })
+	// rest.Config.Timeout bounds a request with its retries, but also the body of a
+	// watch or a log stream, which may rightly stay open for hours: two configurations.
+	unary, stream := rest.CopyConfig(cfg), rest.CopyConfig(cfg)
+	unary.Timeout, stream.Timeout = opts.RequestTimeout, 0
+	c := &Client{opts: opts}
+	var err error
+	if c.dyn, err = dynamic.NewForConfig(unary); err != nil {
+		return nil, fmt.Errorf("apply: %w", err)
+	}
+	if c.cs, err = kubernetes.NewForConfig(unary); err != nil {
+		return nil, fmt.Errorf("apply: %w", err)
+	}
+	if c.watchDyn, err = dynamic.NewForConfig(stream); err != nil {
+		return nil, fmt.Errorf("apply: %w", err)
+	}
+	if c.watchCS, err = kubernetes.NewForConfig(stream); err != nil {
+		return nil, fmt.Errorf("apply: %w", err)
+	}
+	if c.dc, err = discovery.NewDiscoveryClientForConfig(unary); err != nil {
+		return nil, fmt.Errorf("apply: %w", err)
+	}
+	c.mapper = restmapper.NewDeferredDiscoveryRESTMapperWithContext(memory.NewMemCacheClientWithContext(c.dc))
+	return c, nil
+}
+
+// RedirectError is a redirect the API server answered with; it is not followed.
+type RedirectError struct{ Location string }
+
+func (e *RedirectError) Error() string {
+	return fmt.Sprintf("the API server redirected to %s; appflowc does not follow redirects from the API server (the credentials would go along)", e.Location)
+}
+
+// HeaderTimeoutError is a watch or log stream whose response did not start in time.
+type HeaderTimeoutError struct{ After time.Duration }
+
+func (e *HeaderTimeoutError) Error() string {
+	return fmt.Sprintf("the API server did not answer within the request timeout (%s)", e.After)
+}
+
+// Timeout reports true: errors.Is(err, context.DeadlineExceeded) and net.Error callers
+// treat it as the timeout it is.
+func (e *HeaderTimeoutError) Timeout() bool { return true }
+func (e *HeaderTimeoutError) Is(target error) bool {
+	return target == context.DeadlineExceeded
+}
+
+var errWatchTooLong = errors.New("the watch outlived the timeout it asked the API server for")
+
+// guard is the transport under every client of a Client; see NewClientWithOptions.
+type guard struct {
+	next    http.RoundTripper
+	timeout time.Duration
+}
+
+func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
+	if req.Response != nil { // the http.Client is following a redirect
+		return nil, &RedirectError{Location: req.URL.Redacted()}
+	}
+	q := req.URL.Query()
+	watch := q.Get("watch") == "true" || q.Get("watch") == "1"
+	if !watch && !strings.HasSuffix(req.URL.Path, "/log") {
+		resp, err := g.next.RoundTrip(req)
+		if err == nil {
+			g.retryAfter(resp)
+		}
+		return resp, err
+	}
+	// A stream (a watch, a log, followed or not: a log may be large): the response must start within the timeout; then it lasts as long as the
+	// caller's context, or, for a watch, as long as the timeout it asked the server for
+	// (a server that ignores timeoutSeconds does not keep it forever).
+	ctx, cancel := context.WithCancelCause(req.Context())
+	var late *time.Timer
+	if g.timeout > 0 {
+		late = time.AfterFunc(g.timeout, func() { cancel(&HeaderTimeoutError{After: g.timeout}) })
+	}
+	resp, err := g.next.RoundTrip(req.WithContext(ctx))
+	if late != nil {
+		late.Stop()
+	}
+	if err != nil {
+		cause := context.Cause(ctx)
+		cancel(nil)
+		var hte *HeaderTimeoutError
+		if errors.As(cause, &hte) {
+			return nil, hte
+		}
+		return nil, err
+	}
+	g.retryAfter(resp)
+	if s, _ := strconv.Atoi(q.Get("timeoutSeconds")); watch && s > 0 {
+		stop := time.AfterFunc(time.Duration(s)*time.Second+max(g.timeout, time.Minute), func() { cancel(errWatchTooLong) })
+		resp.Body = &closer{ReadCloser: resp.Body, close: func() { stop.Stop(); cancel(nil) }}
+	} else {
+		resp.Body = &closer{ReadCloser: resp.Body, close: func() { cancel(nil) }}
+	}
+	return resp, nil
+}
+
+// retryAfter drops a Retry-After that asks for a longer wait than a request may take:
+// client-go would sleep it out (Retry-After: 3600 is an hour) and then retry.
+func (g *guard) retryAfter(resp *http.Response) {
+	if g.timeout <= 0 {
+		return
+	}
+	if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && time.Duration(s)*time.Second > g.timeout {
+		resp.Header.Del("Retry-After")
+	}
+}
+
+// closer runs close after the body it wraps is closed.
+type closer struct {
+	io.ReadCloser
+	close func()
+}
+
+func (c *closer) Close() error {
+	err := c.ReadCloser.Close()
+	c.close()
+	return err
+}
