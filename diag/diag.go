@@ -7,6 +7,8 @@ import (
 	"io"
 	"sort"
 	"strings"
+
+	"github.com/appflowc/appflowc/internal/safetext"
 )
 
 // Pos is a position in a user's input file. Line and Col are 1-based; zero means unknown.
@@ -120,9 +122,15 @@ func (l List) Err() error {
 	return l
 }
 
-// WriteText writes one diagnostic per line.
+// WriteText writes one diagnostic per line. A diagnostic quotes the user's input (a
+// value, a key, a name from a Jsonnet import or a CUE error), which is untrusted: every
+// field is printed with safetext's rule, so no control character, line break or bidi
+// override reaches the terminal and one diagnostic is always one line. JSON (WriteJSON)
+// stays exact.
 func (l List) WriteText(w io.Writer) error {
 	for _, d := range l {
+		d.Pos.File = safetext.Escape(d.Pos.File)
+		d.Path, d.Msg, d.Hint = safetext.Escape(d.Path), safetext.Escape(d.Msg), safetext.Escape(d.Hint)
 		if _, err := fmt.Fprintln(w, d.String()); err != nil {
 			return err
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 )
 
@@ -148,5 +149,27 @@ func TestWriteJSON(t *testing.T) {
 	}
 	if errs, ok := r["errors"].([]any); !ok || len(errs) != 0 || r["ok"] != true || r["version"] != 1.0 {
 		t.Errorf("clean report: %s", b.String())
+	}
+}
+
+// TestWriteTextEscapes: a diagnostic quotes untrusted input; text output shows control
+// characters, line breaks and bidi overrides escaped (one diagnostic, one line), and JSON
+// keeps them exact.
+func TestWriteTextEscapes(t *testing.T) {
+	l := List{{Pos: Pos{File: "a\x1b[2J.yaml", Line: 1}, Path: "x\ny", Msg: "bad \x1b]0;title\x07 value\r\n--- fake", Hint: "fix \u202e"}}
+	var b strings.Builder
+	if err := l.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if strings.Count(out, "\n") != 1 || strings.ContainsAny(out, "\x1b\x07\r\u202e") {
+		t.Fatalf("raw control characters reached text output: %q", out)
+	}
+	var j strings.Builder
+	if err := l.WriteJSON(&j, "s"); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(j.String(), `bad \u001b]0;title\u0007 value\r\n--- fake`) {
+		t.Fatalf("JSON is not exact: %s", j.String())
 	}
 }
