@@ -12,6 +12,7 @@ import (
 	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
 
 	"github.com/appflowc/appflowc/config"
+	"github.com/appflowc/appflowc/internal/diskcache"
 	"github.com/appflowc/appflowc/library"
 )
 
@@ -64,12 +65,13 @@ func TestVetRefusesWhatTheRunWould(t *testing.T) {
 		"https://kubernetes.default.svc", "https://10.0.0.1:6443", "oci://registry.example.com/charts", "git@github.com:org/deploy.git",
 		"ssh://git@github.com/org/deploy.git", "https://git.example.com/org/deploy.git",
 	}
-	script, defaults := validateInputs(t)
+	cache := diskcache.New(t.TempDir(), []byte("inputs-test"))
+	script, defaults := validateInputs(t, cache)
 	for _, f := range fields {
 		for _, v := range append(append([]string(nil), hostile...), legit...) {
 			// What every run-time check refuses, whatever the kind of input.
 			isHostile := strings.Contains(v, "{{") || strings.ContainsAny(v, "\n\x00\"'")
-			objs, vetErr := compileConfig(f.config(v))
+			objs, vetErr := compileConfig(cache, f.config(v))
 			if vetErr == nil {
 				params := workflowParams(t, objs)
 				if err := runScript(script, params); err != nil {
@@ -102,19 +104,21 @@ func app(source, destination string) string {
 	return "applications:\n  web:\n    source: {repoURL: \"https://charts.example.com\", " + source + "}\n    destination: {" + destination + "}\n"
 }
 
-func compileConfig(src string) ([]Object, error) {
+// compileConfig compiles src with cache, which keeps Argo's verdicts on the library's
+// templates (the same in every case).
+func compileConfig(cache *diskcache.Cache, src string) ([]Object, error) {
 	cfg, err := config.Load(context.Background(), config.Input{FS: fstest.MapFS{"c/app.yaml": {Data: []byte(src)}}, Paths: []string{"c"}})
 	if err != nil {
 		return nil, err
 	}
-	return Compile(context.Background(), cfg, nil)
+	return Compile(context.Background(), cfg, cache)
 }
 
 // validateInputs returns application-create's validate-inputs script and the parameters
 // of a good config's Workflow.
-func validateInputs(t *testing.T) (string, map[string]string) {
+func validateInputs(t *testing.T, cache *diskcache.Cache) (string, map[string]string) {
 	t.Helper()
-	objs, err := compileConfig(app(`chart: nginx, targetRevision: 1.0.0`, `namespace: web`))
+	objs, err := compileConfig(cache, app(`chart: nginx, targetRevision: 1.0.0`, `namespace: web`))
 	if err != nil {
 		t.Fatal(err)
 	}

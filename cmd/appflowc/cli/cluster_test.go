@@ -283,8 +283,6 @@ func TestEveryRequestHasADeadline(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(cfg, "a.yaml"), []byte("applications:\n  web: {source: {repoURL: 'https://x.example.com', path: p}, destination: {namespace: web}}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
 	for _, tc := range []struct {
 		fault fakeapi.Fault
 		args  []string
@@ -302,6 +300,7 @@ func TestEveryRequestHasADeadline(t *testing.T) {
 		{fakeapi.Fault{Kind: fakeapi.RetryAfter}, []string{"list", "--request-timeout", "30s"}},
 	} {
 		t.Run(fmt.Sprintf("%d %s", tc.fault.Kind, strings.Join(tc.args, " ")), func(t *testing.T) {
+			t.Parallel() // each waits out its own fake server's fault
 			c := newCluster(t)
 			c.Put("workflows", workflow("x", map[string]any{"phase": "Running"}))
 			c.Put("pods", map[string]any{"apiVersion": "v1", "kind": "Pod", "metadata": map[string]any{"name": "x-1", "namespace": "argo",
@@ -310,7 +309,7 @@ func TestEveryRequestHasADeadline(t *testing.T) {
 			c.Fail(tc.fault)
 			// The test's own deadline (20 s) is shorter than the Retry-After case's
 			// request timeout: waiting out the server would show as exit 130.
-			rctx, rcancel := context.WithTimeout(ctx, 20*time.Second)
+			rctx, rcancel := context.WithTimeout(context.Background(), 20*time.Second)
 			defer rcancel()
 			code, out, errOut := c.run(t, rctx, tc.args...)
 			if code != ExitUsage {
