@@ -25,7 +25,15 @@ STACK_PKGS := ./apply/ ./internal/testenv/
 UNIT_PKGS   = $$($(GO) list ./... | grep -v -e '/apply$$' -e '/internal/testenv$$')
 STACK_TIMEOUT ?= 30m
 
-test: lint test-unit testenv test-stack
+# On a machine where the control plane is built, the unit and stack tests run side by
+# side (the stack tests mostly wait on controllers); otherwise the unit tests run first,
+# so that a mistake shows before the long build.
+test: lint
+	@if hack/testenv/build.sh --built; then \
+	  $(MAKE) --no-print-directory -j2 test-unit test-stack; \
+	else \
+	  $(MAKE) --no-print-directory test-unit testenv test-stack; \
+	fi
 	@# The agreement count of the Argo examples peer suite (TestArgoExamplesPeerSuite).
 	@$(GO) test -count=1 -run '^TestArgoExamplesPeerSuite$$' -v ./render/ | grep 'peer suite:' | sed 's/^ *peer_test.go:[0-9]*: //'
 

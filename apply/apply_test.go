@@ -143,6 +143,7 @@ func submitted(changes []apply.Change) []string {
 }
 
 func TestApplyIsOrderedAndIdempotent(t *testing.T) {
+	t.Parallel() // a namespace of its own: nothing shared with the others
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	c := stackClient(t)
@@ -190,6 +191,7 @@ func stepsWorkflow(ns, name, exitCode string) render.Object {
 // TestWatchFollowsWorkflowsToTheEnd follows two Workflows with one watch: one succeeds,
 // one fails in its second step, and the outcome names that step.
 func TestWatchFollowsWorkflowsToTheEnd(t *testing.T) {
+	t.Parallel() // a namespace of its own: nothing shared with the others
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	c := stackClient(t)
@@ -341,6 +343,7 @@ func TestWatchSurvivesAPIServerRestart(t *testing.T) {
 // TestApplyCommand drives `appflowc apply` in-process: a config, a render directory,
 // a dry run, and an unreachable cluster.
 func TestApplyCommand(t *testing.T) {
+	t.Parallel() // a namespace of its own: nothing shared with the others
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	ns := testNamespace(t)
@@ -378,6 +381,7 @@ func TestApplyCommand(t *testing.T) {
 // environment variable and a file: the Secret holds the values, no output holds them,
 // and a missing source stops everything before any apply.
 func TestSecretsFromTheOperatorsEnvironment(t *testing.T) {
+	t.Parallel() // a namespace of its own: nothing shared with the others
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	const envValue, fileValue = "s3cret-env-7d1f", "s3cret-file-22ab"
@@ -444,6 +448,7 @@ func TestSecretsFromTheOperatorsEnvironment(t *testing.T) {
 // TestListAndStatusCommands runs two Workflows to their end, then reads them back with
 // `appflowc list` and `appflowc status`.
 func TestListAndStatusCommands(t *testing.T) {
+	t.Parallel() // a namespace of its own: nothing shared with the others
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	c := stackClient(t)
@@ -504,6 +509,7 @@ func TestListAndStatusCommands(t *testing.T) {
 
 // TestInstallTemplatesDelete covers install, templates list/create and delete.
 func TestInstallTemplatesDelete(t *testing.T) {
+	t.Parallel() // a namespace of its own: nothing shared with the others
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	out, errOut := appflowc(t, ctx, 0, "install")
@@ -556,6 +562,7 @@ func TestInstallTemplatesDelete(t *testing.T) {
 // TestLogsCommand reads step logs through the API server (kwok serves them), filtered by
 // step, and follows a running workflow until it completes.
 func TestLogsCommand(t *testing.T) {
+	t.Parallel() // a namespace of its own: nothing shared with the others
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	c := stackClient(t)

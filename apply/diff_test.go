@@ -11,6 +11,7 @@ import (
 // Workflow is only mentioned); a changed Secret value and a changed template setting
 // show as a diff, with the Secret's values masked.
 func TestDiffCommand(t *testing.T) {
+	t.Parallel() // a namespace of its own: nothing shared with the others
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	const v1, v2 = "diff-secret-one-8c2e", "diff-secret-two-41aa"

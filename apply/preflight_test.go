@@ -22,6 +22,7 @@ import (
 // TestPreflightRBACDenied: a user who may only read Workflows gets one clear line per
 // missing right and nothing is applied; what she may do still works.
 func TestPreflightRBACDenied(t *testing.T) {
+	t.Parallel() // a namespace of its own: nothing shared with the others
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cs, err := kubernetes.NewForConfig(env.Config)
@@ -91,6 +92,7 @@ func appflowcAs(t *testing.T, ctx context.Context, kubeconfig string, wantCode i
 // TestPreflightFindsMissingNamespaceAndSources: a namespace nothing creates, and
 // --check-sources against a local Helm repository.
 func TestPreflightFindsMissingNamespaceAndSources(t *testing.T) {
+	t.Parallel() // a namespace of its own: nothing shared with the others
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	dir := writeConfig(t, "", app("pfns", "appflow: {namespace: no-such-ns}\n"))

@@ -13,6 +13,7 @@
 #
 #   hack/testenv/build.sh            build what is missing, print the bin dir last
 #   hack/testenv/build.sh --print    print the bin dir only (no build)
+#   hack/testenv/build.sh --built    exit 0 if it is built, 1 if not (no build)
 #
 # Needs: go. Cold (empty module and build caches): ~15-20 min on 2 cores; warm: <1 s.
 set -euo pipefail
@@ -25,6 +26,7 @@ key=$( { echo "layout $LAYOUT"; go env GOVERSION GOOS GOARCH
 CACHE=${APPFLOWC_TESTENV_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/appflowc/testenv}
 OUT=$CACHE/$key; B=$OUT/bin; LOGS=$OUT/logs
 if [ "${1:-}" = "--print" ]; then echo "$B"; exit 0; fi
+if [ "${1:-}" = "--built" ]; then [ -f "$OUT/complete" ]; exit; fi
 if [ -f "$OUT/complete" ]; then echo "$B"; exit 0; fi
 mkdir -p "$B" "$LOGS"
 

@@ -75,12 +75,17 @@ func (x *executor) logf(format string, args ...any) {
 	fmt.Fprintf(x.log, time.Now().Format("15:04:05.000 ")+format+"\n", args...)
 }
 
-// run watches workflow pods until ctx ends.
+// run watches workflow pods until ctx ends. Every request has a deadline and every watch
+// an end: an API server restarting under it (TestWatchSurvivesAPIServerRestart) can
+// accept a connection and never answer, which left the simulator, and every workflow
+// step waiting on it, stuck.
 func (x *executor) run(ctx context.Context) {
 	defer x.active.Wait()
 	sel := metav1.ListOptions{LabelSelector: labelWorkflow}
 	for ctx.Err() == nil {
-		list, err := x.clients.CoreV1().Pods(metav1.NamespaceAll).List(ctx, sel)
+		lctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		list, err := x.clients.CoreV1().Pods(metav1.NamespaceAll).List(lctx, sel)
+		cancel()
 		if err != nil {
 			x.logf("list pods: %v", err)
 			sleep(ctx, time.Second)
@@ -91,8 +96,12 @@ func (x *executor) run(ctx context.Context) {
 		}
 		opts := sel
 		opts.ResourceVersion = list.ResourceVersion
-		w, err := x.clients.CoreV1().Pods(metav1.NamespaceAll).Watch(ctx, opts)
+		timeout := int64(60)
+		opts.TimeoutSeconds = &timeout
+		wctx, cancel := context.WithTimeout(ctx, 90*time.Second)
+		w, err := x.clients.CoreV1().Pods(metav1.NamespaceAll).Watch(wctx, opts)
 		if err != nil {
+			cancel()
 			x.logf("watch pods: %v", err)
 			sleep(ctx, time.Second)
 			continue
@@ -103,6 +112,7 @@ func (x *executor) run(ctx context.Context) {
 			}
 		}
 		w.Stop()
+		cancel()
 	}
 }
 
@@ -151,6 +161,8 @@ func (x *executor) annotate(ctx context.Context, pod *corev1.Pod, ann map[string
 	if err != nil {
 		return err
 	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
 	_, err = x.clients.CoreV1().Pods(pod.Namespace).Patch(ctx, pod.Name, types.MergePatchType, patch, metav1.PatchOptions{})
 	return err
 }

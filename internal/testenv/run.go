@@ -25,7 +25,7 @@ func RunTests(m *testing.M, opts Options, env **Env) int {
 		explicit := false
 		flag.Visit(func(f *flag.Flag) { explicit = explicit || f.Name == "test.parallel" })
 		if !explicit {
-			_ = flag.Set("test.parallel", "8")
+			_ = flag.Set("test.parallel", "16")
 		}
 		dir, err := os.MkdirTemp("", "appflowc-testenv-")
 		if err != nil {
@@ -57,6 +57,10 @@ func RunTests(m *testing.M, opts Options, env **Env) int {
 			fmt.Fprintf(os.Stderr, "testenv: control plane up in %s (%s)\n", time.Since(t0).Round(100*time.Millisecond), dir)
 			*env = e
 			code = m.Run()
+			if dead := e.Exited(); len(dead) > 0 {
+				fmt.Fprintf(os.Stderr, "testenv: components exited during the tests:\n%s\n", strings.Join(dead, "\n"))
+				code = 1
+			}
 		}
 		signal.Stop(sigs)
 		e.Stop()

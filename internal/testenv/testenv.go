@@ -13,6 +13,7 @@ package testenv
 
 import (
 	"context"
+	"errors"
 	_ "embed"
 	"fmt"
 	"net"
@@ -24,6 +25,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -95,14 +97,34 @@ func Binaries() (string, error) {
 	return bin, nil
 }
 
+// freePort returns a port for a component to listen on. Ports come from below Linux's
+// ephemeral range (32768 up), checked free one by one: a port taken with ":0" and freed
+// for a process to bind later could meanwhile be handed to another ":0" listener of this
+// process (miniredis, the chart repository) — kwok's server once lost its port that way.
 func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
+	for range 2000 {
+		p := int(nextPort.Add(1))
+		if p >= 32768 {
+			nextPort.Store(20000)
+			continue
+		}
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(p))
+		if err != nil {
+			continue
+		}
+		l.Close()
+		return p, nil
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return 0, errors.New("testenv: no free port below 32768")
 }
+
+// nextPort is the last port freePort tried; stacks in one process (and on one host when
+// namespaces are not available) start apart by PID.
+var nextPort = func() *atomic.Int32 {
+	var n atomic.Int32
+	n.Store(int32(20000 + os.Getpid()%1000*12))
+	return &n
+}()
 
 // Options chooses what Start runs.
 type Options struct {
@@ -291,6 +313,10 @@ func (e *Env) startController(ctx context.Context) error {
 	} else {
 		l.Close()
 	}
+	// The controller looks at a running workflow again every DEFAULT_REQUEUE_TIME (10 s by
+	// default): in a cluster pods take that long anyway; here a step takes two seconds.
+	e.extraEnv = []string{"DEFAULT_REQUEUE_TIME=2s"}
+	defer func() { e.extraEnv = nil }()
 	if err := e.start(ctx, "workflow-controller", filepath.Join(e.Bin, "workflow-controller"), "--kubeconfig="+e.Kubeconfig,
 		// Cluster-wide, so that each test can keep its Workflows in a namespace of its own.
 		"--namespace=argo", "--configmap=workflow-controller-configmap",
@@ -301,7 +327,21 @@ func (e *Env) startController(ctx context.Context) error {
 	if err := waitHTTP(ctx, "http://127.0.0.1:6060/healthz", nil, 60*time.Second, e.alive("workflow-controller")); err != nil {
 		return e.failed("workflow-controller", err)
 	}
-	return nil
+	// Healthy is not started: its start-up lists workflows once more and exits (log.Fatal)
+	// if the API server is away meanwhile, as when a test restarts it right after Start.
+	return e.waitLog(ctx, "workflow-controller", "Starting CronWorkflow controller", 60*time.Second)
+}
+
+// Exited lists the components that have exited while they should run, with the end of
+// each one's log: a test that fails because a controller died says so.
+func (e *Env) Exited() []string {
+	var out []string
+	for _, name := range e.order {
+		if err := e.alive(name)(); err != nil {
+			out = append(out, fmt.Sprintf("%s: %v\n%s", name, err, e.Log(name)))
+		}
+	}
+	return out
 }
 
 func (e *Env) kubectl(ctx context.Context, args ...string) error {
