@@ -13,8 +13,8 @@ package testenv
 
 import (
 	"context"
-	"errors"
 	_ "embed"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
