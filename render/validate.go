@@ -8,6 +8,7 @@ import (
 	"maps"
 	"slices"
 	"sort"
+	"sync"
 	"strings"
 
 	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
@@ -34,6 +35,17 @@ type noClusterTemplates struct{}
 
 func (noClusterTemplates) Get(name string) (*wfv1.ClusterWorkflowTemplate, error) {
 	return nil, apierr.NewNotFound(schema.GroupResource{Group: "argoproj.io", Resource: "clusterworkflowtemplates"}, name)
+}
+
+// argoMu serialises Argo's validation: it is not safe for concurrent use (its template
+// placeholders come from a package-level counter, workflow/common.placeholderGenerator),
+// and two renders in one process — tests, a long-running ui — would race on it.
+var argoMu sync.Mutex
+
+func argoValidate(check func() error) error {
+	argoMu.Lock()
+	defer argoMu.Unlock()
+	return check()
 }
 
 // Validate runs Argo's own validation on every WorkflowTemplate and Workflow, and checks
@@ -63,7 +75,7 @@ func Validate(objs []Object, cache *diskcache.Cache) diag.List {
 			return string(v)
 		}
 		v := ""
-		if err := check(); err != nil {
+		if err := argoValidate(check); err != nil {
 			v = err.Error()
 			if v == "" {
 				v = "invalid"
@@ -87,7 +99,7 @@ func Validate(objs []Object, cache *diskcache.Cache) diag.List {
 			var msg string
 			if b != nil {
 				msg = verdict("argo-template", b, check)
-			} else if err := check(); err != nil {
+			} else if err := argoValidate(check); err != nil {
 				msg = err.Error()
 			}
 			if msg != "" {
@@ -107,7 +119,7 @@ func Validate(objs []Object, cache *diskcache.Cache) diag.List {
 			msg, seen := shapes[key]
 			switch {
 			case !cacheable:
-				if err := check(); err != nil {
+				if err := argoValidate(check); err != nil {
 					msg = err.Error()
 				}
 			case !seen:
@@ -128,7 +140,7 @@ func Validate(objs []Object, cache *diskcache.Cache) diag.List {
 			var msg string
 			if err == nil {
 				msg = verdict("argo-cronworkflow", b, check)
-			} else if err := check(); err != nil {
+			} else if err := argoValidate(check); err != nil {
 				msg = err.Error()
 			}
 			if msg != "" {

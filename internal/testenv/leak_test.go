@@ -116,8 +116,12 @@ func TestNoLeakOnEveryExitPath(t *testing.T) {
 					t.Fatalf("helper not ready after 3 minutes:\n%s", out.String())
 				}
 			}
+			// The helper's two halves (one where namespaces are not allowed), etcd, sh and
+			// its sleeps: sh may not have started them yet.
 			running := marked(mark)
-			// The helper's two halves, etcd, sh and its sleeps.
+			for end := time.Now().Add(10 * time.Second); len(running) < 5 && time.Now().Before(end); running = marked(mark) {
+				time.Sleep(50 * time.Millisecond)
+			}
 			if len(running) < 5 {
 				t.Fatalf("expected the helper's processes to be found by their mark, found %d:\n%s", len(running), strings.Join(running, "\n"))
 			}
