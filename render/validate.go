@@ -8,8 +8,8 @@ import (
 	"maps"
 	"slices"
 	"sort"
-	"sync"
 	"strings"
+	"sync"
 
 	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
 	"github.com/argoproj/argo-workflows/v3/workflow/validate"
