@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/discovery"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -272,6 +273,17 @@ func (e *Env) installAPIs(ctx context.Context) error {
 	if err := e.kubectl(ctx, "wait", "--for", "condition=established", "--timeout=60s", "crd/workflows.argoproj.io", "crd/workflowtemplates.argoproj.io",
 		"crd/applications.argoproj.io", "crd/applicationsets.argoproj.io", "crd/appprojects.argoproj.io"); err != nil {
 		return fmt.Errorf("testenv: CRDs not established: %w", err)
+	}
+	// The API server builds its OpenAPI document on first request, and with Argo's full
+	// CRDs that takes a while: ask for it now, so that Argo CD's first comparisons (whose
+	// cluster cache reads it, with a 32 s timeout) do not time out into ComparisonErrors on
+	// a busy machine.
+	dc, err := discovery.NewDiscoveryClientForConfig(e.Config)
+	if err != nil {
+		return err
+	}
+	if _, err := dc.OpenAPISchema(); err != nil {
+		return fmt.Errorf("testenv: read the OpenAPI schema: %w", err)
 	}
 	for _, f := range []struct{ name, data string }{{"argo-setup.yaml", argoSetup}, {"argocd-setup.yaml", argocdSetup}} {
 		path := filepath.Join(e.Dir, f.name)
