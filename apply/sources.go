@@ -2,12 +2,14 @@ package apply
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/Masterminds/semver/v3"
 	"sigs.k8s.io/yaml"
@@ -24,8 +26,25 @@ const maxIndexBytes = 64 << 20
 // probed (no credentials here).
 func checkSources(ctx context.Context, hc *http.Client, objs []render.Object, fields map[int]map[string]any) []Problem {
 	if hc == nil {
-		hc = http.DefaultClient
+		hc = &http.Client{}
 	}
+	// The URLs come from the config (untrusted): a probe may follow a redirect only to
+	// https, never down to plain http (a cloud metadata endpoint, a local service).
+	probe := *hc
+	next := hc.CheckRedirect
+	probe.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if req.URL.Scheme != "https" {
+			return fmt.Errorf("refusing to follow a redirect to %s (not https)", req.URL.Redacted())
+		}
+		if len(via) >= 5 {
+			return errors.New("more than 5 redirects")
+		}
+		if next != nil {
+			return next(req, via)
+		}
+		return nil
+	}
+	hc = &probe
 	var probs []Problem
 	for _, s := range workflowSources(objs, fields) {
 		if p := checkSource(ctx, hc, s); p != nil {
@@ -81,8 +100,14 @@ func checkSource(ctx context.Context, hc *http.Client, s source) *Problem {
 	return &Problem{What: fmt.Sprintf("Helm repository %s has no version of %s matching %s", s.repo, s.chart, s.revision), Fix: "pick an existing targetRevision (helm search repo --versions)"}
 }
 
+// sourceTimeout bounds each probe of a source, body included.
+const sourceTimeout = 30 * time.Second
+
 // fetch GETs target and returns its body when the status is one of ok.
 func fetch(ctx context.Context, hc *http.Client, target, repo string, ok ...int) ([]byte, *Problem) {
+	// Every probe has a deadline, as every request to the cluster has.
+	ctx, cancel := context.WithTimeout(ctx, sourceTimeout)
+	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
 	if err != nil {
 		return nil, &Problem{What: fmt.Sprintf("source %s: %v", repo, err), Fix: "fix repoURL"}
