@@ -484,6 +484,7 @@ func (c *cluster) start(t *testing.T, ctx context.Context, args ...string) <-cha
 // TestFollowEndsWhenTheRunEnds: logs -f ends when Argo sets finishedAt, whatever the
 // phase says, and exits 1 saying so when the workflow is deleted instead.
 func TestFollowEndsWhenTheRunEnds(t *testing.T) {
+	t.Parallel()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	c := newCluster(t)
@@ -514,6 +515,7 @@ func TestFollowEndsWhenTheRunEnds(t *testing.T) {
 // (or send garbage): the pods are listed once, and each watch waits longer than the one
 // before (0.5 s, 1 s, 2 s at least), where today's loop re-listed and re-watched at once.
 func TestReconnectsBackOff(t *testing.T) {
+	t.Parallel()
 	for _, kind := range []fakeapi.FaultKind{fakeapi.CloseAtOnce, fakeapi.Garbage} {
 		c := newCluster(t)
 		followRun(c, "storm")

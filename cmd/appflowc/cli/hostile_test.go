@@ -28,6 +28,7 @@ import (
 // can show it does not happen): each must be a diagnostic at the file and exit 1 — with
 // the default bound and with the bound raised as far as it goes — never a goroutine dump.
 func TestDeepInputNeverCrashes(t *testing.T) {
+	t.Parallel()
 	const n = 1_000_000
 	open, close := strings.Repeat("[", n), strings.Repeat("]", n)
 	inputs := map[string]string{
@@ -85,6 +86,7 @@ func TestDeepInputNeverCrashes(t *testing.T) {
 // output file and the stream parse to exactly the objects the example renders under its
 // own names, which appear only as data (the header line and the source annotation).
 func TestHostileFileNames(t *testing.T) {
+	t.Parallel()
 	examples, _ := filepath.Glob("../../../examples/*")
 	refused := []string{"x\n---\nkind: Evil\n#", "x\r# y", "x\x1b]0;pwned\x07", "x\u202egnp", "x\"y", "x'y", "x (y)", "x y", "-x"}
 	allowed := []string{"données", "a+b@c=d,e", "_x", "9lives", "日本"}
@@ -99,6 +101,7 @@ func TestHostileFileNames(t *testing.T) {
 		}
 		for _, name := range names {
 			t.Run(filepath.Base(ex)+"/"+strconv.QuoteToASCII(name), func(t *testing.T) {
+				t.Parallel()
 				dir := filepath.Join(t.TempDir(), "cfg")
 				if err := os.MkdirAll(dir, 0o755); err != nil {
 					t.Fatal(err)

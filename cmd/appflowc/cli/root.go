@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -104,15 +105,21 @@ func RunEnv(ctx context.Context, args, env []string, stdout, stderr io.Writer) i
 	return run(withEnviron(ctx, environList(env)), args, stdout, stderr)
 }
 
+// silenceKlog quiets klog once per process.
+var silenceKlog sync.Once
+
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	// client-go logs retries and discovery failures through klog; appflowc reports the
-	// errors that matter itself, so klog's lines would only be noise on stderr.
-	// Error lines go to stderr above stderrthreshold even when logtostderr is off.
-	kfs := flag.NewFlagSet("klog", flag.ContinueOnError)
-	klog.InitFlags(kfs)
-	_ = kfs.Set("logtostderr", "false")
-	_ = kfs.Set("stderrthreshold", "FATAL")
-	klog.SetOutput(io.Discard)
+	silenceKlog.Do(func() {
+		// client-go logs retries and discovery failures through klog; appflowc reports the
+		// errors that matter itself, so klog's lines would only be noise on stderr.
+		// Error lines go to stderr above stderrthreshold even when logtostderr is off.
+		// klog's settings are process-wide: set once, not by every (concurrent) run.
+		kfs := flag.NewFlagSet("klog", flag.ContinueOnError)
+		klog.InitFlags(kfs)
+		_ = kfs.Set("logtostderr", "false")
+		_ = kfs.Set("stderrthreshold", "FATAL")
+		klog.SetOutput(io.Discard)
+	})
 	root := NewRootCmd()
 	root.SetArgs(args)
 	root.SetOut(stdout)
