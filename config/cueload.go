@@ -129,20 +129,63 @@ func evalCUEPackage(asts []*ast.File) (*Node, diag.List) {
 	})
 	for _, af := range asts {
 		if err := inst.AddSyntax(af); err != nil {
-			return nil, fromCUEErr(err, "")
+			return nil, placeUnpositioned(fromCUEErr(err, ""), asts)
 		}
 	}
 	ctx := cuecontext.New()
 	v := ctx.BuildInstance(inst)
 	if err := v.Err(); err != nil {
-		return nil, fromCUEErr(err, "")
+		return nil, placeUnpositioned(fromCUEErr(err, ""), asts)
 	}
 	// Final: a field the schema defaults (project: *"default" | ...) takes its default.
 	if err := v.Validate(cue.Concrete(true), cue.Final()); err != nil {
-		return nil, fromCUEErr(err, "")
+		return nil, placeUnpositioned(fromCUEErr(err, ""), asts)
 	}
 	n := fromCUE(v, nil, &errs)
 	return n, errs
+}
+
+// placeUnpositioned gives an error CUE reports without a position (a structural cycle
+// in a hidden field: "-: _a.b: structural cycle") the position where its path is
+// declared, as deep as the files spell it out; failing that, the first file.
+func placeUnpositioned(ds diag.List, asts []*ast.File) diag.List {
+	for i := range ds {
+		if ds[i].Pos.IsValid() || len(asts) == 0 {
+			continue
+		}
+		ds[i].Pos = diag.Pos{File: asts[0].Filename, Line: 1, Col: 1}
+		path := strings.Split(ds[i].Path, ".")
+		for _, f := range asts {
+			if p := declPos(f.Decls, path); p.IsValid() {
+				ds[i].Pos = cuePos(p)
+				break
+			}
+		}
+	}
+	return ds
+}
+
+// declPos is where the deepest prefix of path is declared among decls.
+func declPos(decls []ast.Decl, path []string) token.Pos {
+	if len(path) == 0 {
+		return token.NoPos
+	}
+	for _, d := range decls {
+		f, ok := d.(*ast.Field)
+		if !ok {
+			continue
+		}
+		if name, _, err := ast.LabelName(f.Label); err != nil || name != path[0] {
+			continue
+		}
+		if st, ok := f.Value.(*ast.StructLit); ok {
+			if p := declPos(st.Elts, path[1:]); p.IsValid() {
+				return p
+			}
+		}
+		return f.Label.Pos()
+	}
+	return token.NoPos
 }
 
 // isStdlib reports whether an import path names a package of CUE's standard library

@@ -2,7 +2,9 @@ package config
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
 	"net/url"
 	"regexp"
 	"slices"
@@ -203,6 +205,7 @@ var (
 	clusterName  = lazyRegexp(`^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$`)
 	labelValue   = lazyRegexp(`^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$`)
 	gitSSH       = lazyRegexp(`^git@[A-Za-z0-9.-]+:[A-Za-z0-9._/~-]+$`)
+	bigInt       = lazyRegexp(`^[-+]?[0-9][0-9_]*$`) // YAML's integer syntax (decimal)
 )
 
 func (d *decoder) label(n *Node, path []string, s string, max int) {
@@ -559,15 +562,40 @@ func (d *decoder) helm(n *Node, p []string) Helm {
 	if v := n.Get("values"); v != nil {
 		if s, ok := d.str(v, append(p, "values")); ok {
 			var m yaml.Node
-			if err := yaml.Unmarshal([]byte(s), &m); err != nil {
+			dec := yaml.NewDecoder(strings.NewReader(s))
+			err := dec.Decode(&m)
+			if errors.Is(err, io.EOF) {
+				err = nil
+			}
+			switch {
+			case err != nil:
 				d.errorf(v, append(p, "values"), "write the inline values as a YAML mapping", "values is not valid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
-			} else if len(m.Content) > 0 && m.Content[0].Kind != yaml.MappingNode {
+			case len(m.Content) > 0 && m.Content[0].Kind != yaml.MappingNode:
 				d.errorf(v, append(p, "values"), "write the inline values as a YAML mapping, e.g. \"replicaCount: 2\"", "values must be a YAML mapping")
+			case moreDocuments(dec):
+				// Helm reads the first document only: the rest would be dropped silently.
+				d.errorf(v, append(p, "values"), "merge the documents into one mapping: Helm reads only the first", "values holds more than one YAML document")
 			}
 			h.Values = s
 		}
 	}
 	return h
+}
+
+// moreDocuments reports whether dec holds another document with content (an empty
+// trailing "---" is harmless) or one that does not parse.
+func moreDocuments(dec *yaml.Decoder) bool {
+	for {
+		var n yaml.Node
+		switch err := dec.Decode(&n); {
+		case errors.Is(err, io.EOF):
+			return false
+		case err != nil:
+			return true
+		case len(n.Content) > 0 && n.Content[0].ShortTag() != "!!null":
+			return true
+		}
+	}
 }
 
 func (d *decoder) helmParamName(n *Node, p []string, s string) {

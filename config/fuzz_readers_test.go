@@ -21,6 +21,9 @@ var hostileSeeds = []string{
 	"a: &x [*x]", "\x00\xff\xfe", "\ufeffapplications: {}", "a: 1\na: 2", "a: 1e999999", "a: 99999999999999999999999",
 	"applications: {\"x\\n---\\nkind: Evil\": {}}", "applications: {web: {source: {repoURL: \"{{workflow.name}}\"}}}",
 	"x: \"\\u202e\\u0007\\u001b]0;title\\u0007\"", "'''", "\"\"\"", "|||\nx\n", "/*", "#", "a: [", "a: {", "- - - - -",
+	"a: !vault x", "a: !!binary aGk=", "a: !include b.yaml", "{\"a\": -99999999999999999999}",
+	"{\"" + strings.Repeat("k", 1100) + "\": 1}", strings.Repeat("k", 1100) + ": 1", "v: \"a: 1\\n---\\nb: 2\"",
+	"_a: b: _a", "x: \"\xff\"",
 }
 
 // fuzzLoad loads src as the one file name of a config and checks what every reader

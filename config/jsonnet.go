@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/appflowc/appflowc/diag"
 	"github.com/appflowc/appflowc/internal/confine"
@@ -19,6 +20,9 @@ import (
 // fall back to the enclosing struct.
 func evalJsonnet(ctx context.Context, in Input, f File) (*Node, diag.List) {
 	lim := in.limits()
+	if d := checkUTF8(f.Display, f.Data); d != nil {
+		return nil, diag.List{*d}
+	}
 	imp := &fsImporter{in: in, mainDir: path.Dir(f.Path)}
 	req := evalRequest{Kind: "jsonnet", Files: []evalFile{{Display: f.Display, Path: f.Path, Data: f.Data}}, MaxOutput: lim.MaxTotalSize}
 	res, ds := evaluate(ctx, req, lim, diag.Pos{File: f.Display}, "Jsonnet", func(from, p string) evalImported {
@@ -35,11 +39,33 @@ func evalJsonnet(ctx context.Context, in Input, f File) (*Node, diag.List) {
 		return nil, res.Diags
 	}
 	nodes, errs := parseYAML(f.Display, []byte(res.JSON), lim.MaxDepth)
-	if len(errs) > 0 || len(nodes) != 1 {
+	if len(nodes) != 1 {
 		return nil, errs
 	}
+	// A value the reader refuses (an integer beyond 64 bits) is reported where the
+	// Jsonnet source writes it, not where the generated JSON has it.
+	at := map[diag.Pos]*Node{}
+	walkNodes(nodes[0], func(n *Node) { at[n.Pos] = n })
 	relocate(nodes[0], indexKeys(f.Display, f.Data), diag.Pos{File: f.Display, Line: 1, Col: 1})
+	if len(errs) > 0 {
+		for i := range errs {
+			if n, ok := at[errs[i].Pos]; ok {
+				errs[i].Pos = n.Pos
+			}
+		}
+		return nil, errs
+	}
 	return nodes[0], nil
+}
+
+func walkNodes(n *Node, visit func(*Node)) {
+	visit(n)
+	for _, fd := range n.Fields {
+		walkNodes(fd.Value, visit)
+	}
+	for _, it := range n.Items {
+		walkNodes(it, visit)
+	}
 }
 
 // relocate replaces positions in the generated JSON by positions in the Jsonnet source.
@@ -185,7 +211,34 @@ func (i *fsImporter) read(importedFrom, importedPath string) ([]byte, string, er
 	if d := checkNesting(found, data, syntaxOf(p), i.in.limits().MaxDepth); d != nil {
 		return nil, "", fmt.Errorf("import %q: %s: %s; %s", importedPath, d.Pos, d.Msg, d.Hint)
 	}
+	if d := checkUTF8(found, data); d != nil {
+		return nil, "", fmt.Errorf("import %q: %s: %s; %s", importedPath, d.Pos, d.Msg, d.Hint)
+	}
 	return data, found, nil
+}
+
+// checkUTF8 refuses Jsonnet source or imported data that is not UTF-8: go-jsonnet
+// would turn each bad byte into U+FFFD without a word, and the output would carry text
+// the file does not hold.
+func checkUTF8(name string, data []byte) *diag.Diagnostic {
+	if utf8.Valid(data) {
+		return nil
+	}
+	line, col := 1, 1
+	for i := 0; i < len(data); {
+		r, n := utf8.DecodeRune(data[i:])
+		if r == utf8.RuneError && n <= 1 {
+			break
+		}
+		if r == '\n' {
+			line, col = line+1, 1
+		} else {
+			col++
+		}
+		i += n
+	}
+	return &diag.Diagnostic{Pos: diag.Pos{File: name, Line: line, Col: col}, Msg: "invalid UTF-8 encoding",
+		Hint: "save the file as UTF-8 text: Jsonnet reads text only"}
 }
 
 // displayRoot names the config root in messages.

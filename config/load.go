@@ -418,6 +418,10 @@ func yamlErr(name string, data []byte, err error) diag.Diagnostic {
 			msg = rest[i+2:]
 		}
 	}
+	if at, ok := longKey(data); ok {
+		return diag.Diagnostic{Pos: posAt(name, data, at), Msg: fmt.Sprintf("a key longer than %d characters", maxKey),
+			Hint: "shorten it: keys here are names, and the YAML parser takes keys of up to 1024 characters"}
+	}
 	if at, ok := locateYAMLErr(data); ok {
 		pos = posAt(name, data, at)
 		if data[at] == '\t' {
@@ -425,6 +429,59 @@ func yamlErr(name string, data []byte, err error) diag.Diagnostic {
 		}
 	}
 	return diag.Diagnostic{Pos: pos, Msg: "syntax error: " + msg, Hint: hint}
+}
+
+// maxKey is yaml.v3's limit on a key's length (YAML's on a simple key). A longer key,
+// valid JSON or not, fails with an error about a missing ':' or ',' and no line.
+const maxKey = 1024
+
+// longKey finds, in a file the YAML parser refused, a key longer than maxKey: a quoted
+// string followed by ':', or a plain key ending a line's leading run of text at ": ".
+// It is linear in data and runs only on the error path.
+func longKey(data []byte) (int, bool) {
+	lineStart := 0
+	for i := 0; i < len(data); i++ {
+		switch c := data[i]; c {
+		case '\n':
+			lineStart = i + 1
+		case '"', '\'':
+			j := i + 1
+			for j < len(data) && data[j] != c && data[j] != '\n' {
+				if c == '"' && data[j] == '\\' {
+					j++
+				}
+				j++
+			}
+			if j >= len(data) || data[j] != c {
+				continue
+			}
+			k := j + 1
+			for k < len(data) && (data[k] == ' ' || data[k] == '\t') {
+				k++
+			}
+			if j-i-1 > maxKey && k < len(data) && data[k] == ':' {
+				return i, true
+			}
+			i = j
+		default:
+			if i != lineStart {
+				continue
+			}
+			start := i
+			for start < len(data) && (data[start] == ' ' || data[start] == '-') {
+				start++
+			}
+			end := bytes.IndexByte(data[start:], '\n')
+			if end < 0 {
+				end = len(data) - start
+			}
+			line := data[start : start+end]
+			if k := bytes.Index(line, []byte(": ")); k > maxKey && bytes.IndexAny(line[:k], "\"'{[#") < 0 {
+				return start, true
+			}
+		}
+	}
+	return 0, false
 }
 
 // maxLocate bounds the files locateYAMLErr searches: each probe parses a prefix again,
@@ -540,6 +597,15 @@ func (ya *yamlAliases) convert(name string, n *yaml.Node, path []string, errs *d
 	return ya.fromYAML(name, n, path, errs)
 }
 
+// plainTag reports whether an explicit YAML tag names plain data.
+func plainTag(tag string) bool {
+	switch tag {
+	case "!!str", "!!int", "!!float", "!!bool", "!!null", "!!map", "!!seq":
+		return true
+	}
+	return false
+}
+
 func (ya *yamlAliases) fromYAML(name string, n *yaml.Node, path []string, errs *diag.List) *Node {
 	pos := diag.Pos{File: name, Line: n.Line, Col: n.Column}
 	if len(path) > ya.maxDepth {
@@ -559,6 +625,14 @@ func (ya *yamlAliases) fromYAML(name string, n *yaml.Node, path []string, errs *
 			}
 			return &Node{Kind: Null, Pos: pos}
 		}
+	}
+	if n.Style&yaml.TaggedStyle != 0 && !plainTag(n.ShortTag()) {
+		// A custom tag (!vault, !include) is an instruction appflowc does not carry out,
+		// and !!binary is bytes it would pass on as base64 text: either would reach the
+		// output as something other than what the author meant.
+		*errs = append(*errs, diag.Diagnostic{Pos: pos, Path: joinPath(path), Msg: fmt.Sprintf("YAML tag %s is not supported", n.Tag),
+			Hint: "remove the tag: appflowc reads plain YAML data only: strings, numbers, booleans, null, lists and mappings"})
+		return &Node{Kind: Null, Pos: pos}
 	}
 	switch n.Kind {
 	case yaml.DocumentNode:
@@ -622,6 +696,13 @@ func (ya *yamlAliases) fromYAML(name string, n *yaml.Node, path []string, errs *
 				return &Node{Kind: Int, Pos: pos, Int: i}
 			}
 		case "!!float":
+			if bigInt().MatchString(n.Value) {
+				// yaml.v3 resolves an integer beyond 64 bits as a float: 99999999999999999999
+				// would reach Helm as "1e+20". The CUE readers refuse it; so does this one.
+				*errs = append(*errs, diag.Diagnostic{Pos: pos, Path: joinPath(path), Msg: "integer out of range",
+					Hint: `use a value that fits in 64 bits, or quote it to keep it as text: "` + n.Value + `"`})
+				return &Node{Kind: String, Pos: pos, Str: n.Value}
+			}
 			var f float64
 			if err := n.Decode(&f); err == nil {
 				return &Node{Kind: Float, Pos: pos, Float: f}

@@ -7,6 +7,7 @@ import (
 	"io"
 	"sort"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/appflowc/appflowc/internal/safetext"
 )
@@ -130,7 +131,7 @@ func (l List) Err() error {
 func (l List) WriteText(w io.Writer) error {
 	for _, d := range l {
 		d.Pos.File = safetext.Escape(d.Pos.File)
-		d.Path, d.Msg, d.Hint = safetext.Escape(d.Path), safetext.Escape(d.Msg), safetext.Escape(d.Hint)
+		d.Path, d.Msg, d.Hint = safetext.Escape(Elide(d.Path)), safetext.Escape(Elide(d.Msg)), safetext.Escape(Elide(d.Hint))
 		if _, err := fmt.Fprintln(w, d.String()); err != nil {
 			return err
 		}
@@ -151,11 +152,54 @@ type Report struct {
 
 // WriteJSON writes l as a Report.
 func (l List) WriteJSON(w io.Writer, summary string) error {
-	r := Report{Version: 1, OK: len(l) == 0, Summary: summary, Errors: l}
-	if r.Errors == nil {
-		r.Errors = []Diagnostic{}
+	r := Report{Version: 1, OK: len(l) == 0, Summary: summary, Errors: make([]Diagnostic, len(l))}
+	for i, d := range l {
+		d.Path, d.Msg, d.Hint = Elide(d.Path), Elide(d.Msg), Elide(d.Hint)
+		r.Errors[i] = d
 	}
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
+}
+
+// maxWord is the longest run without a space that a diagnostic prints in full.
+const maxWord = 200
+
+// Elide shortens every run of more than maxWord characters without a space (a key or
+// value of a hostile config can be megabytes, and it recurs in the path of every error
+// under it) to its first and last characters and its length: a diagnostic stays a
+// readable line.
+func Elide(s string) string {
+	if len(s) <= maxWord {
+		return s
+	}
+	var b strings.Builder
+	for len(s) > 0 {
+		i := strings.IndexByte(s, ' ')
+		if i < 0 {
+			i = len(s)
+		}
+		word := s[:i]
+		if utf8.RuneCountInString(word) > maxWord {
+			// The head says what it is, the tail keeps its closing quote or colon.
+			head, tail := 0, len(word)
+			for n := 0; n < maxWord/2; n++ {
+				_, size := utf8.DecodeRuneInString(word[head:])
+				head += size
+			}
+			for n := 0; n < 4; n++ {
+				_, size := utf8.DecodeLastRuneInString(word[:tail])
+				tail -= size
+			}
+			fmt.Fprintf(&b, "%s…(%d bytes)…%s", word[:head], len(word), word[tail:])
+		} else {
+			b.WriteString(word)
+		}
+		if i < len(s) {
+			b.WriteByte(' ')
+			i++
+		}
+		s = s[i:]
+	}
+	return b.String()
 }

@@ -173,3 +173,17 @@ func TestWriteTextEscapes(t *testing.T) {
 		t.Fatalf("JSON is not exact: %s", j.String())
 	}
 }
+
+// TestElide: a run longer than maxWord keeps its first maxWord/2 characters (whole runes)
+// and says how long it was; shorter runs and the spaces between them are untouched.
+func TestElide(t *testing.T) {
+	long := strings.Repeat("日", 300) // 900 bytes
+	got := Elide("a.b." + long + ": unknown field " + strings.Repeat("x", 200))
+	want := "a.b." + strings.Repeat("日", 96) + "…(905 bytes)…日日日:" + " unknown field " + strings.Repeat("x", 200)
+	if got != want {
+		t.Errorf("Elide:\n got %q\nwant %q", got, want)
+	}
+	if s := "short message with words"; Elide(s) != s {
+		t.Errorf("Elide(%q) = %q", s, Elide(s))
+	}
+}

@@ -178,9 +178,6 @@ func WriteDirReusing(ctx context.Context, dir string, files []File, cache *diskc
 	if err := CheckOutputPath(dir); err != nil {
 		return err
 	}
-	if err := checkOwned(dir); err != nil {
-		return err
-	}
 	parent := filepath.Dir(dir)
 	if err := os.MkdirAll(parent, 0o755); err != nil {
 		return fmt.Errorf("write %s: %w", dir, err)
@@ -253,14 +250,16 @@ func WriteDirReusing(ctx context.Context, dir string, files []File, cache *diskc
 
 // CheckOutputPath refuses an output directory that is a symbolic link: the atomic swap
 // would replace the link, not what it points to, and where a link points is not what a
-// reviewer of "-o out" expects to change. Name the directory itself.
+// reviewer of "-o out" expects to change. Name the directory itself. It also refuses a
+// directory render did not write (checkOwned), before anything walks it: "-o /" must be
+// a refusal, not a walk of the whole file system ending in a permission error.
 func CheckOutputPath(dir string) error {
 	st, err := os.Lstat(dir)
 	if err == nil && st.Mode()&fs.ModeSymlink != 0 {
 		target, _ := os.Readlink(dir)
 		return fmt.Errorf("output directory %s is a symbolic link (to %q): give the directory itself", dir, target)
 	}
-	return nil
+	return checkOwned(dir)
 }
 
 // ownerSuffix names the file beside a temporary output tree that says whose it is.
