@@ -418,7 +418,7 @@ func yamlErr(name string, data []byte, err error) diag.Diagnostic {
 			msg = rest[i+2:]
 		}
 	}
-	if at, ok := longKey(data); ok {
+	if at, ok := longKey(data); ok && (strings.Contains(msg, "could not find expected ':'") || strings.Contains(msg, "did not find expected") || strings.Contains(msg, "mapping values are not allowed")) {
 		return diag.Diagnostic{Pos: posAt(name, data, at), Msg: fmt.Sprintf("a key longer than %d characters", maxKey),
 			Hint: "shorten it: keys here are names, and the YAML parser takes keys of up to 1024 characters"}
 	}
@@ -656,6 +656,11 @@ func (ya *yamlAliases) fromYAML(name string, n *yaml.Node, path []string, errs *
 			kpos := diag.Pos{File: name, Line: k.Line, Col: k.Column}
 			if k.Kind != yaml.ScalarNode {
 				*errs = append(*errs, diag.Diagnostic{Pos: kpos, Path: joinPath(path), Msg: "keys must be strings", Hint: "quote the key"})
+				continue
+			}
+			if k.Style&yaml.TaggedStyle != 0 && !plainTag(k.ShortTag()) {
+				*errs = append(*errs, diag.Diagnostic{Pos: kpos, Path: joinPath(path), Msg: fmt.Sprintf("YAML tag %s is not supported", k.Tag),
+					Hint: "remove the tag: appflowc reads plain YAML data only: strings, numbers, booleans, null, lists and mappings"})
 				continue
 			}
 			if k.Tag == "!!merge" {
