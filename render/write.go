@@ -19,6 +19,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/appflowc/appflowc/internal/confine"
 	"github.com/appflowc/appflowc/internal/diskcache"
 )
 
@@ -62,7 +63,7 @@ func (o *oddFile) Error() string { return o.what }
 // maxOutputFile.
 func readOutputFile(p string, d fs.DirEntry) ([]byte, error) {
 	if d != nil && !d.Type().IsRegular() {
-		return nil, &oddFile{kindOf(d.Type())}
+		return nil, &oddFile{confine.Kind(d.Type())}
 	}
 	f, err := os.OpenFile(p, os.O_RDONLY|unix.O_NOFOLLOW|unix.O_NONBLOCK, 0)
 	if errors.Is(err, unix.ELOOP) {
@@ -77,7 +78,7 @@ func readOutputFile(p string, d fs.DirEntry) ([]byte, error) {
 		return nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, &oddFile{kindOf(st.Mode())}
+		return nil, &oddFile{confine.Kind(st.Mode())}
 	}
 	if st.Size() > maxOutputFile {
 		return nil, &oddFile{fmt.Sprintf("a file of %d bytes, larger than render writes", st.Size())}
@@ -87,20 +88,6 @@ func readOutputFile(p string, d fs.DirEntry) ([]byte, error) {
 		return nil, &oddFile{"a file larger than render writes"}
 	}
 	return data, err
-}
-
-func kindOf(m fs.FileMode) string {
-	switch {
-	case m&fs.ModeSymlink != 0:
-		return "a symbolic link"
-	case m&fs.ModeNamedPipe != 0:
-		return "a named pipe"
-	case m&fs.ModeSocket != 0:
-		return "a socket"
-	case m&fs.ModeDevice != 0:
-		return "a device"
-	}
-	return "not a regular file"
 }
 
 // ListDir returns the slash paths of the files in an output directory, sorted; a missing

@@ -63,7 +63,7 @@ func (f *FS) Open(name string) (fs.File, error) {
 	}
 	if !st.Mode().IsRegular() && !st.IsDir() {
 		file.Close()
-		return nil, &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("%w (%s)", ErrNotRegular, kind(st.Mode()))}
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fmt.Errorf("%w (%s)", ErrNotRegular, Kind(st.Mode()))}
 	}
 	return file, nil
 }
@@ -119,7 +119,8 @@ func translate(op, name string, err error) error {
 	return err
 }
 
-func kind(m fs.FileMode) string {
+// Kind names what a file that is not a regular file is, for messages.
+func Kind(m fs.FileMode) string {
 	switch {
 	case m&fs.ModeNamedPipe != 0:
 		return "a named pipe"
@@ -155,7 +156,7 @@ func ReadFile(fsys fs.FS, name string, limit int64) ([]byte, error) {
 		return nil, err
 	}
 	if !st.Mode().IsRegular() {
-		return nil, &fs.PathError{Op: "read", Path: name, Err: fmt.Errorf("%w (%s)", ErrNotRegular, kind(st.Mode()))}
+		return nil, &fs.PathError{Op: "read", Path: name, Err: fmt.Errorf("%w (%s)", ErrNotRegular, Kind(st.Mode()))}
 	}
 	if st.Size() > limit {
 		return nil, &fs.PathError{Op: "read", Path: name, Err: fmt.Errorf("%w: %d bytes, more than %d", ErrTooLarge, st.Size(), limit)}
