@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -140,11 +141,30 @@ func checkOwned(dir string) error {
 	case len(ents) == 0:
 		return nil
 	}
-	if k, err := readOutputFile(filepath.Join(dir, KustomizationFile), nil); err == nil && bytes.HasPrefix(k, []byte(headerMark)) {
-		return nil
+	if k, err := readOutputFile(filepath.Join(dir, KustomizationFile), nil); err != nil || !bytes.HasPrefix(k, []byte(headerMark)) {
+		return fmt.Errorf("refusing to replace %s: it holds files that appflowc render did not write (choose an empty or new -o directory)", dir)
 	}
-	return fmt.Errorf("refusing to replace %s: it holds files that appflowc render did not write (choose an empty or new -o directory)", dir)
+	return nil
 }
+
+// ForeignFiles returns those of existing (the slash paths of an output directory's files)
+// that render never writes: the swap replaces the whole directory, so a file kept there
+// by hand (a config, notes) would go without a word. Names only, nothing is read.
+func ForeignFiles(existing []string) []string {
+	var foreign []string
+	for _, rel := range existing {
+		if !renderedPath().MatchString(rel) {
+			foreign = append(foreign, rel)
+		}
+	}
+	return foreign
+}
+
+// renderedPath matches the paths render writes: kustomization.yaml and
+// [preview/]<kind>/<namespace or _cluster>/<name>.yaml (FilePath).
+var renderedPath = sync.OnceValue(func() *regexp.Regexp {
+	return regexp.MustCompile(`^(kustomization\.yaml|(preview/)?[a-z0-9]+/[A-Za-z0-9_][-A-Za-z0-9_.]*/[A-Za-z0-9][-A-Za-z0-9_.]*\.yaml)$`)
+})
 
 // WriteDir replaces dir with exactly files. It writes a sibling temporary directory and
 // swaps it in only when every file is written, so a failure or Ctrl-C leaves dir as it

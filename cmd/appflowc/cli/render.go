@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -70,10 +71,16 @@ Removing previewed Applications fails unless --allow-deletions is given.`,
 			if err := render.CheckOutputPath(out); err != nil {
 				return withCode(ExitUsage, err)
 			}
+			if err := configOutside(args, out); err != nil {
+				return withCode(ExitUsage, err)
+			}
 			// Only --check needs the old bytes; a render needs the names (GuardDeletions).
 			existing, err := render.ListDir(out)
 			if err != nil {
 				return withCode(ExitUsage, err)
+			}
+			if foreign := render.ForeignFiles(existing); len(foreign) > 0 {
+				return withCode(ExitUsage, foreignErr(out, foreign))
 			}
 			if err := render.GuardDeletions(res.Files, existing, opts); err != nil {
 				return withCode(ExitFailed, err) // a deletion is a change: drift that needs consent
@@ -144,4 +151,34 @@ func reusedNote(n int) string {
 		return " (1 entry unchanged since the last render, reused)"
 	}
 	return fmt.Sprintf(" (%d entries unchanged since the last render, reused)", n)
+}
+
+// configOutside refuses an output directory that holds a config path: render replaces
+// the directory whole, so the config would be deleted by its own render.
+func configOutside(args []string, out string) error {
+	if len(args) == 0 {
+		args = []string{"."}
+	}
+	o, err := filepath.Abs(out)
+	if err != nil {
+		return nil
+	}
+	for _, a := range args {
+		if p, err := filepath.Abs(a); err == nil && within(p, o) {
+			return fmt.Errorf("the config %s is inside the output directory %s, which render replaces whole: choose an -o outside the config", a, out)
+		}
+	}
+	return nil
+}
+
+func foreignErr(out string, foreign []string) error {
+	more := ""
+	if len(foreign) > 5 {
+		foreign, more = foreign[:5], fmt.Sprintf(" and %d more", len(foreign)-5)
+	}
+	for i, f := range foreign {
+		foreign[i] = strconv.Quote(f)
+	}
+	return fmt.Errorf("refusing to replace %s: it holds files render does not write, which the new render would remove: %s%s (move them out of %s)",
+		out, strings.Join(foreign, ", "), more, out)
 }
