@@ -1,6 +1,7 @@
 package config
 
 import (
+	"math"
 	"strconv"
 	"strings"
 	"sync"
@@ -261,8 +262,8 @@ func (r *dataReader) data(e ast.Expr) (*Node, bool) {
 				return &Node{Kind: Int, Pos: pos, Int: i}, true
 			}
 			f, err := strconv.ParseFloat(ni.String(), 64)
-			if err != nil {
-				return nil, false
+			if err != nil || math.IsInf(f, 0) {
+				return nil, false // out of range: evaluation reports it
 			}
 			return &Node{Kind: Float, Pos: pos, Float: f}, true
 		}

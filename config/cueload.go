@@ -3,6 +3,7 @@ package config
 import (
 	"context"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 
@@ -293,6 +294,9 @@ func fromCUE(v cue.Value, path []string, errs *diag.List) *Node {
 		return &Node{Kind: Int, Pos: pos, Int: i}
 	case cue.FloatKind, cue.NumberKind:
 		f, _ := v.Float64()
+		if math.IsInf(f, 0) || math.IsNaN(f) {
+			*errs = append(*errs, nonFinite(pos, path, fmt.Sprint(v)))
+		}
 		return &Node{Kind: Float, Pos: pos, Float: f}
 	case cue.NullKind:
 		return &Node{Kind: Null, Pos: pos}

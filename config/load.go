@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path"
 	"runtime"
@@ -597,6 +598,13 @@ func (ya *yamlAliases) convert(name string, n *yaml.Node, path []string, errs *d
 	return ya.fromYAML(name, n, path, errs)
 }
 
+// nonFinite refuses NaN and the infinities: no Kubernetes or Helm value takes them, and
+// JSON cannot carry them (render wrote "NaN"; vet failed without a position).
+func nonFinite(pos diag.Pos, path []string, text string) diag.Diagnostic {
+	return diag.Diagnostic{Pos: pos, Path: joinPath(path), Msg: "not a finite number: " + text,
+		Hint: `use a finite number, or quote it to keep it as text: "` + text + `"`}
+}
+
 // plainTag reports whether an explicit YAML tag names plain data.
 func plainTag(tag string) bool {
 	switch tag {
@@ -710,6 +718,10 @@ func (ya *yamlAliases) fromYAML(name string, n *yaml.Node, path []string, errs *
 			}
 			var f float64
 			if err := n.Decode(&f); err == nil {
+				if math.IsInf(f, 0) || math.IsNaN(f) {
+					*errs = append(*errs, nonFinite(pos, path, n.Value))
+					return &Node{Kind: String, Pos: pos, Str: n.Value}
+				}
 				return &Node{Kind: Float, Pos: pos, Float: f}
 			}
 		}
