@@ -205,7 +205,8 @@ var (
 	clusterName  = lazyRegexp(`^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$`)
 	labelValue   = lazyRegexp(`^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$`)
 	gitSSH       = lazyRegexp(`^git@[A-Za-z0-9.-]+:[A-Za-z0-9._/~-]+$`)
-	bigInt       = lazyRegexp(`^[-+]?[0-9][0-9_]*$`) // YAML's integer syntax (decimal)
+	bigInt       = lazyRegexp(`^[-+]?[0-9][0-9_]*$`)                       // YAML's integer syntax (decimal)
+	radixInt     = lazyRegexp(`^[-+]?0(x[0-9a-fA-F_]+|o[0-7_]+|b[01_]+)$`) // YAML 1.2 hex, octal, binary
 )
 
 func (d *decoder) label(n *Node, path []string, s string, max int) {

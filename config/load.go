@@ -598,6 +598,13 @@ func (ya *yamlAliases) convert(name string, n *yaml.Node, path []string, errs *d
 	return ya.fromYAML(name, n, path, errs)
 }
 
+// outOfRange refuses an integer beyond 64 bits: it would reach Helm as a float
+// (1e+20) or as text, where CUE refuses it.
+func outOfRange(pos diag.Pos, path []string, text string) diag.Diagnostic {
+	return diag.Diagnostic{Pos: pos, Path: joinPath(path), Msg: "integer out of range",
+		Hint: `use a value that fits in 64 bits, or quote it to keep it as text: "` + text + `"`}
+}
+
 // nonFinite refuses NaN and the infinities: no Kubernetes or Helm value takes them, and
 // JSON cannot carry them (render wrote "NaN"; vet failed without a position).
 func nonFinite(pos diag.Pos, path []string, text string) diag.Diagnostic {
@@ -708,12 +715,18 @@ func (ya *yamlAliases) fromYAML(name string, n *yaml.Node, path []string, errs *
 			if err := n.Decode(&i); err == nil {
 				return &Node{Kind: Int, Pos: pos, Int: i}
 			}
+			if !bigInt().MatchString(n.Value) && !radixInt().MatchString(n.Value) {
+				*errs = append(*errs, diag.Diagnostic{Pos: pos, Path: joinPath(path), Msg: "tagged !!int but not an integer: " + n.Value,
+					Hint: "remove the tag, or write an integer"})
+				return &Node{Kind: String, Pos: pos, Str: n.Value}
+			}
+			*errs = append(*errs, outOfRange(pos, path, n.Value))
+			return &Node{Kind: String, Pos: pos, Str: n.Value}
 		case "!!float":
 			if bigInt().MatchString(n.Value) {
 				// yaml.v3 resolves an integer beyond 64 bits as a float: 99999999999999999999
 				// would reach Helm as "1e+20". The CUE readers refuse it; so does this one.
-				*errs = append(*errs, diag.Diagnostic{Pos: pos, Path: joinPath(path), Msg: "integer out of range",
-					Hint: `use a value that fits in 64 bits, or quote it to keep it as text: "` + n.Value + `"`})
+				*errs = append(*errs, outOfRange(pos, path, n.Value))
 				return &Node{Kind: String, Pos: pos, Str: n.Value}
 			}
 			var f float64
@@ -724,6 +737,11 @@ func (ya *yamlAliases) fromYAML(name string, n *yaml.Node, path []string, errs *
 				}
 				return &Node{Kind: Float, Pos: pos, Float: f}
 			}
+		}
+		if n.Style == 0 && radixInt().MatchString(n.Value) {
+			// A plain hex, octal or binary integer beyond 64 bits, which yaml.v3 leaves
+			// as text.
+			*errs = append(*errs, outOfRange(pos, path, n.Value))
 		}
 		return &Node{Kind: String, Pos: pos, Str: n.Value}
 	}
