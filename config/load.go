@@ -419,7 +419,7 @@ func yamlErr(name string, data []byte, err error) diag.Diagnostic {
 			msg = rest[i+2:]
 		}
 	}
-	if at, ok := longKey(data); ok && (strings.Contains(msg, "could not find expected ':'") || strings.Contains(msg, "did not find expected") || strings.Contains(msg, "mapping values are not allowed")) {
+	if at, ok := longKeyCause(data, err); ok {
 		return diag.Diagnostic{Pos: posAt(name, data, at), Msg: fmt.Sprintf("a key longer than %d characters", maxKey),
 			Hint: "shorten it: keys here are names, and the YAML parser takes keys of up to 1024 characters"}
 	}
@@ -439,7 +439,7 @@ const maxKey = 1024
 // longKey finds, in a file the YAML parser refused, a key longer than maxKey: a quoted
 // string followed by ':', or a plain key ending a line's leading run of text at ": ".
 // It is linear in data and runs only on the error path.
-func longKey(data []byte) (int, bool) {
+func longKey(data []byte) (start, end int, ok bool) {
 	lineStart := 0
 	for i := 0; i < len(data); i++ {
 		switch c := data[i]; c {
@@ -461,7 +461,7 @@ func longKey(data []byte) (int, bool) {
 				k++
 			}
 			if j-i-1 > maxKey && k < len(data) && data[k] == ':' {
-				return i, true
+				return i, j + 1, true
 			}
 			i = j
 		default:
@@ -478,11 +478,26 @@ func longKey(data []byte) (int, bool) {
 			}
 			line := data[start : start+end]
 			if k := bytes.Index(line, []byte(": ")); k > maxKey && bytes.IndexAny(line[:k], "\"'{[#") < 0 {
-				return start, true
+				return start, start + k, true
 			}
 		}
 	}
-	return 0, false
+	return 0, 0, false
+}
+
+// longKeyCause returns where a key longer than maxKey is, when it is what made the
+// parser fail: with the key shortened, the parser's error (err) goes away or changes.
+// A long line that only looks like a key (in a block scalar) leaves err as it was.
+func longKeyCause(data []byte, err error) (int, bool) {
+	start, end, ok := longKey(data)
+	if !ok {
+		return 0, false
+	}
+	short := slices.Concat(data[:start], []byte("k"), data[end:])
+	if e := decodeYAMLStream(short); e != nil && e.Error() == err.Error() {
+		return 0, false
+	}
+	return start, true
 }
 
 // maxLocate bounds the files locateYAMLErr searches: each probe parses a prefix again,
