@@ -21,6 +21,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/client-go/rest"
 )
 
 // FaultKind is how a matching request is met.
@@ -120,6 +121,11 @@ contexts: [{name: fake, context: {cluster: fake, user: fake, namespace: argo}}]
 current-context: fake
 `, s.URL, Token)
 	return os.WriteFile(path, []byte(kc), 0o600)
+}
+
+// RESTConfig is the client configuration the kubeconfig of WriteKubeconfig describes.
+func (s *Server) RESTConfig() *rest.Config {
+	return &rest.Config{Host: s.URL, BearerToken: Token}
 }
 
 // Fail adds a fault; the first matching fault with requests left meets a request.
@@ -559,26 +565,27 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, rt route) {
 }
 
 func (s *Server) get(w http.ResponseWriter, rt route) {
-	s.mu.Lock()
-	o := s.objs[rt.resource][rt.namespace+"/"+rt.name]
-	s.mu.Unlock()
-	if o == nil {
-		status(w, 404, fmt.Sprintf("%s %q not found", rt.resource, rt.name))
-		return
+	if o := s.lookup(w, rt); o != nil {
+		writeJSON(w, 200, o)
 	}
-	writeJSON(w, 200, o)
 }
 
 func (s *Server) delete(w http.ResponseWriter, rt route) {
+	if o := s.lookup(w, rt); o != nil {
+		s.Delete(rt.resource, rt.namespace, rt.name)
+		writeJSON(w, 200, o)
+	}
+}
+
+// lookup returns the object rt names, or answers 404 and returns nil.
+func (s *Server) lookup(w http.ResponseWriter, rt route) map[string]any {
 	s.mu.Lock()
 	o := s.objs[rt.resource][rt.namespace+"/"+rt.name]
 	s.mu.Unlock()
 	if o == nil {
 		status(w, 404, fmt.Sprintf("%s %q not found", rt.resource, rt.name))
-		return
 	}
-	s.Delete(rt.resource, rt.namespace, rt.name)
-	writeJSON(w, 200, o)
+	return o
 }
 
 // watch sends the events after the request's resourceVersion, then new ones as they

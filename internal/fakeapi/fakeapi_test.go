@@ -3,7 +3,6 @@ package fakeapi
 import (
 	"context"
 	"io"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,7 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/kubernetes"
-	"k8s.io/client-go/tools/clientcmd"
 )
 
 var wfs = schema.GroupVersionResource{Group: "argoproj.io", Version: "v1alpha1", Resource: "workflows"}
@@ -28,14 +26,7 @@ func wf(name string) map[string]any {
 func TestServesClientGo(t *testing.T) {
 	s := Start()
 	t.Cleanup(s.Close)
-	kc := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := s.WriteKubeconfig(kc); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := clientcmd.BuildConfigFromFlags("", kc)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := s.RESTConfig()
 	dyn := dynamic.NewForConfigOrDie(cfg)
 	cs := kubernetes.NewForConfigOrDie(cfg)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)

@@ -2,7 +2,6 @@ package follow
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -13,7 +12,6 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/dynamic"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/tools/clientcmd"
 	clocktesting "k8s.io/utils/clock/testing"
 
 	"github.com/appflowc/appflowc/internal/fakeapi"
@@ -23,15 +21,7 @@ var wfs = schema.GroupVersionResource{Group: "argoproj.io", Version: "v1alpha1",
 
 func source(t *testing.T, s *fakeapi.Server) Source {
 	t.Helper()
-	kc := filepath.Join(t.TempDir(), "kubeconfig")
-	if err := s.WriteKubeconfig(kc); err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := clientcmd.BuildConfigFromFlags("", kc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ri := dynamic.NewForConfigOrDie(cfg).Resource(wfs).Namespace("argo")
+	ri := dynamic.NewForConfigOrDie(s.RESTConfig()).Resource(wfs).Namespace("argo")
 	return &cache.ListWatch{
 		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) { return ri.List(ctx, o) },
 		WatchFuncWithContext: func(ctx context.Context, o metav1.ListOptions) (watch.Interface, error) {
