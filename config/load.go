@@ -627,6 +627,12 @@ func nonFinite(pos diag.Pos, path []string, text string) diag.Diagnostic {
 		Hint: `use a finite number, or quote it to keep it as text: "` + text + `"`}
 }
 
+// unsupportedTag refuses a tag plainTag does not accept, on a value or a key.
+func unsupportedTag(pos diag.Pos, path []string, tag string) diag.Diagnostic {
+	return diag.Diagnostic{Pos: pos, Path: joinPath(path), Msg: fmt.Sprintf("YAML tag %s is not supported", tag),
+		Hint: "remove the tag: appflowc reads plain YAML data only: strings, numbers, booleans, null, lists and mappings"}
+}
+
 // plainTag reports whether an explicit YAML tag names plain data.
 func plainTag(tag string) bool {
 	switch tag {
@@ -660,8 +666,7 @@ func (ya *yamlAliases) fromYAML(name string, n *yaml.Node, path []string, errs *
 		// A custom tag (!vault, !include) is an instruction appflowc does not carry out,
 		// and !!binary is bytes it would pass on as base64 text: either would reach the
 		// output as something other than what the author meant.
-		*errs = append(*errs, diag.Diagnostic{Pos: pos, Path: joinPath(path), Msg: fmt.Sprintf("YAML tag %s is not supported", n.Tag),
-			Hint: "remove the tag: appflowc reads plain YAML data only: strings, numbers, booleans, null, lists and mappings"})
+		*errs = append(*errs, unsupportedTag(pos, path, n.Tag))
 		return &Node{Kind: Null, Pos: pos}
 	}
 	switch n.Kind {
@@ -689,8 +694,7 @@ func (ya *yamlAliases) fromYAML(name string, n *yaml.Node, path []string, errs *
 				continue
 			}
 			if k.Style&yaml.TaggedStyle != 0 && !plainTag(k.ShortTag()) {
-				*errs = append(*errs, diag.Diagnostic{Pos: kpos, Path: joinPath(path), Msg: fmt.Sprintf("YAML tag %s is not supported", k.Tag),
-					Hint: "remove the tag: appflowc reads plain YAML data only: strings, numbers, booleans, null, lists and mappings"})
+				*errs = append(*errs, unsupportedTag(kpos, path, k.Tag))
 				continue
 			}
 			if k.Tag == "!!merge" {
