@@ -43,9 +43,13 @@ func evalJsonnet(ctx context.Context, in Input, f File) (*Node, diag.List) {
 		return nil, errs
 	}
 	// A value the reader refuses (an integer beyond 64 bits) is reported where the
-	// Jsonnet source writes it, not where the generated JSON has it.
-	at := map[diag.Pos]*Node{}
-	walkNodes(nodes[0], func(n *Node) { at[n.Pos] = n })
+	// Jsonnet source writes it, not where the generated JSON has it. Only a failed read
+	// pays for the map of generated positions.
+	var at map[diag.Pos]*Node
+	if len(errs) > 0 {
+		at = map[diag.Pos]*Node{}
+		walkNodes(nodes[0], func(n *Node) { at[n.Pos] = n })
+	}
 	relocate(nodes[0], indexKeys(f.Display, f.Data), diag.Pos{File: f.Display, Line: 1, Col: 1})
 	if len(errs) > 0 {
 		for i := range errs {
