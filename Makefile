@@ -6,7 +6,7 @@ export CGO_ENABLED = 0
 export GOTOOLCHAIN = local
 LDFLAGS := -s -w -X github.com/appflowc/appflowc/cmd/appflowc/cli.version=$(VERSION)
 
-.PHONY: build demo test test-unit test-stack lint golden docs bench fuzz testenv testenv-up clean
+.PHONY: build demo test test-unit test-stack test-browser browser lint golden docs bench fuzz testenv testenv-up clean
 
 build:
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/appflowc
@@ -21,13 +21,15 @@ demo: build
 # Packages whose tests run the local control plane (built by make testenv); every other
 # package is a unit package, tested under the race detector (which needs cgo).
 STACK_PKGS := ./apply/ ./internal/testenv/
-UNIT_PKGS   = $$($(GO) list ./... | grep -v -e '/apply$$' -e '/internal/testenv$$')
+BROWSER_PKGS := ./ui/browsertest/
+UNIT_PKGS   = $$($(GO) list ./... | grep -v -e '/apply$$' -e '/internal/testenv$$' -e '/ui/browsertest$$')
 STACK_TIMEOUT ?= 30m
 
 # Unit tests first, so that a mistake shows in minutes, before the control plane's long
 # first build; then the stack tests. Not side by side: on 2 cores the race-detector unit
 # tests starve the API server (Argo CD's OpenAPI reads time out into ComparisonErrors).
-test: lint test-unit testenv test-stack
+# The browser tests come last, after their own install step: nothing else needs Chromium.
+test: lint test-unit testenv test-stack test-browser
 	@# The agreement count of the Argo examples peer suite (TestArgoExamplesPeerSuite).
 	@$(GO) test -count=1 -run '^TestArgoExamplesPeerSuite$$' -v ./render/ | grep 'peer suite:' | sed 's/^ *peer_test.go:[0-9]*: //'
 
@@ -36,6 +38,15 @@ test-unit:
 
 test-stack: testenv
 	$(GO) test -timeout $(STACK_TIMEOUT) $(STACK_PKGS)
+
+# appflowc ui in headless Chromium against the local control plane (screenshots in
+# out/screenshots).
+test-browser: testenv browser
+	$(GO) test -timeout $(STACK_TIMEOUT) $(BROWSER_PKGS)
+
+# Debian's chromium for the browser tests (once; apt caches it).
+browser:
+	hack/browser/install.sh
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go')); \

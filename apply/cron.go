@@ -28,7 +28,8 @@ type CronSummary struct {
 	Runs []WorkflowSummary `json:"runs,omitempty"`
 }
 
-func cronSummary(u *unstructured.Unstructured) CronSummary {
+// CronSummaryOf is what list --cron shows of a CronWorkflow read or watched.
+func CronSummaryOf(u *unstructured.Unstructured) CronSummary {
 	s := CronSummary{Name: u.GetName(), Config: u.GetLabels()["appflowc.dev/config"], Timezone: str(u.Object, "spec", "timezone")}
 	s.Schedules, _, _ = unstructured.NestedStringSlice(u.Object, "spec", "schedules")
 	if old := str(u.Object, "spec", "schedule"); old != "" { // before Argo 3.6
@@ -49,7 +50,7 @@ func (c *Client) ListCronWorkflows(ctx context.Context, namespace, selector stri
 	}
 	out := make([]CronSummary, 0, len(items))
 	for _, u := range items {
-		out = append(out, cronSummary(u))
+		out = append(out, CronSummaryOf(u))
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out, nil
@@ -61,7 +62,7 @@ func (c *Client) CronStatus(ctx context.Context, namespace, name string) (*CronS
 	if err != nil {
 		return nil, fmt.Errorf("CronWorkflow/%s/%s: %w", namespace, name, err)
 	}
-	s := cronSummary(u)
+	s := CronSummaryOf(u)
 	if s.Runs, err = c.ListWorkflows(ctx, namespace, "workflows.argoproj.io/cron-workflow="+name, ""); err != nil {
 		return nil, err
 	}

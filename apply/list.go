@@ -161,6 +161,12 @@ func (c *Client) Status(ctx context.Context, namespace, name string) (*WorkflowS
 	if err != nil {
 		return nil, fmt.Errorf("Workflow/%s/%s: %w", namespace, name, err)
 	}
+	return StatusOf(u), nil
+}
+
+// StatusOf is what status shows of a Workflow read or watched from the cluster.
+func StatusOf(u *unstructured.Unstructured) *WorkflowStatus {
+	name := u.GetName()
 	st := &WorkflowStatus{WorkflowSummary: summary(u)}
 	nodes, _, _ := unstructured.NestedMap(u.Object, "status", "nodes")
 	// Each node once, in time linear in the nodes, whatever the links say (see
@@ -179,7 +185,7 @@ func (c *Client) Status(ctx context.Context, namespace, name string) (*WorkflowS
 			st.Outputs[str(m, "name")] = str(m, "value")
 		}
 	}
-	return st, nil
+	return st
 }
 
 // TemplateSummary is one row of `appflowc templates list`.
@@ -233,7 +239,7 @@ func (c *Client) DeleteWorkflows(ctx context.Context, namespace string, opts Del
 			return nil, fmt.Errorf("list workflows in %s: %w", namespace, err)
 		}
 		for _, u := range items {
-			if _, done := outcome(u); done || !opts.Completed {
+			if _, done := OutcomeOf(u); done || !opts.Completed {
 				names = append(names, u.GetName())
 			}
 		}

@@ -114,7 +114,7 @@ func (c *Client) Watch(ctx context.Context, namespace string, names []string, op
 				last[u.GetName()] = line
 				fmt.Fprintln(out, statusLine(u, opts.Phase))
 			}
-			if oc, fin := outcome(u); fin {
+			if oc, fin := OutcomeOf(u); fin {
 				done[u.GetName()] = oc
 			}
 			return finished(), nil
@@ -198,11 +198,11 @@ func ShortStep(name string) string {
 	return name
 }
 
-// outcome reports whether the workflow finished, and how; the failed step is the
+// OutcomeOf reports whether the workflow finished, and how; the failed step is the
 // earliest-finished failed Pod node, whose message is what a user needs. A workflow has
 // finished when Argo set status.finishedAt (as argo wait decides), whatever its phase
 // says: a phase appflowc does not know is not a reason to wait forever.
-func outcome(u *unstructured.Unstructured) (Outcome, bool) {
+func OutcomeOf(u *unstructured.Unstructured) (Outcome, bool) {
 	phase := str(u.Object, "status", "phase")
 	if phase != "Succeeded" && phase != "Failed" && phase != "Error" && str(u.Object, "status", "finishedAt") == "" {
 		return Outcome{}, false

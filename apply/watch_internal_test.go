@@ -53,13 +53,13 @@ func TestFinishedAtEndsTheWatch(t *testing.T) {
 	wf := func(status map[string]any) *unstructured.Unstructured {
 		return &unstructured.Unstructured{Object: map[string]any{"metadata": map[string]any{"name": "wf"}, "status": status}}
 	}
-	if oc, done := outcome(wf(map[string]any{"phase": "Archived", "finishedAt": "2026-01-02T03:04:05Z"})); !done || oc.Phase != "Archived" {
+	if oc, done := OutcomeOf(wf(map[string]any{"phase": "Archived", "finishedAt": "2026-01-02T03:04:05Z"})); !done || oc.Phase != "Archived" {
 		t.Errorf("finishedAt in an unknown phase: %+v %t", oc, done)
 	}
-	if oc, done := outcome(wf(map[string]any{"finishedAt": "2026-01-02T03:04:05Z"})); !done || oc.Phase != "Unknown" {
+	if oc, done := OutcomeOf(wf(map[string]any{"finishedAt": "2026-01-02T03:04:05Z"})); !done || oc.Phase != "Unknown" {
 		t.Errorf("finishedAt without a phase: %+v %t", oc, done)
 	}
-	if _, done := outcome(wf(map[string]any{"phase": "Archived"})); done {
+	if _, done := OutcomeOf(wf(map[string]any{"phase": "Archived"})); done {
 		t.Error("an unknown phase without finishedAt counted as finished")
 	}
 }
@@ -90,17 +90,17 @@ func TestOutcomeDiagnosis(t *testing.T) {
 			}},
 		}}
 	}
-	oc, done := outcome(wf("Failed"))
+	oc, done := OutcomeOf(wf("Failed"))
 	if !done || oc.Failed != "wait-healthy" || oc.Message != "wait-healthy says no" {
 		t.Errorf("outcome = %+v", oc)
 	}
 	if len(oc.Diagnosis) != 1 || oc.Diagnosis[0] != "chart version 9.9.9 not found" {
 		t.Errorf("diagnosis = %q", oc.Diagnosis)
 	}
-	if oc, _ := outcome(wf("Succeeded")); oc.Diagnosis != nil {
+	if oc, _ := OutcomeOf(wf("Succeeded")); oc.Diagnosis != nil {
 		t.Errorf("a succeeded workflow has a diagnosis: %q", oc.Diagnosis)
 	}
-	if _, done := outcome(wf("Running")); done {
+	if _, done := OutcomeOf(wf("Running")); done {
 		t.Error("a running workflow counted as finished")
 	}
 }

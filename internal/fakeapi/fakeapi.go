@@ -429,6 +429,8 @@ var resources = map[string]resourceInfo{
 	"workflows":         {"argoproj.io", "v1alpha1", "Workflow", true},
 	"cronworkflows":     {"argoproj.io", "v1alpha1", "CronWorkflow", true},
 	"workflowtemplates": {"argoproj.io", "v1alpha1", "WorkflowTemplate", true},
+	"applications":      {"argoproj.io", "v1alpha1", "Application", true},
+	"applicationsets":   {"argoproj.io", "v1alpha1", "ApplicationSet", true},
 	"pods":              {"", "v1", "Pod", true},
 	"namespaces":        {"", "v1", "Namespace", false},
 	"serviceaccounts":   {"", "v1", "ServiceAccount", true},

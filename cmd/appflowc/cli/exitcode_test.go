@@ -43,6 +43,8 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"render", good, "-o", filepath.Join(dir, "elsewhere"), "--check"}, ExitFailed},
 		{[]string{"render", bad, "-o", out, "--check"}, ExitUsage},
 		{[]string{"render", bad, "-o", out}, ExitFailed},
+		{[]string{"ui", bad}, ExitFailed},
+		{[]string{"ui", good, "--kubeconfig", filepath.Join(dir, "missing")}, ExitUsage},
 	} {
 		if got := run(c.args...); got != c.want {
 			t.Errorf("appflowc %v: exit %d, want %d", c.args, got, c.want)

@@ -55,25 +55,14 @@ coloured by phase. -o mermaid is for pull-request descriptions (GitHub renders i
 				if err != nil {
 					return configErr(cmd.ErrOrStderr(), err, ExitUsage)
 				}
-				templates := map[string]*wfv1.WorkflowTemplate{}
-				for _, o := range res.Objects {
-					if wt, ok := o.Obj.(*wfv1.WorkflowTemplate); ok {
-						templates[wt.Name] = wt
-					}
-				}
-				for _, o := range res.Objects {
-					wf, ok := o.Obj.(*wfv1.Workflow)
-					if cw, isCron := o.Obj.(*wfv1.CronWorkflow); isCron { // a scheduled entry or pipeline: what each run does
-						wf, ok = &wfv1.Workflow{Spec: cw.Spec.WorkflowSpec}, true
-					}
-					if !ok || (entry != "" && o.Entry != entry && !strings.HasSuffix(o.Entry, "."+entry)) {
+				for _, eg := range configGraphs(res) {
+					if entry != "" && eg.entry != entry && !strings.HasSuffix(eg.entry, "."+entry) {
 						continue
 					}
-					g, err := graph.FromWorkflow(strings.TrimSuffix(o.Name, "-"), wf, templates)
-					if err != nil {
-						return withCode(ExitUsage, err)
+					if eg.err != nil {
+						return withCode(ExitUsage, eg.err)
 					}
-					gs = append(gs, g)
+					gs = append(gs, eg.graph)
 				}
 				if len(gs) == 0 {
 					return withCode(ExitUsage, fmt.Errorf("graph: no Workflow matches %q", entry))
@@ -98,6 +87,38 @@ coloured by phase. -o mermaid is for pull-request descriptions (GitHub renders i
 	_ = cmd.RegisterFlagCompletionFunc("workflow", kf.workflowNames(&ns, 0))
 	addInputFlags(cmd)
 	return cmd
+}
+
+// entryGraph is the graph of one Workflow (or CronWorkflow) a config renders.
+type entryGraph struct {
+	entry string // applications.web
+	obj   render.Object
+	graph *graph.Graph
+	err   error
+}
+
+// configGraphs draws each Workflow and CronWorkflow of a render, resolved through the
+// WorkflowTemplates it renders, in the render's order.
+func configGraphs(res *render.Result) []entryGraph {
+	templates := map[string]*wfv1.WorkflowTemplate{}
+	for _, o := range res.Objects {
+		if wt, ok := o.Obj.(*wfv1.WorkflowTemplate); ok {
+			templates[wt.Name] = wt
+		}
+	}
+	var out []entryGraph
+	for _, o := range res.Objects {
+		wf, ok := o.Obj.(*wfv1.Workflow)
+		if cw, isCron := o.Obj.(*wfv1.CronWorkflow); isCron { // a scheduled entry or pipeline: what each run does
+			wf, ok = &wfv1.Workflow{Spec: cw.Spec.WorkflowSpec}, true
+		}
+		if !ok {
+			continue
+		}
+		g, err := graph.FromWorkflow(strings.TrimSuffix(o.Name, "-"), wf, templates)
+		out = append(out, entryGraph{entry: o.Entry, obj: o, graph: g, err: err})
+	}
+	return out
 }
 
 // warnCycles says, on stderr, that a run's status.nodes links back on itself (Argo never
