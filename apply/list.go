@@ -45,7 +45,8 @@ func (w WorkflowSummary) Duration(now time.Time) time.Duration {
 	return end.Sub(w.Started).Round(time.Second)
 }
 
-func summary(u *unstructured.Unstructured) WorkflowSummary {
+// SummaryOf is what list shows of a Workflow read or watched from the cluster.
+func SummaryOf(u *unstructured.Unstructured) WorkflowSummary {
 	t := func(path ...string) time.Time {
 		v, _ := time.Parse(time.RFC3339, str(u.Object, path...))
 		return v
@@ -70,7 +71,7 @@ func (c *Client) EachWorkflow(ctx context.Context, namespace, selector, phase st
 			var out []WorkflowSummary
 			for _, o := range items {
 				if u, ok := o.(*unstructured.Unstructured); ok {
-					if s := summary(u); phase == "" || s.Phase == phase {
+					if s := SummaryOf(u); phase == "" || s.Phase == phase {
 						out = append(out, s)
 					}
 				}
@@ -167,7 +168,7 @@ func (c *Client) Status(ctx context.Context, namespace, name string) (*WorkflowS
 // StatusOf is what status shows of a Workflow read or watched from the cluster.
 func StatusOf(u *unstructured.Unstructured) *WorkflowStatus {
 	name := u.GetName()
-	st := &WorkflowStatus{WorkflowSummary: summary(u)}
+	st := &WorkflowStatus{WorkflowSummary: SummaryOf(u)}
 	nodes, _, _ := unstructured.NestedMap(u.Object, "status", "nodes")
 	// Each node once, in time linear in the nodes, whatever the links say (see
 	// graph.BuildRunTree); the root node's ID is the workflow's name.

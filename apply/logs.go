@@ -23,8 +23,11 @@ import (
 
 // LogOptions configure Logs. Each field names its flag.
 type LogOptions struct {
-	Step   string // --step: only this step (display name)
-	Follow bool   // -f: stream until the workflow completes
+	Step string // --step: only this step (display name)
+	// Node, if set, is the full name of the one node whose pod is wanted (Argo's
+	// node-name annotation): one pod, however many steps share a display name.
+	Node   string
+	Follow bool // -f: stream until the workflow completes
 	// Raw writes each log line as the pod wrote it (--raw); otherwise its control
 	// characters are escaped (safetext.Line). The step prefix is escaped either way.
 	Raw bool
@@ -56,7 +59,8 @@ func (c *Client) Logs(ctx context.Context, namespace, workflow string, opts LogO
 		err := c.FollowLogs(ctx, namespace, []string{workflow}, opts, w, wfDone)
 		stop()
 		<-wfDone
-		if werr != nil && ctx.Err() == nil {
+		// The watch was stopped once the logs were done: its context.Canceled is no news.
+		if werr != nil && ctx.Err() == nil && !errors.Is(werr, context.Canceled) {
 			return errors.Join(werr, err)
 		}
 		return err
@@ -78,6 +82,14 @@ func (c *Client) Logs(ctx context.Context, namespace, workflow string, opts LogO
 		return fmt.Errorf("logs: list pods of %s: %w", workflow, err)
 	}
 	sort.Slice(pods, func(i, j int) bool { return pods[i].CreationTimestamp.Before(&pods[j].CreationTimestamp) })
+	if opts.Node != "" { // one node is one pod (the first made)
+		for i := range pods {
+			if pods[i].Annotations["workflows.argoproj.io/node-name"] == opts.Node {
+				pods = pods[i : i+1]
+				break
+			}
+		}
+	}
 	for i := range pods {
 		l.stream(ctx, &pods[i])
 	}
@@ -187,6 +199,10 @@ func (l *logStreamer) start(ctx context.Context, p *corev1.Pod) {
 	if l.started[p.Name] {
 		return
 	}
+	// One node is one pod: a cluster that labels more pods with its name gets one stream.
+	if l.opts.Node != "" && (p.Annotations["workflows.argoproj.io/node-name"] != l.opts.Node || len(l.started) > 0) {
+		return
+	}
 	l.started[p.Name] = true
 	l.wg.Add(1)
 	go func() { defer l.wg.Done(); l.stream(ctx, p) }()
@@ -202,6 +218,9 @@ func (l *logStreamer) stream(ctx context.Context, p *corev1.Pod) {
 	full := stepName(p)
 	step := ShortStep(full)
 	if l.opts.Step != "" && full != l.opts.Step && step != l.opts.Step {
+		return
+	}
+	if l.opts.Node != "" && p.Annotations["workflows.argoproj.io/node-name"] != l.opts.Node {
 		return
 	}
 	prefix := step

@@ -5,6 +5,8 @@ import "fmt"
 // RunNode is one entry of a Workflow's status.nodes, as far as showing it goes.
 type RunNode struct {
 	DisplayName, Type, Phase, Message string
+	// Name is the node's full name (Argo's pods carry it in their node-name annotation).
+	Name string
 	// BoundaryID is the node of the template invocation this node belongs to.
 	BoundaryID string
 	Children   []string
@@ -20,7 +22,7 @@ func RunNodes(nodes map[string]any) map[string]RunNode {
 			continue
 		}
 		str := func(k string) string { s, _ := m[k].(string); return s }
-		n := RunNode{DisplayName: str("displayName"), Type: str("type"), Phase: str("phase"), Message: str("message"), BoundaryID: str("boundaryID")}
+		n := RunNode{Name: str("name"), DisplayName: str("displayName"), Type: str("type"), Phase: str("phase"), Message: str("message"), BoundaryID: str("boundaryID")}
 		kids, _ := m["children"].([]any)
 		for _, k := range kids {
 			if ks, ok := k.(string); ok {

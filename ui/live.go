@@ -145,8 +145,8 @@ func (l *live) setTrouble(kind, msg string) {
 func (l *live) snapshot() Snapshot {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	s := Snapshot{Namespace: l.opts.Namespace, ArgoCDNamespace: l.opts.ArgoCDNamespace, FromConfig: l.opts.Entries != nil,
-		Entries: l.st.snapshot(l.opts.Entries, l.opts.Entries != nil)}
+	s := Snapshot{Namespace: l.opts.Namespace, ArgoCDNamespace: l.opts.ArgoCDNamespace, FromConfig: l.opts.Entries != nil}
+	s.Entries, s.HiddenEntries = l.st.snapshot(l.opts.Entries, l.opts.Entries != nil)
 	for _, p := range l.trouble {
 		s.Problems = append(s.Problems, p)
 	}

@@ -9,22 +9,27 @@ package ui
 
 import (
 	"sort"
-	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/appflowc/appflowc/apply"
+	"github.com/appflowc/appflowc/graph"
 	"github.com/appflowc/appflowc/internal/safetext"
 )
 
 // Bounds on what one snapshot carries, whatever the cluster holds: a page stays readable
 // and a snapshot small when a namespace has thousands of runs or a run thousands of nodes.
 const (
-	RunsPerEntry = 5    // newest runs shown per entry
-	MaxSteps     = 400  // step nodes shown per run
-	maxName      = 253  // a Kubernetes name
-	maxMessage   = 2048 // a status or condition message
+	RunsPerEntry     = 5    // newest runs shown per entry (the newest with its steps)
+	MaxSteps         = 400  // step nodes shown per run
+	MaxSnapshotSteps = 5000 // step nodes shown in all (newest runs of the first entries)
+	MaxEntries       = 500  // entries shown
+	MaxApps          = 200  // Applications shown per entry
+	MaxDiagnoses     = 5    // diagnoses shown per run
+	maxName          = 253  // a Kubernetes name
+	maxMessage       = 2048 // a status or condition message
+	maxStepMessage   = 512  // a step's message in the tree (the failed one is whole in Run.Message)
 )
 
 // ConfigEntry is one entry of the config the page was started with.
@@ -44,6 +49,7 @@ type Snapshot struct {
 	ArgoCDNamespace string  `json:"argocdNamespace"`
 	FromConfig      bool    `json:"fromConfig"` // entries are the config's, not only what runs
 	Entries         []Entry `json:"entries"`
+	HiddenEntries   int     `json:"hiddenEntries,omitempty"` // beyond MaxEntries
 	// Problems are the watches that are failing now (e.g. "Workflows: retrying in 4s:
 	// connection refused") and kinds the cluster does not serve.
 	Problems []string `json:"problems,omitempty"`
@@ -60,6 +66,8 @@ type Entry struct {
 	Cron     *Cron  `json:"cron,omitempty"`
 	Runs     []Run  `json:"runs"`
 	Apps     []App  `json:"apps"`
+	// HiddenApps counts the Applications beyond MaxApps.
+	HiddenApps int `json:"hiddenApps,omitempty"`
 	// AppSetMessage is the ApplicationSet's error condition, when it has one.
 	AppSetMessage string `json:"appSetMessage,omitempty"`
 }
@@ -83,10 +91,12 @@ type Run struct {
 
 // Step is one node of a run's tree.
 type Step struct {
-	Name     string  `json:"name"`
-	Type     string  `json:"type"`
-	Phase    string  `json:"phase,omitempty"`
-	Message  string  `json:"message,omitempty"`
+	Name    string `json:"name"`
+	Type    string `json:"type"`
+	Phase   string `json:"phase,omitempty"`
+	Message string `json:"message,omitempty"`
+	// Node is the node's full name: what the page asks for the step's log by.
+	Node     string  `json:"node,omitempty"`
 	Children []*Step `json:"children,omitempty"`
 }
 
@@ -98,8 +108,8 @@ type App struct {
 	Message string `json:"message,omitempty"`
 	// AppliedBy is the run that applied it (the library's appflowc.dev/applied-by); Set
 	// the ApplicationSet that generated it (appflowc.dev/applicationset).
-	AppliedBy string `json:"appliedBy,omitempty"`
-	Set       string `json:"set,omitempty"`
+	AppliedBy string `json:"-"`
+	Set       string `json:"-"`
 }
 
 // Cron is an entry's CronWorkflow.
@@ -119,24 +129,37 @@ type appSet struct {
 
 func field(s string, limit int) string { return safetext.Field(s, limit) }
 
+// when is a time the page can carry: in UTC, and zero when it is not in years 1 to 9999
+// (a status may hold "+24:00" offsets or year 0, which time.Parse takes and JSON
+// encoding refuses).
+func when(t time.Time) time.Time {
+	t = t.UTC()
+	if t.Year() < 1 || t.Year() > 9999 {
+		return time.Time{}
+	}
+	return t
+}
+
 // runOf is what the page shows of a Workflow, escaped and bounded.
 func runOf(u *unstructured.Unstructured) Run {
-	st := apply.StatusOf(u)
-	r := Run{Name: field(st.Name, maxName), Phase: field(st.Phase, 64), Progress: field(st.Progress, 32),
-		Created: u.GetCreationTimestamp().Time, Started: st.Started, Finished: st.Finished,
-		Message: field(st.Message, maxMessage), entry: st.Config, kind: st.Kind}
+	sum := apply.SummaryOf(u)
+	r := Run{Name: field(sum.Name, maxName), Phase: field(sum.Phase, 64), Progress: field(sum.Progress, 32),
+		Created: when(u.GetCreationTimestamp().Time), Started: when(sum.Started), Finished: when(sum.Finished),
+		Message: field(sum.Message, maxMessage), entry: sum.Config, kind: sum.Kind}
 	if oc, done := apply.OutcomeOf(u); done {
 		r.Failed = field(oc.Failed, maxName)
 		if oc.Failed != "" {
 			r.Message = field(oc.Message, maxMessage)
 		}
-		for _, d := range oc.Diagnosis {
+		for _, d := range oc.Diagnosis[:min(len(oc.Diagnosis), MaxDiagnoses)] {
 			r.Diagnosis = append(r.Diagnosis, field(d, maxMessage))
 		}
 	}
-	if st.Nodes != nil {
+	nodes, _, _ := unstructured.NestedMap(u.Object, "status", "nodes")
+	// Each node once, whatever the links say (graph.BuildRunTree, as status draws it).
+	if tree := graph.BuildRunTree(graph.RunNodes(nodes), u.GetName()); tree.Root != nil {
 		budget := MaxSteps
-		r.Steps = stepOf(st.Nodes, &budget)
+		r.Steps = stepOf(tree.Root, &budget)
 		if budget < 0 {
 			r.Hidden = -budget
 		}
@@ -146,23 +169,39 @@ func runOf(u *unstructured.Unstructured) Run {
 
 // stepOf converts a node and what is under it, until budget nodes are spent; budget
 // ends negative by the number left out.
-func stepOf(s *apply.StepStatus, budget *int) *Step {
+func stepOf(n *graph.TreeNode, budget *int) *Step {
 	*budget--
-	out := &Step{Name: field(apply.ShortStep(s.Name), maxName), Type: field(s.Type, 32), Phase: field(s.Phase, 64), Message: field(s.Message, maxMessage)}
-	for i := range s.Children {
+	out := &Step{Name: field(apply.ShortStep(n.DisplayName), maxName), Type: field(n.Type, 32), Phase: field(n.Phase, 64),
+		Message: field(n.Message, maxStepMessage)}
+	if n.Type == "Pod" {
+		out.Node = n.Name // matched exactly, never shown: not escaped
+	}
+	for _, c := range n.Children {
 		if *budget <= 0 {
-			*budget -= count(&s.Children[i])
+			*budget -= count(c)
 			continue
 		}
-		out.Children = append(out.Children, stepOf(&s.Children[i], budget))
+		out.Children = append(out.Children, stepOf(c, budget))
 	}
 	return out
 }
 
-func count(s *apply.StepStatus) int {
+func count(n *graph.TreeNode) int {
+	c := 1
+	for _, k := range n.Children {
+		c += count(k)
+	}
+	return c
+}
+
+// size is the number of nodes of a converted tree.
+func size(s *Step) int {
+	if s == nil {
+		return 0
+	}
 	n := 1
-	for i := range s.Children {
-		n += count(&s.Children[i])
+	for _, c := range s.Children {
+		n += size(c)
 	}
 	return n
 }
@@ -179,6 +218,7 @@ func appOf(u *unstructured.Unstructured) App {
 	a := App{Name: field(u.GetName(), maxName), Sync: field(str(u.Object, "status", "sync", "status"), 64),
 		Health:    field(str(u.Object, "status", "health", "status"), 64),
 		AppliedBy: u.GetAnnotations()["appflowc.dev/applied-by"], Set: u.GetLabels()["appflowc.dev/applicationset"]}
+	// (AppliedBy and Set are compared with names, never shown.)
 	if a.Sync == "" {
 		a.Sync = "Unknown"
 	}
@@ -216,7 +256,7 @@ func appSetOf(u *unstructured.Unstructured) appSet {
 func cronOf(u *unstructured.Unstructured) Cron {
 	s := apply.CronSummaryOf(u)
 	return Cron{Name: field(s.Name, maxName), Schedule: field(s.Schedule(), 256), Timezone: field(s.Timezone, 64),
-		Suspended: s.Suspended, LastScheduled: s.LastScheduled, Active: s.Active, entry: s.Config}
+		Suspended: s.Suspended, LastScheduled: when(s.LastScheduled), Active: s.Active, entry: s.Config}
 }
 
 // state is what the watches know, by object name.
@@ -235,7 +275,7 @@ func newState() *state {
 // what the cluster holds: each entry's newest runs, its CronWorkflow, and the
 // Applications it owns: for an application entry the Application of its name, for an
 // applicationset entry those its ApplicationSet generated.
-func (s *state) snapshot(config []ConfigEntry, fromConfig bool) []Entry {
+func (s *state) snapshot(config []ConfigEntry, fromConfig bool) (entries []Entry, hidden int) {
 	byName := map[string]*Entry{}
 	var order []string
 	add := func(name, kind string) *Entry {
@@ -280,6 +320,9 @@ func (s *state) snapshot(config []ConfigEntry, fromConfig bool) []Entry {
 		if len(e.Runs) > RunsPerEntry {
 			e.Runs = e.Runs[:RunsPerEntry]
 		}
+		if !fromConfig && len(e.Runs) > 0 { // runs that disagree on the kind: the newest says
+			e.Kind = field(e.Runs[0].kind, 32)
+		}
 		switch e.Kind {
 		case "application":
 			if a, ok := s.apps[name]; ok && a.Set == "" {
@@ -298,17 +341,24 @@ func (s *state) snapshot(config []ConfigEntry, fromConfig bool) []Entry {
 		sort.Slice(e.Apps, func(i, j int) bool { return e.Apps[i].Name < e.Apps[j].Name })
 	}
 	sort.Strings(order)
-	out := make([]Entry, 0, len(order))
-	for _, name := range order {
-		out = append(out, *byName[name])
+	out := make([]Entry, 0, min(len(order), MaxEntries))
+	steps := MaxSnapshotSteps
+	for _, name := range order[:min(len(order), MaxEntries)] {
+		e := byName[name]
+		if len(e.Apps) > MaxApps {
+			e.HiddenApps = len(e.Apps) - MaxApps
+			e.Apps = e.Apps[:MaxApps]
+		}
+		// The page draws the newest run's steps only; within the budget of all steps.
+		for i := range e.Runs {
+			n := size(e.Runs[i].Steps)
+			if i > 0 || n > steps {
+				e.Runs[i].Steps, e.Runs[i].Hidden = nil, e.Runs[i].Hidden+n
+				continue
+			}
+			steps -= n
+		}
+		out = append(out, *e)
 	}
-	return out
-}
-
-// entryName is "web" of "applications.web".
-func entryName(path string) string {
-	if i := strings.LastIndexByte(path, '.'); i >= 0 {
-		return path[i+1:]
-	}
-	return path
+	return out, max(0, len(order)-MaxEntries)
 }

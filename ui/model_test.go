@@ -114,7 +114,7 @@ func TestSnapshotJoinsEntriesRunsAndApplications(t *testing.T) {
 	st.crons["web-nightly"] = Cron{Name: "web-nightly", Schedule: "0 3 * * *", entry: "web"}
 	config := []ConfigEntry{{Name: "web", Kind: "application", Source: "apps.cue:3:2"}, {Name: "shop", Kind: "applicationset"}, {Name: "idle", Kind: "application"}}
 
-	got := st.snapshot(config, true)
+	got, _ := st.snapshot(config, true)
 	names := []string{}
 	for _, e := range got {
 		names = append(names, e.Name)
@@ -137,7 +137,7 @@ func TestSnapshotJoinsEntriesRunsAndApplications(t *testing.T) {
 	}
 
 	// Without a config: every entry a run names.
-	got = st.snapshot(nil, false)
+	got, _ = st.snapshot(nil, false)
 	names = names[:0]
 	for _, e := range got {
 		names = append(names, e.Name)

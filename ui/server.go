@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"k8s.io/apimachinery/pkg/util/wait"
 
@@ -43,6 +44,14 @@ const (
 	MaxLogStreams  = 8
 	keepAlive      = 15 * time.Second
 	snapshotSettle = 150 * time.Millisecond // changes within this are sent as one
+	// writeTimeout bounds each write to a browser: one that stops reading loses its
+	// stream instead of holding a goroutine and an API server log stream.
+	writeTimeout = 10 * time.Second
+	// MaxLogEvent bounds one log line as sent (escaped); the rest is cut and counted.
+	MaxLogEvent = 16 << 10
+	// stopGrace is how long Serve lets open requests finish after its context ends,
+	// well inside the second the CLI gives a command after Ctrl-C.
+	stopGrace = 300 * time.Millisecond
 )
 
 // Server serves the page, its event stream and step logs.
@@ -53,7 +62,8 @@ type Server struct {
 	prefix string // "/<token>/"
 
 	mu      sync.Mutex
-	last    []byte // the newest snapshot, as sent
+	last    []byte                     // the newest snapshot, as sent
+	shown   map[string]map[string]bool // workflow → node names of the Pod steps it shows
 	viewers map[chan []byte]bool
 	logs    int
 }
@@ -93,10 +103,13 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	case err = <-errc:
 	}
 	cancel()
-	// Event streams and log streams end with ctx (BaseContext); give them a moment.
-	shut, stop := context.WithTimeout(context.Background(), 2*time.Second)
+	// Event streams and log streams end with ctx (BaseContext); give them a moment, then
+	// close what is left (a browser's preconnection, a reader that stopped reading).
+	shut, stop := context.WithTimeout(context.Background(), stopGrace)
 	defer stop()
-	_ = hs.Shutdown(shut)
+	if hs.Shutdown(shut) != nil {
+		_ = hs.Close()
+	}
 	wg.Wait()
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
@@ -122,16 +135,39 @@ func (s *Server) broadcast(ctx context.Context) {
 }
 
 func (s *Server) publish() {
-	b, err := json.Marshal(s.live.snapshot())
-	if err != nil {
-		return
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.publishLocked()
+}
+
+// publishLocked makes the current state the newest snapshot and sends it if it changed.
+func (s *Server) publishLocked() {
+	snap := s.live.snapshot()
+	b := encode(snap)
 	if bytes.Equal(b, s.last) {
 		return
 	}
 	s.last = b
+	s.shown = map[string]map[string]bool{}
+	for _, e := range snap.Entries {
+		for _, r := range e.Runs {
+			nodes := map[string]bool{}
+			var walk func(*Step)
+			walk = func(st *Step) {
+				if st == nil {
+					return
+				}
+				if st.Node != "" {
+					nodes[st.Node] = true
+				}
+				for _, c := range st.Children {
+					walk(c)
+				}
+			}
+			walk(r.Steps)
+			s.shown[r.Name] = nodes
+		}
+	}
 	for v := range s.viewers {
 		// Each viewer holds only the newest snapshot: a slow browser skips states, it
 		// never makes the server queue them.
@@ -183,11 +219,6 @@ func (s *Server) Handler(addr string) http.Handler {
 // events is the page's Server-Sent Events stream: the current snapshot at once, then
 // each new one.
 func (s *Server) events(w http.ResponseWriter, r *http.Request) {
-	fl, ok := w.(http.Flusher)
-	if !ok {
-		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
-		return
-	}
 	v := make(chan []byte, 1)
 	s.mu.Lock()
 	if len(s.viewers) >= MaxViewers {
@@ -196,6 +227,9 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.viewers[v] = true
+	if s.last == nil {
+		s.publishLocked()
+	}
 	first := s.last
 	s.mu.Unlock()
 	defer func() {
@@ -203,30 +237,44 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 		delete(s.viewers, v)
 		s.mu.Unlock()
 	}()
-	if first == nil {
-		b, err := json.Marshal(s.live.snapshot())
-		if err != nil {
-			return
-		}
-		first = b
+	rc := http.NewResponseController(w)
+	send := func(f func()) bool {
+		_ = rc.SetWriteDeadline(time.Now().Add(writeTimeout))
+		f()
+		return rc.Flush() == nil
 	}
 	w.Header().Set("Content-Type", "text/event-stream")
-	fmt.Fprint(w, "retry: 2000\n\n")
-	writeEvent(w, "snapshot", first)
-	fl.Flush()
+	if !send(func() { fmt.Fprint(w, "retry: 2000\n\n"); writeEvent(w, "snapshot", first) }) {
+		return
+	}
 	tick := time.NewTicker(keepAlive)
 	defer tick.Stop()
 	for {
+		var ok bool
 		select {
 		case <-r.Context().Done():
 			return
 		case b := <-v:
-			writeEvent(w, "snapshot", b)
+			ok = send(func() { writeEvent(w, "snapshot", b) })
 		case <-tick.C:
-			fmt.Fprint(w, ": keep-alive\n\n")
+			ok = send(func() { fmt.Fprint(w, ": keep-alive\n\n") })
 		}
-		fl.Flush()
+		if !ok {
+			return
+		}
 	}
+}
+
+// encode is a snapshot as sent. What the server built always encodes (times are made
+// encodable where they are read); if it ever did not, the page says so instead of
+// going stale.
+func encode(s Snapshot) []byte {
+	b, err := json.Marshal(s)
+	if err != nil {
+		b, _ = json.Marshal(Snapshot{Namespace: s.Namespace, ArgoCDNamespace: s.ArgoCDNamespace, FromConfig: s.FromConfig, Entries: []Entry{},
+			Problems: []string{field("this state cannot be shown: "+err.Error(), maxMessage)}})
+	}
+	return b
 }
 
 // writeEvent writes one event; data is JSON, which holds no raw newline.
@@ -234,56 +282,66 @@ func writeEvent(w http.ResponseWriter, name string, data []byte) {
 	fmt.Fprintf(w, "event: %s\ndata: %s\n\n", name, data)
 }
 
-// logStream streams one step's log (logs -f's code) as events of one escaped line each,
-// for runs the page shows only.
+// logStream streams the log of one step the page shows (logs -f's code), as events of
+// one escaped line each, each at most MaxLogEvent bytes.
 func (s *Server) logStream(w http.ResponseWriter, r *http.Request) {
-	wf, step := r.URL.Query().Get("workflow"), r.URL.Query().Get("step")
-	s.live.mu.Lock()
-	_, known := s.live.st.runs[wf]
-	s.live.mu.Unlock()
-	if !known || step == "" {
-		http.Error(w, "appflowc ui: no such run on this page", http.StatusNotFound)
-		return
-	}
-	fl, ok := w.(http.Flusher)
-	if !ok {
-		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
-		return
-	}
+	wf, node := r.URL.Query().Get("workflow"), r.URL.Query().Get("node")
 	s.mu.Lock()
-	if s.logs >= MaxLogStreams {
+	shown := node != "" && s.shown[wf][node]
+	if shown && s.logs >= MaxLogStreams {
 		s.mu.Unlock()
 		http.Error(w, "appflowc ui: too many log streams open", http.StatusTooManyRequests)
 		return
 	}
-	s.logs++
+	if shown {
+		s.logs++
+	}
 	s.mu.Unlock()
+	if !shown {
+		http.Error(w, "appflowc ui: no such step on this page", http.StatusNotFound)
+		return
+	}
 	defer func() {
 		s.mu.Lock()
 		s.logs--
 		s.mu.Unlock()
 	}()
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	lw := &lineEvents{w: w, rc: http.NewResponseController(w), gone: cancel}
 	w.Header().Set("Content-Type", "text/event-stream")
-	fmt.Fprint(w, "retry: 86400000\n\n") // a finished stream is not reopened by the browser
-	fl.Flush()
-	lw := &lineEvents{w: w, fl: fl}
-	err := s.client.Logs(r.Context(), s.opts.Namespace, wf, apply.LogOptions{Step: step, Follow: true}, lw)
+	lw.send(func() { fmt.Fprint(w, "retry: 86400000\n\n") }) // a finished stream is not reopened by the browser
+	err := s.client.Logs(ctx, s.opts.Namespace, wf, apply.LogOptions{Node: node, Follow: true}, lw)
 	lw.flushLine()
 	end := map[string]string{}
-	if err != nil && r.Context().Err() == nil {
+	if err != nil && ctx.Err() == nil {
 		end["error"] = field(err.Error(), maxMessage)
 	}
 	b, _ := json.Marshal(end)
-	writeEvent(w, "end", b)
-	fl.Flush()
+	lw.send(func() { writeEvent(w, "end", b) })
 }
 
-// lineEvents turns what Logs writes (whole lines, already escaped) into one event each.
+// lineEvents turns what Logs writes (whole lines, already escaped) into one event each,
+// and ends the stream (gone) when the browser stops taking them.
 type lineEvents struct {
 	mu      sync.Mutex
 	w       http.ResponseWriter
-	fl      http.Flusher
+	rc      *http.ResponseController
+	gone    func()
+	failed  bool
 	partial []byte
+}
+
+func (l *lineEvents) send(f func()) {
+	if l.failed {
+		return
+	}
+	_ = l.rc.SetWriteDeadline(time.Now().Add(writeTimeout))
+	f()
+	if l.rc.Flush() != nil {
+		l.failed = true
+		l.gone()
+	}
 }
 
 func (l *lineEvents) Write(p []byte) (int, error) {
@@ -295,20 +353,38 @@ func (l *lineEvents) Write(p []byte) (int, error) {
 		if i < 0 {
 			break
 		}
-		b, _ := json.Marshal(string(l.partial[:i]))
-		writeEvent(l.w, "line", b)
+		l.line(l.partial[:i])
 		l.partial = l.partial[i+1:]
 	}
-	l.fl.Flush()
+	if len(l.partial) > MaxLogEvent { // no newline in sight: what there is, as a line
+		l.line(l.partial)
+		l.partial = nil
+	}
+	if l.failed {
+		return 0, errors.New("the page stopped reading")
+	}
 	return len(p), nil
+}
+
+// line sends one line, cut at MaxLogEvent bytes (the cut counted).
+func (l *lineEvents) line(b []byte) {
+	text := string(b)
+	if len(text) > MaxLogEvent {
+		cut := MaxLogEvent
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		text = fmt.Sprintf("%s… (%d bytes cut)", text[:cut], len(text)-cut)
+	}
+	data, _ := json.Marshal(text)
+	l.send(func() { writeEvent(l.w, "line", data) })
 }
 
 func (l *lineEvents) flushLine() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if len(l.partial) > 0 {
-		b, _ := json.Marshal(string(l.partial))
-		writeEvent(l.w, "line", b)
+		l.line(l.partial)
 		l.partial = nil
 	}
 }

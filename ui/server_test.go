@@ -102,7 +102,7 @@ func TestPageGuards(t *testing.T) {
 	if resp, js := get(t, base+"app.js", ""); resp.StatusCode != 200 || !strings.Contains(resp.Header.Get("Content-Type"), "javascript") || strings.Contains(js, "innerHTML") {
 		t.Errorf("app.js: %d %s (and it must not write markup: innerHTML found=%v)", resp.StatusCode, resp.Header.Get("Content-Type"), strings.Contains(js, "innerHTML"))
 	}
-	if resp, _ := get(t, base+"logs?workflow=not-on-the-page&step=x", ""); resp.StatusCode != http.StatusNotFound {
+	if resp, _ := get(t, base+"logs?workflow=not-on-the-page&node=x", ""); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("logs of a run the page does not show: %d, want 404", resp.StatusCode)
 	}
 }
@@ -178,7 +178,7 @@ func snapshotWith(pred func(Snapshot) bool) func(string, string) bool {
 func managedWorkflow(name, entry, phase string) map[string]any {
 	return workflow(name, entry, "application", phase, 1, map[string]any{
 		name: map[string]any{"displayName": name, "type": "Steps", "phase": phase, "children": []any{"s1"}},
-		"s1": map[string]any{"displayName": "deploy", "type": "Pod", "phase": phase},
+		"s1": map[string]any{"name": name + ".deploy", "displayName": "deploy", "type": "Pod", "phase": phase},
 	}).Object
 }
 
@@ -239,7 +239,10 @@ func TestLogStream(t *testing.T) {
 	base := serve(t, fa, nil)
 	ev := openEvents(t, base+"events")
 	ev.until("the run", snapshotWith(func(s Snapshot) bool { return len(s.Entries) == 1 }))
-	logs := openEvents(t, base+"logs?workflow=app-web-abcde&step=deploy")
+	if resp, _ := get(t, base+"logs?workflow=app-web-abcde&node=app-web-abcde.other", ""); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("the log of a node the page does not show: %d, want 404", resp.StatusCode)
+	}
+	logs := openEvents(t, base+"logs?workflow=app-web-abcde&node=app-web-abcde.deploy")
 	var lines []string
 	logs.until("the end of the log", func(name, data string) bool {
 		if name == "line" {

@@ -157,6 +157,7 @@ func Run(ctx context.Context, src Source, h Handler, opts Options) error {
 			}
 		}
 		rv = listRV
+		short := 0 // watches in a row that ended at once with nothing in them
 		// Watch, and watch again from the last version seen, until the server says the
 		// version is too old (then list again).
 		for {
@@ -178,7 +179,7 @@ func Run(ctx context.Context, src Source, h Handler, opts Options) error {
 				}
 				continue
 			}
-			relist, done, err := drain(ctx, w, h, known, &rv)
+			relist, done, events, err := drain(ctx, w, h, known, &rv)
 			w.Stop()
 			if done || err != nil {
 				return err
@@ -188,6 +189,20 @@ func Run(ctx context.Context, src Source, h Handler, opts Options) error {
 			}
 			if clk.Since(started) >= healthy {
 				b = initial
+			}
+			// A watch that ends at once with nothing in it, again and again (a proxy that
+			// cuts long requests), would never deliver a change: say so, and list instead.
+			if relist == nil && events == 0 && clk.Since(started) < shortWatch {
+				if short++; short >= shortWatches {
+					short = 0
+					if err := pause(ErrWatchEndsAtOnce); err != nil {
+						return err
+					}
+					first = true // the wait was done
+					break
+				}
+			} else {
+				short = 0
 			}
 			if relist != nil {
 				if apierrors.IsResourceExpired(relist) || apierrors.IsGone(relist) {
@@ -205,20 +220,33 @@ func Run(ctx context.Context, src Source, h Handler, opts Options) error {
 	}
 }
 
-// drain hands a watch's events to h until the watch ends; an error event is returned as
-// relist (too old a version: list again; anything else: watch again after a pause).
-func drain(ctx context.Context, w watch.Interface, h Handler, known map[string]runtime.Object, rv *string) (relist error, done bool, err error) {
+// ErrWatchEndsAtOnce is what Retrying is told when the API server (or something between)
+// ends watches as soon as they open: the objects are listed again instead.
+var ErrWatchEndsAtOnce = errors.New("every watch ended as soon as it opened (a proxy's request timeout?); listing again")
+
+// A watch counts as ended at once if it lasted less than shortWatch with no event in it;
+// after shortWatches of those in a row, Run lists again.
+const (
+	shortWatch   = time.Second
+	shortWatches = 3
+)
+
+// drain hands a watch's events to h until the watch ends, and counts them (bookmarks
+// included); an error event is returned as relist (too old a version: list again;
+// anything else: watch again after a pause).
+func drain(ctx context.Context, w watch.Interface, h Handler, known map[string]runtime.Object, rv *string) (relist error, done bool, events int, err error) {
 	for {
 		select {
 		case <-ctx.Done():
-			return nil, false, ctx.Err()
+			return nil, false, events, ctx.Err()
 		case ev, ok := <-w.ResultChan():
 			if !ok {
-				return nil, false, nil
+				return nil, false, events, nil
 			}
+			events++
 			switch ev.Type {
 			case watch.Error:
-				return apierrors.FromObject(ev.Object), false, nil
+				return apierrors.FromObject(ev.Object), false, events, nil
 			case watch.Bookmark:
 				if v := version(ev.Object); v != "" {
 					*rv = v
@@ -235,7 +263,7 @@ func drain(ctx context.Context, w watch.Interface, h Handler, known map[string]r
 				known[k] = ev.Object
 			}
 			if done, err := h.Event(ev.Type, ev.Object); done || err != nil {
-				return nil, done, err
+				return nil, done, events, err
 			}
 		}
 	}

@@ -2,6 +2,7 @@ package follow
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -48,7 +49,8 @@ func waiting(t *testing.T, ctx context.Context, fc *clocktesting.FakeClock) {
 
 // TestBackoffBetweenWatches counts requests against a server whose watches close at
 // once: after each, no request until the backoff's delay has passed on the clock, the
-// delays double up to the cap, and the objects are listed once.
+// delays double up to the cap; after three such watches in a row the follower says so
+// (Retrying) and lists again, since such watches never deliver a change.
 func TestBackoffBetweenWatches(t *testing.T) {
 	s := fakeapi.Start()
 	t.Cleanup(s.Close)
@@ -60,6 +62,7 @@ func TestBackoffBetweenWatches(t *testing.T) {
 	b := wait.Backoff{Duration: time.Second, Factor: 2, Steps: 100, Cap: 4 * time.Second} // no jitter: exact delays
 	gone := make(chan struct{})
 	done := make(chan error, 1)
+	told := make(chan error, 10)
 	go func() {
 		done <- Run(ctx, source(t, s), Handler{Event: func(typ watch.EventType, obj runtime.Object) (bool, error) {
 			if typ == watch.Deleted {
@@ -67,7 +70,7 @@ func TestBackoffBetweenWatches(t *testing.T) {
 				return true, nil
 			}
 			return false, nil
-		}}, Options{Backoff: &b, Clock: fc})
+		}}, Options{Backoff: &b, Clock: fc, Retrying: func(err error, _ time.Duration) { told <- err }})
 	}()
 	for i, d := range []time.Duration{time.Second, 2 * time.Second, 4 * time.Second, 4 * time.Second} {
 		if err := s.WaitRequests(ctx, "watch", "workflows", i+1); err != nil {
@@ -83,8 +86,11 @@ func TestBackoffBetweenWatches(t *testing.T) {
 	if err := s.WaitRequests(ctx, "watch", "workflows", 5); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(s.Requests("list", "workflows")); n != 1 {
-		t.Errorf("%d lists for 5 watches that closed at once", n)
+	if n := len(s.Requests("list", "workflows")); n != 2 {
+		t.Errorf("%d lists for 5 watches that closed at once, want 2 (the first, and one after 3 short watches)", n)
+	}
+	if len(told) != 1 || !errors.Is(<-told, ErrWatchEndsAtOnce) {
+		t.Errorf("Retrying was told %d times, want once, of ErrWatchEndsAtOnce", len(told)+1)
 	}
 	// A watch that works again delivers the deletion.
 	s.Heal()

@@ -72,8 +72,8 @@
     const ul = el("ul", { class: root ? "steps root" : "steps" });
     for (const c of visible(node)) {
       const label = c.label || c.name;
-      const name = c.type === "Pod"
-        ? el("button", { class: "name", type: "button", title: "Show this step's log", onclick: () => showLogs(run.name, c.name) }, label)
+      const name = c.type === "Pod" && c.node
+        ? el("button", { class: "name", type: "button", title: "Show this step's log", onclick: () => showLogs(run.name, c.node, label) }, label)
         : el("span", { class: "name" }, label);
       const li = el("li", {}, el("div", { class: "step", "data-step": label, "data-phase": c.phase || "Pending" },
         el("span", { class: "dot", title: c.phase || "Pending" }), name, c.message ? el("span", { class: "msg", title: c.message }, c.message) : null));
@@ -101,6 +101,8 @@
       const tree = steps(run, run.steps, true);
       if (run.hiddenSteps) tree.append(el("li", { class: "none" }, `… ${run.hiddenSteps} more steps (appflowc status ${run.name} shows all)`));
       div.append(tree);
+    } else if (run.hiddenSteps) {
+      div.append(el("div", { class: "none" }, `${run.hiddenSteps} steps not shown on this page (appflowc status ${run.name} shows them)`));
     }
     return div;
   }
@@ -137,6 +139,7 @@
           el("tr", { "data-app": a.name, "data-sync": a.sync, "data-health": a.health },
             el("td", { class: "app-name" }, a.name), el("td", {}, pill(a.sync)), el("td", {}, pill(a.health)),
             el("td", { class: "app-msg" }, a.health === "Healthy" ? "" : a.message || ""))))));
+        if (e.hiddenApps) card.append(el("div", { class: "none" }, `… ${e.hiddenApps} more Applications`));
       }
     }
     if (e.plan) card.append(details("plan:" + e.name, "steps as configured (appflowc graph)", el("pre", { class: "plan" }, e.plan)));
@@ -151,7 +154,9 @@
     probs.replaceChildren(...(snap.problems || []).map((p) => el("div", {}, "⚠ " + p)));
     probs.hidden = !(snap.problems || []).length;
     $("empty").hidden = snap.entries.length > 0;
-    $("entries").replaceChildren(...snap.entries.map((e) => entryView(e, now)));
+    const cards = snap.entries.map((e) => entryView(e, now));
+    if (snap.hiddenEntries) cards.push(el("p", { class: "none" }, `… ${snap.hiddenEntries} more entries (appflowc list shows them)`));
+    $("entries").replaceChildren(...cards);
   }
 
   // Running runs' durations advance between snapshots.
@@ -179,20 +184,27 @@
   }
 
   let logStream = null;
-  function showLogs(workflow, step) {
+  function showLogs(workflow, node, step) {
     if (logStream) logStream.close();
     const body = $("logs-body");
     body.replaceChildren();
     $("logs-title").textContent = `${workflow} · ${step}`;
     $("logs").hidden = false;
-    const q = new URLSearchParams({ workflow, step });
+    const q = new URLSearchParams({ workflow, node });
     logStream = new EventSource("logs?" + q.toString());
-    let n = 0;
+    let n = 0, chars = 0;
     logStream.addEventListener("line", (ev) => {
       const atEnd = body.scrollTop + body.clientHeight >= body.scrollHeight - 4;
-      body.append(JSON.parse(ev.data) + "\n");
-      // The newest 5,000 lines stay on the page.
-      if (++n > 5000) body.firstChild.remove();
+      const line = JSON.parse(ev.data) + "\n";
+      body.append(line);
+      // The newest 5,000 lines, and at most 4 MB of text, stay on the page.
+      n++;
+      chars += line.length;
+      while ((n > 5000 || chars > 4e6) && body.firstChild) {
+        chars -= body.firstChild.textContent.length;
+        n--;
+        body.firstChild.remove();
+      }
       if (atEnd) body.scrollTop = body.scrollHeight;
     });
     logStream.addEventListener("end", (ev) => {

@@ -68,7 +68,7 @@ browser; it prints the address. Ctrl-C stops it.`,
 			if err != nil {
 				return withCode(ExitUsage, fmt.Errorf("ui: %w", err))
 			}
-			if ip := net.ParseIP(address); ip == nil || !ip.IsLoopback() {
+			if ip, ok := ln.Addr().(*net.TCPAddr); !ok || !ip.IP.IsLoopback() {
 				fmt.Fprintf(cmd.ErrOrStderr(), "appflowc: warning: ui: serving beyond loopback (%s): anyone who has the address below can see your workflows, Applications and step logs\n", address)
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "appflowc ui: %s\n", srv.URL(ln))
