@@ -4,8 +4,11 @@ import (
 	"crypto/sha256"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 
 	"cuelang.org/go/cue"
 	cueerrors "cuelang.org/go/cue/errors"
@@ -30,26 +33,73 @@ func CheckSchema(t *Tree) diag.List {
 // checkSchema checks root (t.Root or a part of it; positions come from t) and returns
 // the hashes of the entries of chunks that passed.
 func checkSchema(root *Node, t *Tree) (diag.List, [][sha256.Size]byte) {
-	v, ctx, err := schema.Value()
-	if err != nil {
-		return diag.List{{Msg: err.Error(), Hint: "this is a bug in appflowc; please report it"}}, nil
+	chunks := schemaChunks(root)
+	type verdict struct {
+		diags  diag.List
+		passed bool
 	}
-	def := v.LookupPath(cue.ParsePath("#Config"))
+	verdicts := make([]verdict, len(chunks))
+	// One chunk: the shared schema, under its lock. More: one worker per core, each with
+	// a schema of its own (building one costs a few milliseconds; unifying a chunk of
+	// schemaChunkSize entries far more), taking chunks in turn.
+	workers := min(runtime.GOMAXPROCS(0), len(chunks))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	var buildErr error
+	var once sync.Once
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var (
+				v    cue.Value
+				cctx *cue.Context
+				err  error
+			)
+			unlockEach := func() func() { return func() {} }
+			if workers == 1 {
+				v, cctx, err = schema.Value()
+				unlockEach = schema.Lock
+			} else {
+				v, cctx, err = schema.NewValue()
+			}
+			if err != nil {
+				once.Do(func() { buildErr = err })
+				return
+			}
+			def := v.LookupPath(cue.ParsePath("#Config"))
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(chunks) {
+					return
+				}
+				data, err := json.Marshal(chunks[i].Interface())
+				if err != nil {
+					verdicts[i].diags = diag.List{{Msg: fmt.Sprintf("encode config: %v", err)}}
+					continue
+				}
+				unlock := unlockEach()
+				verr := def.Unify(cctx.CompileBytes(data)).Validate(cue.Concrete(true))
+				unlock()
+				if verr != nil {
+					verdicts[i].diags = schemaDiags(t, verr)
+					continue
+				}
+				verdicts[i].passed = true
+			}
+		}()
+	}
+	wg.Wait()
+	if buildErr != nil {
+		return diag.List{{Msg: buildErr.Error(), Hint: "this is a bug in appflowc; please report it"}}, nil
+	}
 	var out diag.List
 	var passed [][sha256.Size]byte
-	for _, chunk := range schemaChunks(root) {
-		data, err := json.Marshal(chunk.Interface())
-		if err != nil {
-			return diag.List{{Msg: fmt.Sprintf("encode config: %v", err)}}, nil
+	for i, v := range verdicts {
+		out = append(out, v.diags...)
+		if v.passed {
+			eachEntry(chunks[i], func(h [sha256.Size]byte) { passed = append(passed, h) })
 		}
-		unlock := schema.Lock()
-		verr := def.Unify(ctx.CompileBytes(data)).Validate(cue.Concrete(true))
-		unlock()
-		if verr != nil {
-			out = append(out, schemaDiags(t, verr)...)
-			continue
-		}
-		eachEntry(chunk, func(h [sha256.Size]byte) { passed = append(passed, h) })
 	}
 	return out.Sort(), passed
 }

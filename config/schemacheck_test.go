@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -66,5 +67,37 @@ func TestCheckSchemaCachedRechecksChanges(t *testing.T) {
 		if n := len(cache.GetRecords(schemaOKKind, loc)); n != 599 {
 			t.Fatalf("%d valid entries recorded, want 599", n)
 		}
+	}
+}
+
+// TestCheckSchemaSameOnEveryCore: a config of many chunks, with errors in several, gets
+// the same diagnostics checked by one worker on the shared schema and by one worker per
+// core, each with a schema of its own.
+func TestCheckSchemaSameOnEveryCore(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("applications:\n")
+	for i := 0; i < 3*schemaChunkSize+7; i++ {
+		switch i % 700 {
+		case 3: // not https
+			fmt.Fprintf(&b, "  app-%d: {source: {repoURL: 'http://x.example.com', path: p}, destination: {namespace: ns}}\n", i)
+		case 5: // a misspelt field
+			fmt.Fprintf(&b, "  app-%d: {source: {repoURL: 'https://x.example.com', path: p}, destinaton: {namespace: ns}}\n", i)
+		default:
+			fmt.Fprintf(&b, "  app-%d: {source: {repoURL: 'https://x.example.com', path: p}, destination: {namespace: ns}}\n", i)
+		}
+	}
+	tree, err := load(t, map[string]string{"a.yaml": b.String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	many := fmt.Sprint(CheckSchema(tree))
+	prev := runtime.GOMAXPROCS(1)
+	one := fmt.Sprint(CheckSchema(tree))
+	runtime.GOMAXPROCS(prev)
+	if many != one {
+		t.Errorf("one worker per core:\n%s\none worker:\n%s", many, one)
+	}
+	if n := strings.Count(one, "a.yaml:"); n < 4 {
+		t.Errorf("want the errors of several chunks, got %d:\n%s", n, one)
 	}
 }

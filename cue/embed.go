@@ -50,27 +50,30 @@ var (
 // Value returns the evaluated schema package. A cue.Context is not safe for concurrent
 // use, so callers unify under Lock.
 func Value() (cue.Value, *cue.Context, error) {
-	once.Do(func() {
-		ctx = cuecontext.New()
-		inst := build.NewContext().NewInstance("", nil)
-		for _, n := range schemaFiles() {
-			src, _ := files.ReadFile(n)
-			f, err := parser.ParseFile("cue/"+n, src, parser.ParseComments)
-			if err != nil {
-				bldErr = fmt.Errorf("parse embedded schema %s: %w", n, err)
-				return
-			}
-			if err := inst.AddSyntax(f); err != nil {
-				bldErr = fmt.Errorf("load embedded schema %s: %w", n, err)
-				return
-			}
-		}
-		built = ctx.BuildInstance(inst)
-		if err := built.Err(); err != nil {
-			bldErr = fmt.Errorf("build embedded schema: %w", err)
-		}
-	})
+	once.Do(func() { built, ctx, bldErr = NewValue() })
 	return built, ctx, bldErr
+}
+
+// NewValue builds the schema package in a context of its own, which the caller may use
+// without Lock (one per goroutine: a cue.Context is not safe for concurrent use).
+func NewValue() (cue.Value, *cue.Context, error) {
+	c := cuecontext.New()
+	inst := build.NewContext().NewInstance("", nil)
+	for _, n := range schemaFiles() {
+		src, _ := files.ReadFile(n)
+		f, err := parser.ParseFile("cue/"+n, src, parser.ParseComments)
+		if err != nil {
+			return cue.Value{}, nil, fmt.Errorf("parse embedded schema %s: %w", n, err)
+		}
+		if err := inst.AddSyntax(f); err != nil {
+			return cue.Value{}, nil, fmt.Errorf("load embedded schema %s: %w", n, err)
+		}
+	}
+	v := c.BuildInstance(inst)
+	if err := v.Err(); err != nil {
+		return cue.Value{}, nil, fmt.Errorf("build embedded schema: %w", err)
+	}
+	return v, c, nil
 }
 
 // Lock serialises use of the shared cue.Context.

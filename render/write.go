@@ -343,12 +343,68 @@ func writeFiles(ctx context.Context, root string, files []File, link func(File) 
 			return err
 		}
 	}
-	return parallel(ctx, files, func(f File) error {
-		if link != nil && link(f) {
-			return nil
+	// One writer: creates in one directory serialise on its lock, so more writers only
+	// wait on each other (8 were measurably slower than 1 here). Each file is created
+	// relative to its directory's descriptor with raw system calls: no path walk from
+	// the root, and none of the poller set-up (fcntl) os.File does for every file.
+	fds := map[string]int{}
+	defer func() {
+		for _, fd := range fds {
+			unix.Close(fd)
 		}
-		return os.WriteFile(filepath.Join(root, filepath.FromSlash(f.Path)), f.Data, 0o644)
+	}()
+	for i, f := range files {
+		if i%256 == 0 && ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if link != nil && link(f) {
+			continue
+		}
+		dir, base := filepath.Split(filepath.Join(root, filepath.FromSlash(f.Path)))
+		fd, ok := fds[dir]
+		if !ok {
+			var err error
+			if fd, err = unix.Open(dir, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0); err != nil {
+				return &os.PathError{Op: "open", Path: dir, Err: err}
+			}
+			fds[dir] = fd
+		}
+		if err := createAt(fd, base, f.Data); err != nil {
+			return &os.PathError{Op: "write", Path: filepath.Join(dir, base), Err: err}
+		}
+	}
+	return ctx.Err()
+}
+
+// createAt creates name (which must not exist) in the directory dirfd and writes data.
+func createAt(dirfd int, name string, data []byte) error {
+	fd, err := retryEINTR(func() (int, error) {
+		return unix.Openat(dirfd, name, unix.O_WRONLY|unix.O_CREAT|unix.O_EXCL|unix.O_CLOEXEC|unix.O_NOFOLLOW, 0o644)
 	})
+	if err != nil {
+		return err
+	}
+	for len(data) > 0 {
+		n, err := retryEINTR(func() (int, error) { return unix.Write(fd, data) })
+		if err == nil && n == 0 {
+			err = io.ErrShortWrite
+		}
+		if err != nil {
+			unix.Close(fd)
+			return err
+		}
+		data = data[n:]
+	}
+	return unix.Close(fd)
+}
+
+func retryEINTR(f func() (int, error)) (int, error) {
+	for {
+		n, err := f()
+		if err != unix.EINTR {
+			return n, err
+		}
+	}
 }
 
 // parallel calls do for every file from 8 goroutines and returns the first error.

@@ -56,13 +56,22 @@ func Run(ctx context.Context, in config.Input, opts Options) (Result, error) {
 		return res, asDiags(&res, err)
 	}
 	res.Entries = len(cfg.Applications) + len(cfg.ApplicationSets) + len(cfg.Infra) + len(cfg.WorkflowTemplates) + len(cfg.Pipelines)
-	if !opts.SkipSchema {
-		if ds := config.CheckSchemaCached(t, opts.Cache, in.Location()); len(ds) > 0 {
-			res.Diags = ds
-			return res, nil
+	// The schema check and the compile (with Argo's validation) are independent: they
+	// run side by side, and the schema's verdict, if any, is reported as before.
+	var schemaDiags diag.List
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if !opts.SkipSchema {
+			schemaDiags = config.CheckSchemaCached(t, opts.Cache, in.Location())
 		}
-	}
+	}()
 	objs, err := render.Compile(ctx, cfg, opts.Cache)
+	<-done
+	if len(schemaDiags) > 0 {
+		res.Diags = schemaDiags
+		return res, nil
+	}
 	if err != nil {
 		return res, asDiags(&res, err)
 	}
