@@ -19,6 +19,7 @@ var CronWorkflowsGVR = schema.GroupVersionResource{Group: "argoproj.io", Version
 type CronSummary struct {
 	Name          string    `json:"name"`
 	Config        string    `json:"config,omitempty"`
+	Kind          string    `json:"kind,omitempty"` // appflowc.dev/kind label
 	Schedules     []string  `json:"schedules"`
 	Timezone      string    `json:"timezone,omitempty"`
 	Suspended     bool      `json:"suspended"`
@@ -30,7 +31,7 @@ type CronSummary struct {
 
 // CronSummaryOf is what list --cron shows of a CronWorkflow read or watched.
 func CronSummaryOf(u *unstructured.Unstructured) CronSummary {
-	s := CronSummary{Name: u.GetName(), Config: u.GetLabels()["appflowc.dev/config"], Timezone: str(u.Object, "spec", "timezone")}
+	s := CronSummary{Name: u.GetName(), Config: u.GetLabels()["appflowc.dev/config"], Kind: u.GetLabels()["appflowc.dev/kind"], Timezone: str(u.Object, "spec", "timezone")}
 	s.Schedules, _, _ = unstructured.NestedStringSlice(u.Object, "spec", "schedules")
 	if old := str(u.Object, "spec", "schedule"); old != "" { // before Argo 3.6
 		s.Schedules = append(s.Schedules, old)

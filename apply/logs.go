@@ -143,6 +143,15 @@ func (c *Client) FollowLogs(ctx context.Context, namespace string, workflows []s
 		return fmt.Errorf("logs: follow pods: %w", err)
 	}
 	select {
+	case <-l.nodeDone: // the one pod of LogOptions.Node has ended: nothing more will come
+		stopFollow()
+		<-followed
+		stopStreams()
+		l.wg.Wait()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return errors.Join(l.errs...)
 	case <-stop:
 		stopFollow()
 		<-followed
@@ -182,10 +191,17 @@ type logStreamer struct {
 	started      map[string]bool
 	errs         []error
 	wg           sync.WaitGroup
+	// nodeDone is closed when the stream of LogOptions.Node's pod has ended (never
+	// without Node).
+	nodeDone chan struct{}
 }
 
 func newStreamer(c *Client, namespace string, opts LogOptions, w io.Writer, withWorkflow bool) *logStreamer {
-	return &logStreamer{c: c, namespace: namespace, opts: opts, w: w, withWorkflow: withWorkflow, started: map[string]bool{}}
+	l := &logStreamer{c: c, namespace: namespace, opts: opts, w: w, withWorkflow: withWorkflow, started: map[string]bool{}}
+	if opts.Node != "" {
+		l.nodeDone = make(chan struct{})
+	}
+	return l
 }
 
 // start streams a pod's log once it has a container to read, at most once per pod
@@ -205,7 +221,13 @@ func (l *logStreamer) start(ctx context.Context, p *corev1.Pod) {
 	}
 	l.started[p.Name] = true
 	l.wg.Add(1)
-	go func() { defer l.wg.Done(); l.stream(ctx, p) }()
+	go func() {
+		defer l.wg.Done()
+		l.stream(ctx, p)
+		if l.opts.Node != "" {
+			close(l.nodeDone) // started once at most with Node (above)
+		}
+	}()
 }
 
 func (l *logStreamer) fail(prefix string, err error) {

@@ -186,14 +186,31 @@ func statusLine(u *unstructured.Unstructured, paint func(string) string) string 
 }
 
 // ShortStep turns "validate-environment(0:cluster:https://...,name:dev)" into
-// "validate-environment(0)"; retries' "step(1)" stay as they are.
+// "validate-environment(0)": the item of a fanned-out step is cut to its index. Retries'
+// "step(1)" stay as they are, and so does what follows the item: the attempts of a
+// retried fanned-out step, "deploy(0:a.yaml)(1)", stay apart as "deploy(0)(1)".
 func ShortStep(name string) string {
 	open := strings.IndexByte(name, '(')
 	if open < 0 || !strings.HasSuffix(name, ")") {
 		return name
 	}
-	if colon := strings.IndexByte(name[open:], ':'); colon > 0 {
-		return name[:open+colon] + ")"
+	// The end of the first group at depth 0 (an item may hold parentheses of its own).
+	depth, end := 0, -1
+	for i := open; i < len(name) && end < 0; i++ {
+		switch name[i] {
+		case '(':
+			depth++
+		case ')':
+			if depth--; depth == 0 {
+				end = i
+			}
+		}
+	}
+	if end < 0 {
+		end = len(name) - 1
+	}
+	if colon := strings.IndexByte(name[open:end], ':'); colon > 0 {
+		return name[:open+colon] + name[end:]
 	}
 	return name
 }

@@ -14,7 +14,10 @@ func TestStatusLine(t *testing.T) {
 		"validate-inputs":       "validate-inputs",
 		"verify-application(0)": "verify-application(0)",
 		"validate-environment(1:cluster:https://kubernetes.default.svc,name:staging,namespace:shop-staging)": "validate-environment(1)",
-		"verify-secret(0:keys:[\"password\"],name:db)(0)":                                                    "verify-secret(0)",
+		// An attempt of a retried fanned-out step keeps its attempt number: attempts apart.
+		"verify-secret(0:keys:[\"password\"],name:db)(0)": "verify-secret(0)(0)",
+		"deploy(0:a.yaml)(1)":                             "deploy(0)(1)",
+		"deploy(2:f(x))":                                  "deploy(2)",
 	} {
 		if got := ShortStep(in); got != want {
 			t.Errorf("ShortStep(%q) = %q, want %q", in, got, want)

@@ -231,10 +231,11 @@ func TestWatchesThatEndAtOnce(t *testing.T) {
 	fa.Fail(fakeapi.Fault{Kind: fakeapi.CloseAtOnce, Verb: "watch"})
 	fa.Put("workflows", managedWorkflow("app-web-abcde", "web", "Running"))
 	ev := openEvents(t, serve(t, fa, nil)+"events")
-	ev.until("the run", snapshotWith(func(s Snapshot) bool { return len(s.Entries) == 1 }))
-	ev.until("the problem named", snapshotWith(func(s Snapshot) bool {
-		return len(s.Problems) > 0 && strings.Contains(strings.Join(s.Problems, "\n"), "ended as soon as it opened")
+	ev.until("the run, and the problem named", snapshotWith(func(s Snapshot) bool {
+		return len(s.Entries) == 1 && strings.Contains(strings.Join(s.Problems, "\n"), "ended as soon as it opened")
 	}))
 	fa.Update("workflows", "argo", "app-web-abcde", func(o map[string]any) { o["status"].(map[string]any)["phase"] = "Succeeded" })
 	ev.until("the change, by a list", snapshotWith(func(s Snapshot) bool { return len(s.Entries) == 1 && s.Entries[0].Runs[0].Phase == "Succeeded" }))
+	fa.Heal()
+	ev.until("the problem gone once a watch works", snapshotWith(func(s Snapshot) bool { return len(s.Problems) == 0 }))
 }

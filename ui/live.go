@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"sync"
@@ -27,11 +28,14 @@ type live struct {
 	mu      sync.Mutex
 	st      *state
 	trouble map[string]string // kind → what is wrong with its watch now
-	changed chan struct{}     // gets a value (buffer 1) after every change
+	// ending holds the kinds whose watches end as soon as they open: the lists that
+	// stand in for them do not clear the trouble, a watch that works does.
+	ending  map[string]bool
+	changed chan struct{} // gets a value (buffer 1) after every change
 }
 
 func newLive(c *apply.Client, opts Options) *live {
-	return &live{client: c, opts: opts, st: newState(), trouble: map[string]string{}, changed: make(chan struct{}, 1)}
+	return &live{client: c, opts: opts, st: newState(), trouble: map[string]string{}, ending: map[string]bool{}, changed: make(chan struct{}, 1)}
 }
 
 func (l *live) notify() {
@@ -95,14 +99,14 @@ func (l *live) follow(ctx context.Context, f follower) {
 			} else {
 				f.put(l.st, u)
 			}
-			delete(l.trouble, f.label)
+			l.clearLocked(f.label)
 			l.mu.Unlock()
 			l.notify()
 			return false, nil
 		},
 		Listed: func() (bool, error) {
 			l.mu.Lock()
-			delete(l.trouble, f.label)
+			l.clearLocked(f.label)
 			l.mu.Unlock()
 			l.notify()
 			return false, nil
@@ -111,7 +115,19 @@ func (l *live) follow(ctx context.Context, f follower) {
 	err := follow.Run(ctx, l.client.Source(f.gvr, f.namespace, managed), h, follow.Options{
 		Backoff: l.opts.Backoff,
 		Retrying: func(err error, after time.Duration) {
+			if errors.Is(err, follow.ErrWatchEndsAtOnce) {
+				l.mu.Lock()
+				l.ending[f.label] = true
+				l.mu.Unlock()
+			}
 			l.setTrouble(f.label, fmt.Sprintf("%s in %s: retrying in %s: %v", f.label, f.namespace, after.Round(100*time.Millisecond), err))
+		},
+		Watching: func() {
+			l.mu.Lock()
+			delete(l.ending, f.label)
+			l.clearLocked(f.label)
+			l.mu.Unlock()
+			l.notify()
 		},
 	})
 	if err == nil || ctx.Err() != nil {
@@ -124,6 +140,13 @@ func (l *live) follow(ctx context.Context, f follower) {
 		l.setTrouble(f.label, fmt.Sprintf("%s in %s: your kubeconfig may not list and watch them: %v", f.label, f.namespace, err))
 	default:
 		l.setTrouble(f.label, fmt.Sprintf("%s in %s: %v", f.label, f.namespace, err))
+	}
+}
+
+// clearLocked forgets the trouble of a kind, unless its watches keep ending at once.
+func (l *live) clearLocked(kind string) {
+	if !l.ending[kind] {
+		delete(l.trouble, kind)
 	}
 }
 

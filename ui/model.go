@@ -30,6 +30,7 @@ const (
 	maxName          = 253  // a Kubernetes name
 	maxMessage       = 2048 // a status or condition message
 	maxStepMessage   = 512  // a step's message in the tree (the failed one is whole in Run.Message)
+	maxNode          = 1024 // a node's full name, by which its log is asked for
 )
 
 // ConfigEntry is one entry of the config the page was started with.
@@ -120,7 +121,7 @@ type Cron struct {
 	Suspended     bool      `json:"suspended"`
 	LastScheduled time.Time `json:"lastScheduled,omitzero"`
 	Active        int       `json:"active"`
-	entry         string
+	entry, kind   string
 }
 
 type appSet struct {
@@ -173,8 +174,8 @@ func stepOf(n *graph.TreeNode, budget *int) *Step {
 	*budget--
 	out := &Step{Name: field(apply.ShortStep(n.DisplayName), maxName), Type: field(n.Type, 32), Phase: field(n.Phase, 64),
 		Message: field(n.Message, maxStepMessage)}
-	if n.Type == "Pod" {
-		out.Node = n.Name // matched exactly, never shown: not escaped
+	if n.Type == "Pod" && len(n.Name) <= maxNode {
+		out.Node = n.Name // matched exactly, never shown: not escaped (a longer one: no log button)
 	}
 	for _, c := range n.Children {
 		if *budget <= 0 {
@@ -256,7 +257,7 @@ func appSetOf(u *unstructured.Unstructured) appSet {
 func cronOf(u *unstructured.Unstructured) Cron {
 	s := apply.CronSummaryOf(u)
 	return Cron{Name: field(s.Name, maxName), Schedule: field(s.Schedule(), 256), Timezone: field(s.Timezone, 64),
-		Suspended: s.Suspended, LastScheduled: when(s.LastScheduled), Active: s.Active, entry: s.Config}
+		Suspended: s.Suspended, LastScheduled: when(s.LastScheduled), Active: s.Active, entry: s.Config, kind: s.Kind}
 }
 
 // state is what the watches know, by object name.
@@ -271,43 +272,66 @@ func newState() *state {
 	return &state{runs: map[string]Run{}, apps: map[string]App{}, appSets: map[string]appSet{}, crons: map[string]Cron{}}
 }
 
-// snapshot joins the config's entries (or, with none, the entries the runs name) with
-// what the cluster holds: each entry's newest runs, its CronWorkflow, and the
-// Applications it owns: for an application entry the Application of its name, for an
-// applicationset entry those its ApplicationSet generated.
+// snapshot joins the config's entries (or, with none, the entries the runs and
+// CronWorkflows name) with what the cluster holds: each entry's newest runs, its
+// CronWorkflow, and the Applications it owns: for an application entry the Application
+// of its name, for an applicationset entry those its ApplicationSet generated. Only the
+// first MaxEntries entries (by name) are joined: the cost follows what is shown.
 func (s *state) snapshot(config []ConfigEntry, fromConfig bool) (entries []Entry, hidden int) {
 	byName := map[string]*Entry{}
 	var order []string
-	add := func(name, kind string) *Entry {
+	add := func(name string) *Entry {
 		if e, ok := byName[name]; ok {
 			return e
 		}
-		e := &Entry{Name: field(name, maxName), Kind: field(kind, 32), Runs: []Run{}, Apps: []App{}}
+		e := &Entry{Name: field(name, maxName), Runs: []Run{}, Apps: []App{}}
 		byName[name] = e
 		order = append(order, name)
 		return e
 	}
 	for _, c := range config {
-		e := add(c.Name, c.Kind)
-		e.Source, e.Plan, e.Schedule = c.Source, c.Plan, c.Schedule
+		e := add(c.Name)
+		e.Kind, e.Source, e.Plan, e.Schedule = c.Kind, c.Source, c.Plan, c.Schedule
+	}
+	if !fromConfig {
+		for _, r := range s.runs {
+			if r.entry != "" {
+				add(r.entry)
+			}
+		}
+		for _, c := range s.crons {
+			if c.entry != "" {
+				add(c.entry)
+			}
+		}
+	}
+	sort.Strings(order)
+	hidden = max(0, len(order)-MaxEntries)
+	order = order[:min(len(order), MaxEntries)]
+	shown := make(map[string]bool, len(order))
+	for _, name := range order {
+		shown[name] = true
 	}
 	for _, r := range s.runs {
-		if r.entry == "" {
-			continue
+		if shown[r.entry] {
+			e := byName[r.entry]
+			e.Runs = append(e.Runs, r)
 		}
-		if _, ok := byName[r.entry]; !ok && fromConfig {
-			continue // a run of an entry this config does not have
-		}
-		e := add(r.entry, r.kind)
-		e.Runs = append(e.Runs, r)
 	}
+	crons := map[string][]Cron{}
 	for _, c := range s.crons {
-		if _, ok := byName[c.entry]; !ok && fromConfig || c.entry == "" {
-			continue
+		if shown[c.entry] {
+			crons[c.entry] = append(crons[c.entry], c)
 		}
-		c := c
-		add(c.entry, "").Cron = &c
 	}
+	bySet := map[string][]App{}
+	for _, a := range s.apps {
+		if a.Set != "" && shown[a.Set] {
+			bySet[a.Set] = append(bySet[a.Set], a)
+		}
+	}
+	out := make([]Entry, 0, len(order))
+	steps := MaxSnapshotSteps
 	for _, name := range order {
 		e := byName[name]
 		sort.Slice(e.Runs, func(i, j int) bool {
@@ -320,8 +344,25 @@ func (s *state) snapshot(config []ConfigEntry, fromConfig bool) (entries []Entry
 		if len(e.Runs) > RunsPerEntry {
 			e.Runs = e.Runs[:RunsPerEntry]
 		}
-		if !fromConfig && len(e.Runs) > 0 { // runs that disagree on the kind: the newest says
-			e.Kind = field(e.Runs[0].kind, 32)
+		cs := crons[name]
+		if !fromConfig { // the newest run says what kind of entry it is, else its CronWorkflow
+			switch {
+			case len(e.Runs) > 0:
+				e.Kind = field(e.Runs[0].kind, 32)
+			case len(cs) > 0:
+				e.Kind = field(cs[0].kind, 32)
+			}
+		}
+		// One CronWorkflow per entry on the page: of the entry's kind if one is, then by name.
+		sort.Slice(cs, func(i, j int) bool {
+			if mi, mj := cs[i].kind == e.Kind, cs[j].kind == e.Kind; mi != mj {
+				return mi
+			}
+			return cs[i].Name < cs[j].Name
+		})
+		if len(cs) > 0 {
+			c := cs[0]
+			e.Cron = &c
 		}
 		switch e.Kind {
 		case "application":
@@ -329,22 +370,12 @@ func (s *state) snapshot(config []ConfigEntry, fromConfig bool) (entries []Entry
 				e.Apps = append(e.Apps, a)
 			}
 		case "applicationset":
-			for _, a := range s.apps {
-				if a.Set == name {
-					e.Apps = append(e.Apps, a)
-				}
-			}
+			e.Apps = append(e.Apps, bySet[name]...)
 			if set, ok := s.appSets[name]; ok {
 				e.AppSetMessage = set.message
 			}
 		}
 		sort.Slice(e.Apps, func(i, j int) bool { return e.Apps[i].Name < e.Apps[j].Name })
-	}
-	sort.Strings(order)
-	out := make([]Entry, 0, min(len(order), MaxEntries))
-	steps := MaxSnapshotSteps
-	for _, name := range order[:min(len(order), MaxEntries)] {
-		e := byName[name]
 		if len(e.Apps) > MaxApps {
 			e.HiddenApps = len(e.Apps) - MaxApps
 			e.Apps = e.Apps[:MaxApps]
@@ -360,5 +391,5 @@ func (s *state) snapshot(config []ConfigEntry, fromConfig bool) (entries []Entry
 		}
 		out = append(out, *e)
 	}
-	return out, max(0, len(order)-MaxEntries)
+	return out, hidden
 }

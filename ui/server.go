@@ -62,8 +62,8 @@ type Server struct {
 	prefix string // "/<token>/"
 
 	mu      sync.Mutex
-	last    []byte                     // the newest snapshot, as sent
-	shown   map[string]map[string]bool // workflow → node names of the Pod steps it shows
+	last    []byte                       // the newest snapshot, as sent
+	shown   map[string]map[string]string // workflow → node name → phase, of the Pod steps it shows
 	viewers map[chan []byte]bool
 	logs    int
 }
@@ -148,17 +148,17 @@ func (s *Server) publishLocked() {
 		return
 	}
 	s.last = b
-	s.shown = map[string]map[string]bool{}
+	s.shown = map[string]map[string]string{}
 	for _, e := range snap.Entries {
 		for _, r := range e.Runs {
-			nodes := map[string]bool{}
+			nodes := map[string]string{}
 			var walk func(*Step)
 			walk = func(st *Step) {
 				if st == nil {
 					return
 				}
 				if st.Node != "" {
-					nodes[st.Node] = true
+					nodes[st.Node] = st.Phase
 				}
 				for _, c := range st.Children {
 					walk(c)
@@ -269,12 +269,24 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 // encodable where they are read); if it ever did not, the page says so instead of
 // going stale.
 func encode(s Snapshot) []byte {
-	b, err := json.Marshal(s)
+	b, err := toJSON(s)
 	if err != nil {
-		b, _ = json.Marshal(Snapshot{Namespace: s.Namespace, ArgoCDNamespace: s.ArgoCDNamespace, FromConfig: s.FromConfig, Entries: []Entry{},
+		b, _ = toJSON(Snapshot{Namespace: s.Namespace, ArgoCDNamespace: s.ArgoCDNamespace, FromConfig: s.FromConfig, Entries: []Entry{},
 			Problems: []string{field("this state cannot be shown: "+err.Error(), maxMessage)}})
 	}
 	return b
+}
+
+// toJSON is v as one line of JSON for an event's data. The page reads it with JSON.parse,
+// never as HTML, so <, > and & stay as they are (json.Marshal would make each six bytes).
+func toJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
 }
 
 // writeEvent writes one event; data is JSON, which holds no raw newline.
@@ -287,7 +299,8 @@ func writeEvent(w http.ResponseWriter, name string, data []byte) {
 func (s *Server) logStream(w http.ResponseWriter, r *http.Request) {
 	wf, node := r.URL.Query().Get("workflow"), r.URL.Query().Get("node")
 	s.mu.Lock()
-	shown := node != "" && s.shown[wf][node]
+	phase, shown := s.shown[wf][node]
+	shown = shown && node != ""
 	if shown && s.logs >= MaxLogStreams {
 		s.mu.Unlock()
 		http.Error(w, "appflowc ui: too many log streams open", http.StatusTooManyRequests)
@@ -311,13 +324,19 @@ func (s *Server) logStream(w http.ResponseWriter, r *http.Request) {
 	lw := &lineEvents{w: w, rc: http.NewResponseController(w), gone: cancel}
 	w.Header().Set("Content-Type", "text/event-stream")
 	lw.send(func() { fmt.Fprint(w, "retry: 86400000\n\n") }) // a finished stream is not reopened by the browser
-	err := s.client.Logs(ctx, s.opts.Namespace, wf, apply.LogOptions{Node: node, Follow: true}, lw)
+	// A step that has finished is read once (its pod may be gone: podGC); a running one
+	// is followed until its pod's log ends.
+	finished := phase != "" && phase != "Pending" && phase != "Running"
+	err := s.client.Logs(ctx, s.opts.Namespace, wf, apply.LogOptions{Node: node, Follow: !finished}, lw)
 	lw.flushLine()
 	end := map[string]string{}
-	if err != nil && ctx.Err() == nil {
+	switch {
+	case err != nil && ctx.Err() == nil:
 		end["error"] = field(err.Error(), maxMessage)
+	case lw.lines == 0 && finished:
+		end["note"] = "no log: the step printed nothing, or its pod is gone (Argo deletes the pods of succeeded steps: podGC)"
 	}
-	b, _ := json.Marshal(end)
+	b, _ := toJSON(end)
 	lw.send(func() { writeEvent(w, "end", b) })
 }
 
@@ -330,6 +349,7 @@ type lineEvents struct {
 	gone    func()
 	failed  bool
 	partial []byte
+	lines   int
 }
 
 func (l *lineEvents) send(f func()) {
@@ -376,7 +396,8 @@ func (l *lineEvents) line(b []byte) {
 		}
 		text = fmt.Sprintf("%s… (%d bytes cut)", text[:cut], len(text)-cut)
 	}
-	data, _ := json.Marshal(text)
+	data, _ := toJSON(text)
+	l.lines++
 	l.send(func() { writeEvent(l.w, "line", data) })
 }
 

@@ -61,6 +61,9 @@ type Options struct {
 	HealthyAfter time.Duration
 	// Retrying, if set, is told of each retry after an error and how long until it.
 	Retrying func(err error, after time.Duration)
+	// Watching, if set, is told when a watch proves to work: it delivered an event, or
+	// it stayed open a while (ErrWatchEndsAtOnce is over).
+	Watching func()
 }
 
 // Run lists the objects of src, then watches from the list's resource version, and calls
@@ -179,7 +182,7 @@ func Run(ctx context.Context, src Source, h Handler, opts Options) error {
 				}
 				continue
 			}
-			relist, done, events, err := drain(ctx, w, h, known, &rv)
+			relist, done, events, err := drain(ctx, w, h, known, &rv, opts.Watching, clk.After(shortWatch))
 			w.Stop()
 			if done || err != nil {
 				return err
@@ -234,19 +237,30 @@ const (
 // drain hands a watch's events to h until the watch ends, and counts them (bookmarks
 // included); an error event is returned as relist (too old a version: list again;
 // anything else: watch again after a pause).
-func drain(ctx context.Context, w watch.Interface, h Handler, known map[string]runtime.Object, rv *string) (relist error, done bool, events int, err error) {
+// working, if set, is called once the watch proves to work: its first event, or still
+// open when a while has passed (while).
+func drain(ctx context.Context, w watch.Interface, h Handler, known map[string]runtime.Object, rv *string, working func(), while <-chan time.Time) (relist error, done bool, events int, err error) {
 	for {
 		select {
 		case <-ctx.Done():
 			return nil, false, events, ctx.Err()
+		case <-while:
+			if events == 0 && working != nil {
+				working()
+			}
+			while = nil
 		case ev, ok := <-w.ResultChan():
 			if !ok {
 				return nil, false, events, nil
 			}
 			events++
-			switch ev.Type {
-			case watch.Error:
+			if ev.Type == watch.Error {
 				return apierrors.FromObject(ev.Object), false, events, nil
+			}
+			if events == 1 && working != nil {
+				working()
+			}
+			switch ev.Type {
 			case watch.Bookmark:
 				if v := version(ev.Object); v != "" {
 					*rv = v

@@ -175,7 +175,12 @@
     const es = new EventSource("events");
     const conn = $("conn");
     es.addEventListener("open", () => { conn.dataset.state = "live"; conn.textContent = "live"; });
-    es.addEventListener("error", () => { conn.dataset.state = "lost"; conn.textContent = "reconnecting…"; });
+    es.addEventListener("error", () => {
+      conn.dataset.state = "lost";
+      // CLOSED: the server answered but not with events (appflowc ui was restarted and
+      // this address is gone); otherwise the browser is retrying by itself.
+      conn.textContent = es.readyState === EventSource.CLOSED ? "gone: start appflowc ui again and open the address it prints" : "reconnecting…";
+    });
     es.addEventListener("snapshot", (ev) => {
       conn.dataset.state = "live"; conn.textContent = "live";
       snap = JSON.parse(ev.data);
@@ -209,12 +214,15 @@
     });
     logStream.addEventListener("end", (ev) => {
       const e = JSON.parse(ev.data);
-      body.append(el("span", { class: "end" }, e.error ? `— ${e.error}` : "— end of log"));
+      body.append(el("span", { class: "end" }, e.error ? `— ${e.error}` : e.note ? `— ${e.note}` : "— end of log"));
       logStream.close();
       logStream = null;
     });
     logStream.addEventListener("error", () => {
-      if (logStream && logStream.readyState === EventSource.CLOSED) body.append(el("span", { class: "end" }, "— log unavailable"));
+      if (logStream && logStream.readyState === EventSource.CLOSED) {
+        body.append(el("span", { class: "end" }, "— log unavailable: the step is no longer on the page, or too many logs are open (8 at most)"));
+        logStream = null;
+      }
     });
   }
   $("logs-close").addEventListener("click", () => {
