@@ -143,7 +143,72 @@ func evalCUEPackage(asts []*ast.File) (*Node, diag.List) {
 		return nil, placeUnpositioned(fromCUEErr(err, ""), asts)
 	}
 	n := fromCUE(v, nil, &errs)
+	placeEntries(n, asts)
 	return n, errs
+}
+
+// placeEntries puts an entry (a field of a top-level section) that CUE places inside a
+// pattern constraint (applications: [string]: {...}, perhaps in another file) at the
+// first label that declares it by name. CUE gives a value the position of its first
+// conjunct, which for such an entry is the pattern's: the entry, its diagnostics and
+// its rendered files would name the wrong file and line.
+func placeEntries(root *Node, asts []*ast.File) {
+	if root == nil || root.Kind != Map {
+		return
+	}
+	type span struct{ from, to token.Pos }
+	decl := map[[2]string]diag.Pos{} // section, entry → first declaring label, in file order
+	patterns := map[string][]span{}  // section → its pattern constraints
+	for _, af := range asts {
+		for _, d := range af.Decls {
+			f, ok := d.(*ast.Field)
+			if !ok {
+				continue
+			}
+			section, _, err := ast.LabelName(f.Label)
+			st, isStruct := f.Value.(*ast.StructLit)
+			if err != nil || !isStruct {
+				continue
+			}
+			for _, e := range st.Elts {
+				ef, ok := e.(*ast.Field)
+				if !ok {
+					continue
+				}
+				if _, isPattern := ef.Label.(*ast.ListLit); isPattern {
+					patterns[section] = append(patterns[section], span{ef.Pos(), ef.End()})
+					continue
+				}
+				name, _, err := ast.LabelName(ef.Label)
+				if k := [2]string{section, name}; err == nil && !decl[k].IsValid() {
+					decl[k] = cuePos(ef.Label.Pos())
+				}
+			}
+		}
+	}
+	within := func(p diag.Pos, s span) bool {
+		from, to := cuePos(s.from), cuePos(s.to)
+		after := p.Line > from.Line || p.Line == from.Line && p.Col >= from.Col
+		before := p.Line < to.Line || p.Line == to.Line && p.Col <= to.Col
+		return p.File == from.File && after && before
+	}
+	for _, sec := range root.Fields {
+		if sec.Value == nil || sec.Value.Kind != Map || len(patterns[sec.Key]) == 0 {
+			continue
+		}
+		for _, e := range sec.Value.Fields {
+			p, ok := decl[[2]string{sec.Key, e.Key}]
+			if !ok {
+				continue
+			}
+			for _, s := range patterns[sec.Key] {
+				if within(e.KeyPos, s) {
+					e.KeyPos = p
+					break
+				}
+			}
+		}
+	}
 }
 
 // placeUnpositioned gives an error CUE reports without a position (a structural cycle

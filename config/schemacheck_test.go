@@ -101,3 +101,23 @@ func TestCheckSchemaSameOnEveryCore(t *testing.T) {
 		t.Errorf("want the errors of several chunks, got %d:\n%s", n, one)
 	}
 }
+
+// TestEntryShapedByPatternIsWhereItIsDeclared: an entry whose shared fields come from a
+// pattern constraint in another file is placed at its own label (CUE would give the
+// pattern's position: its diagnostics and rendered files would name the wrong file).
+func TestEntryShapedByPatternIsWhereItIsDeclared(t *testing.T) {
+	tree, err := load(t, map[string]string{
+		"a.cue": "package p\n\napplications: [string]: {\n\tsource: chart: \"svc\"\n\tsyncPolicy: automated: true\n}\n",
+		"b.cue": "package p\n\napplications: web: {\n\tsource: {repoURL: \"https://charts.example.com\", targetRevision: \"1.0.0\"}\n\tdestination: namespace: \"web\"\n}\n",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := Decode(tree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p := cfg.Applications[0].Pos; !strings.HasSuffix(p.File, "b.cue") || p.Line != 3 {
+		t.Errorf("the entry is placed at %s, want b.cue:3 (its label)", p)
+	}
+}
