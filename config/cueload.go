@@ -58,7 +58,7 @@ func evalCUE(ctx context.Context, files []File, memo *fileMemo, lim Limits) (*No
 	res, ds := evaluate(ctx, req, lim, diag.Pos{File: files[0].Display}, what, nil)
 	if len(ds) > 0 {
 		if len(files) > 1 {
-			ds[0].Msg += " (the package of " + strings.Join(names, ", ") + ")"
+			ds[0].Msg += " (the package of " + packageFiles(names) + ")"
 		}
 		return nil, ds
 	}
@@ -108,6 +108,15 @@ func packageErrs(files []File, pkgs []string, perrs []error) diag.List {
 		}
 	}
 	return errs
+}
+
+// packageFiles names the files of a package in a message: all of them up to four, else
+// the first three and how many more (a config of 2,000 files made a 100 KB message).
+func packageFiles(names []string) string {
+	if len(names) <= 4 {
+		return strings.Join(names, ", ")
+	}
+	return fmt.Sprintf("%s and %d other files", strings.Join(names[:3], ", "), len(names)-3)
 }
 
 // evalCUEPackage evaluates parsed files as one package.

@@ -121,3 +121,18 @@ func TestEntryShapedByPatternIsWhereItIsDeclared(t *testing.T) {
 		t.Errorf("the entry is placed at %s, want b.cue:3 (its label)", p)
 	}
 }
+
+// TestPackageFilesBounded: a message naming a package's files stays short however many
+// files it has.
+func TestPackageFilesBounded(t *testing.T) {
+	var names []string
+	for i := 0; i < 2000; i++ {
+		names = append(names, fmt.Sprintf("part-%04d.cue", i))
+	}
+	if got := packageFiles(names); got != "part-0000.cue, part-0001.cue, part-0002.cue and 1997 other files" {
+		t.Errorf("got %q", got)
+	}
+	if got := packageFiles(names[:2]); got != "part-0000.cue, part-0001.cue" {
+		t.Errorf("got %q", got)
+	}
+}
