@@ -2,8 +2,6 @@ package benchgen
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 )
 
@@ -60,17 +58,7 @@ func AppFiles(n int, shape string) map[string][]byte {
 }
 
 // WriteApps writes AppFiles(n, shape) under dir.
-func WriteApps(dir string, n int, shape string) error {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return err
-	}
-	for name, data := range AppFiles(n, shape) {
-		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+func WriteApps(dir string, n int, shape string) error { return writeAll(dir, AppFiles(n, shape)) }
 
 // PlainModelCUE is what a CUE user would write instead of appflowc for the same
 // Applications (the AppsCUE files beside it): a small schema (#App with defaults, a

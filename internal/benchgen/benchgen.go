@@ -70,11 +70,14 @@ func Files(n int, format string) map[string][]byte {
 }
 
 // Write writes Files(n, format) under dir.
-func Write(dir string, n int, format string) error {
+func Write(dir string, n int, format string) error { return writeAll(dir, Files(n, format)) }
+
+// writeAll writes files (name -> content) under dir.
+func writeAll(dir string, files map[string][]byte) error {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
 	}
-	for name, data := range Files(n, format) {
+	for name, data := range files {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
 			return err
 		}
