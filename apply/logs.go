@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -82,13 +83,9 @@ func (c *Client) Logs(ctx context.Context, namespace, workflow string, opts LogO
 		return fmt.Errorf("logs: list pods of %s: %w", workflow, err)
 	}
 	sort.Slice(pods, func(i, j int) bool { return pods[i].CreationTimestamp.Before(&pods[j].CreationTimestamp) })
-	if opts.Node != "" { // one node is one pod (the first made)
-		for i := range pods {
-			if pods[i].Annotations["workflows.argoproj.io/node-name"] == opts.Node {
-				pods = pods[i : i+1]
-				break
-			}
-		}
+	if opts.Node != "" { // one node is one pod (the first made), or none
+		i := slices.IndexFunc(pods, func(p corev1.Pod) bool { return p.Annotations[nodeNameAnnotation] == opts.Node })
+		pods = pods[max(i, 0) : i+1]
 	}
 	for i := range pods {
 		l.stream(ctx, &pods[i])
@@ -216,7 +213,7 @@ func (l *logStreamer) start(ctx context.Context, p *corev1.Pod) {
 		return
 	}
 	// One node is one pod: a cluster that labels more pods with its name gets one stream.
-	if l.opts.Node != "" && (p.Annotations["workflows.argoproj.io/node-name"] != l.opts.Node || len(l.started) > 0) {
+	if l.opts.Node != "" && (p.Annotations[nodeNameAnnotation] != l.opts.Node || len(l.started) > 0) {
 		return
 	}
 	l.started[p.Name] = true
@@ -240,9 +237,6 @@ func (l *logStreamer) stream(ctx context.Context, p *corev1.Pod) {
 	full := stepName(p)
 	step := ShortStep(full)
 	if l.opts.Step != "" && full != l.opts.Step && step != l.opts.Step {
-		return
-	}
-	if l.opts.Node != "" && p.Annotations["workflows.argoproj.io/node-name"] != l.opts.Node {
 		return
 	}
 	prefix := step
@@ -306,10 +300,13 @@ func (l *logStreamer) write(prefix string, line []byte, cont bool) {
 	io.WriteString(l.w, prefix+": "+text+"\n")
 }
 
+// nodeNameAnnotation is where Argo puts the full name of the node a pod runs.
+const nodeNameAnnotation = "workflows.argoproj.io/node-name"
+
 // stepName is the display name of the node a pod runs, from Argo's node-name
 // annotation ("wf.steps[1].deploy" -> "deploy").
 func stepName(p *corev1.Pod) string {
-	n := p.Annotations["workflows.argoproj.io/node-name"]
+	n := p.Annotations[nodeNameAnnotation]
 	// The node name is the path of steps from the workflow, dot-separated; a loop's item
 	// in parentheses may hold dots of its own (values-dev.yaml), so only a dot outside
 	// parentheses separates steps.
