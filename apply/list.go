@@ -56,7 +56,7 @@ func SummaryOf(u *unstructured.Unstructured) WorkflowSummary {
 		phase = "Pending"
 	}
 	return WorkflowSummary{Name: u.GetName(), Config: u.GetLabels()["appflowc.dev/config"], Kind: u.GetLabels()["appflowc.dev/kind"],
-		Phase: phase, Progress: str(u.Object, "status", "progress"), Started: t("status", "startedAt"), Finished: t("status", "finishedAt"),
+		Phase: phase, Progress: progressOf(u), Started: t("status", "startedAt"), Finished: t("status", "finishedAt"),
 		Message: str(u.Object, "status", "message"), SubmittedBy: u.GetAnnotations()[AnnotationSubmittedBy],
 		GitCommit: u.GetAnnotations()[AnnotationGitCommit], GitDirty: u.GetAnnotations()[AnnotationGitDirty] == "true"}
 }

@@ -252,45 +252,11 @@ func runApply(cmd *cobra.Command, kf *kubeFlags, objs []render.Object, r applyRu
 		}
 		return nil
 	}
-	// Step logs go to stdout as they are written, progress lines to stderr.
-	stopLogs := make(chan struct{})
-	logsDone := make(chan error, 1)
+	// Step logs go to stdout as they are written, progress to stderr (a live view on a
+	// terminal).
+	mode := watchMode{live: true}
 	if r.showLogs {
-		go func() {
-			logsDone <- c.FollowLogs(ctx, ns, names, apply.LogOptions{Follow: true}, cmd.OutOrStdout(), stopLogs)
-		}()
-	} else {
-		logsDone <- nil
+		mode.logs = cmd.OutOrStdout()
 	}
-	outcomes, err := c.Watch(ctx, ns, names, apply.WatchOptions{Out: cmd.ErrOrStderr(), Phase: painter{on: colorful(cmd, cmd.ErrOrStderr())}.phase,
-		Retrying: func(err error, after time.Duration) {
-			safetext.Fprintf(cmd.ErrOrStderr(), "appflowc: watch: %s; again in %s\n", err, after.Round(100*time.Millisecond))
-		}})
-	close(stopLogs)
-	if lerr := <-logsDone; lerr != nil && err == nil && ctx.Err() == nil {
-		safetext.Fprintln(cmd.ErrOrStderr(), "appflowc: warning: step logs:", lerr)
-	}
-	failed := 0
-	for _, oc := range outcomes {
-		// Phase, step, message and diagnosis are the cluster's text.
-		safetext.Fprintf(cmd.OutOrStdout(), "%s %s", oc.Name, oc.Phase)
-		if oc.Phase != "Succeeded" {
-			failed++
-			safetext.Fprintf(cmd.OutOrStdout(), ": step %s: %s", oc.Failed, oc.Message)
-			for _, d := range oc.Diagnosis {
-				safetext.Fprintf(cmd.OutOrStdout(), "\n  diagnosis: %s", d)
-			}
-		}
-		fmt.Fprintln(cmd.OutOrStdout())
-	}
-	var gone *apply.GoneError
-	switch {
-	case errors.As(err, &gone):
-		return withCode(ExitFailed, fmt.Errorf("apply: %w", err))
-	case err != nil:
-		return interrupted(cmd, ctx, withCode(ExitUsage, err), names)
-	case failed > 0:
-		return withCode(ExitFailed, fmt.Errorf("apply: %d of %d workflow(s) did not succeed", failed, len(outcomes)))
-	}
-	return nil
+	return watchWorkflows(ctx, cmd, c, ns, names, mode)
 }

@@ -200,6 +200,8 @@ Argo Workflows manifests on disk, and can submit them to a cluster and follow th
 	root.PersistentFlags().Bool("no-color", false, "never colour output (colour is used only on terminals; NO_COLOR is honoured too)")
 	root.AddCommand(newVersionCmd(), newVetCmd(), newRenderCmd(), newApplyCmd(), newDiffCmd(), newListCmd(), newStatusCmd(),
 		newTemplatesCmd(), newInstallCmd(), newDeleteCmd(), newLogsCmd(), newConfigCmd(), newExplainCmd(), newGraphCmd(), newInitCmd(), newSubmitCmd(), newUICmd())
+	root.AddCommand(newControlCmds()...)
+	root.AddCommand(newWatchCmd(), newWaitCmd())
 	return root
 }
 
