@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/appflowc/appflowc/apply"
+	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/internal/safetext"
 	"github.com/appflowc/appflowc/render"
 )
@@ -24,6 +25,9 @@ import (
 type kubeFlags struct {
 	kubeconfig, context string
 	requestTimeout      time.Duration
+	// namespace is -n of the commands that registered it (registerNamespace); "" when
+	// not given: resolveNamespace decides then.
+	namespace string
 }
 
 func (k *kubeFlags) register(cmd *cobra.Command) {
@@ -33,7 +37,17 @@ func (k *kubeFlags) register(cmd *cobra.Command) {
 		"give up on a request to the API server after this long (a watch or log stream: on its first answer); 0: never")
 }
 
-func (k *kubeFlags) restConfig(ctx context.Context) (*rest.Config, error) {
+// namespaceHelp is the end of every -n help text: the precedence resolveNamespace applies.
+const namespaceHelp = "(default: the kubeconfig context's namespace, else the user config's namespace, else argo)"
+
+// registerNamespace adds -n to a command that reads or changes namespaced objects.
+func (k *kubeFlags) registerNamespace(cmd *cobra.Command, what string) {
+	cmd.Flags().StringVarP(&k.namespace, "namespace", "n", "", what+" "+namespaceHelp)
+}
+
+// clientConfig is the kubeconfig as --kubeconfig and --context select it, loaded from
+// the run's environment.
+func (k *kubeFlags) clientConfig(ctx context.Context) clientcmd.ClientConfig {
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
 	// $KUBECONFIG and ~/.kube/config of the run's environment (RunEnv), not the process's.
 	rules.Precedence = filepath.SplitList(getenv(ctx, "KUBECONFIG"))
@@ -43,11 +57,63 @@ func (k *kubeFlags) restConfig(ctx context.Context) (*rest.Config, error) {
 		}
 	}
 	rules.ExplicitPath = k.kubeconfig
-	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: k.context}).ClientConfig()
+	return clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: k.context})
+}
+
+func (k *kubeFlags) restConfig(ctx context.Context) (*rest.Config, error) {
+	cfg, err := k.clientConfig(ctx).ClientConfig()
 	if err != nil {
 		return nil, fmt.Errorf("kubeconfig: %w", err)
 	}
 	return cfg, nil
+}
+
+// resolveNamespace is the namespace of every cluster command that takes -n, decided in
+// one place, as kubectl decides it and then appflowc's own defaults:
+//  1. -n;
+//  2. the namespace of the kubeconfig context in use (--context, else current-context,
+//     of --kubeconfig, else $KUBECONFIG, else ~/.kube/config);
+//  3. namespace in the user config file;
+//  4. argo, the default of a config's appflow.namespace.
+//
+// clientcmd's own Namespace() cannot be used for step 2: it answers "default" for a
+// context without one, which would hide steps 3 and 4.
+func (k *kubeFlags) resolveNamespace(ctx context.Context) (string, error) {
+	if k.namespace != "" {
+		return k.namespace, nil
+	}
+	raw, err := k.clientConfig(ctx).RawConfig()
+	if err != nil {
+		return "", fmt.Errorf("kubeconfig: %w", err)
+	}
+	name := k.context
+	if name == "" {
+		name = raw.CurrentContext
+	}
+	if c, ok := raw.Contexts[name]; ok && c.Namespace != "" {
+		return c.Namespace, nil
+	}
+	uc, _, _, err := loadUserConfig(ctx)
+	if err != nil {
+		return "", err
+	}
+	if uc.Namespace != "" {
+		return uc.Namespace, nil
+	}
+	return config.DefaultNamespace, nil
+}
+
+// clientNS is a client and the namespace the command works in (resolveNamespace).
+func (k *kubeFlags) clientNS(ctx context.Context) (*apply.Client, string, error) {
+	ns, err := k.resolveNamespace(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	c, err := k.client(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	return c, ns, nil
 }
 
 func (k *kubeFlags) client(ctx context.Context) (*apply.Client, error) {

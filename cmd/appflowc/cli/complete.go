@@ -17,7 +17,7 @@ import (
 // workflowNames completes workflow names from the cluster, as kubectl does; at most max
 // arguments (0: any number, each name once). Errors complete nothing: a shell prompt is
 // no place for them.
-func (k *kubeFlags) workflowNames(ns *string, max int) cobra.CompletionFunc {
+func (k *kubeFlags) workflowNames(max int) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		if max > 0 && len(args) >= max {
 			return nil, cobra.ShellCompDirectiveNoFileComp
@@ -26,7 +26,7 @@ func (k *kubeFlags) workflowNames(ns *string, max int) cobra.CompletionFunc {
 		if err := applyUserConfig(cmd); err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		c, err := k.client(cmd.Context())
+		c, ns, err := k.clientNS(cmd.Context())
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
@@ -36,7 +36,7 @@ func (k *kubeFlags) workflowNames(ns *string, max int) cobra.CompletionFunc {
 		// names a user could type are offered (a name with control characters can only
 		// come from a broken or hostile API server), and the phase is escaped.
 		var out []string
-		_ = c.EachWorkflow(ctx, *ns, "", "", func(wfs []apply.WorkflowSummary) error {
+		_ = c.EachWorkflow(ctx, ns, "", "", func(wfs []apply.WorkflowSummary) error {
 			for _, w := range wfs {
 				if len(validation.IsDNS1123Subdomain(w.Name)) == 0 && strings.HasPrefix(w.Name, toComplete) && !slices.Contains(args, w.Name) {
 					out = append(out, w.Name+"\t"+safetext.Field(w.Phase, 32))

@@ -16,7 +16,7 @@ import (
 
 func newGraphCmd() *cobra.Command {
 	var kf kubeFlags
-	var ns, entry, workflow string
+	var entry, workflow string
 	output := enumFlag{allowed: []string{"text", "mermaid", "dot"}, value: "text"}
 	cmd := &cobra.Command{
 		Use:   "graph [PATH...] | --workflow NAME",
@@ -34,7 +34,12 @@ coloured by phase. -o mermaid is for pull-request descriptions (GitHub renders i
 				if len(args) > 0 {
 					return withCode(ExitUsage, errors.New("graph: give a config or --workflow, not both"))
 				}
-				c, err := kf.client(cmd.Context())
+				name, err := workflowName(workflow)
+				if err != nil {
+					return withCode(ExitUsage, fmt.Errorf("graph --workflow: %w", err))
+				}
+				workflow = name
+				c, ns, err := kf.clientNS(cmd.Context())
 				if err != nil {
 					return withCode(ExitUsage, err)
 				}
@@ -80,11 +85,11 @@ coloured by phase. -o mermaid is for pull-request descriptions (GitHub renders i
 		},
 	}
 	kf.register(cmd)
-	cmd.Flags().StringVarP(&ns, "namespace", "n", "argo", "namespace of --workflow")
+	kf.registerNamespace(cmd, "namespace of --workflow")
 	cmd.Flags().StringVar(&workflow, "workflow", "", "draw this run on the cluster, steps coloured by phase")
 	cmd.Flags().StringVar(&entry, "entry", "", "only the Workflow of this entry (web, or applications.web)")
 	cmd.Flags().VarP(&output, "output", "o", output.help("format"))
-	_ = cmd.RegisterFlagCompletionFunc("workflow", kf.workflowNames(&ns, 0))
+	_ = cmd.RegisterFlagCompletionFunc("workflow", kf.workflowNames(0))
 	addInputFlags(cmd)
 	return cmd
 }

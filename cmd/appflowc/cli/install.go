@@ -48,7 +48,6 @@ func newTemplatesCmd() *cobra.Command {
 	cmd := &cobra.Command{Use: "templates", Short: "List or create the WorkflowTemplate library on the cluster",
 		Example: "  appflowc templates list\n  appflowc templates create"}
 	var kf kubeFlags
-	var ns string
 	output := enumFlag{allowed: []string{"table", "json", "yaml", "name"}, value: "table"}
 	list := &cobra.Command{
 		Use:     "list",
@@ -56,7 +55,7 @@ func newTemplatesCmd() *cobra.Command {
 		Example: "  appflowc templates list -n argo",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := kf.client(cmd.Context())
+			c, ns, err := kf.clientNS(cmd.Context())
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
@@ -83,7 +82,7 @@ func newTemplatesCmd() *cobra.Command {
 		},
 	}
 	kf.register(list)
-	list.Flags().StringVarP(&ns, "namespace", "n", "argo", "namespace of the templates")
+	kf.registerNamespace(list, "namespace of the templates")
 	list.Flags().VarP(&output, "output", "o", output.help("output format"))
 
 	var ckf kubeFlags
@@ -181,7 +180,6 @@ With --print nothing is applied: the objects are printed as one YAML stream.`,
 
 func newDeleteCmd() *cobra.Command {
 	var kf kubeFlags
-	var ns string
 	var opts apply.DeleteOptions
 	cmd := &cobra.Command{
 		Use:   "delete (NAME... | --selector S | --completed)",
@@ -189,9 +187,13 @@ func newDeleteCmd() *cobra.Command {
 		Example: `  appflowc delete app-web-x7k2p
   appflowc delete --completed
   appflowc delete --selector appflowc.dev/config=web`,
-		ValidArgsFunction: kf.workflowNames(&ns, 0),
+		ValidArgsFunction: kf.workflowNames(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.Names = args
+			names, err := workflowNamesOf(args)
+			if err != nil {
+				return withCode(ExitUsage, fmt.Errorf("delete: %w", err))
+			}
+			opts.Names = names
 			if len(args) > 0 && (opts.Selector != "" || opts.Completed) {
 				return withCode(ExitUsage, errors.New("delete: give workflow names, or --selector/--completed, not both"))
 			}
@@ -201,7 +203,7 @@ func newDeleteCmd() *cobra.Command {
 			if len(args) == 0 && opts.Selector == "" {
 				opts.Selector = "app.kubernetes.io/managed-by=appflowc" // --completed alone: appflowc's own
 			}
-			c, err := kf.client(cmd.Context())
+			c, ns, err := kf.clientNS(cmd.Context())
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
@@ -216,7 +218,7 @@ func newDeleteCmd() *cobra.Command {
 		},
 	}
 	kf.register(cmd)
-	cmd.Flags().StringVarP(&ns, "namespace", "n", "argo", "namespace of the workflows")
+	kf.registerNamespace(cmd, "namespace of the workflows")
 	cmd.Flags().StringVarP(&opts.Selector, "selector", "l", "", "delete the workflows with these labels")
 	cmd.Flags().BoolVar(&opts.Completed, "completed", false, "only finished workflows (Succeeded, Failed, Error)")
 	return cmd

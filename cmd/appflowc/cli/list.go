@@ -21,7 +21,7 @@ import (
 
 func newListCmd() *cobra.Command {
 	var kf kubeFlags
-	var ns, selector, phase string
+	var selector, phase string
 	var cron bool
 	output := enumFlag{allowed: []string{"table", "wide", "json", "yaml", "name"}, value: "table"}
 	cmd := &cobra.Command{
@@ -40,7 +40,7 @@ characters as ^[ or \r, bidi overrides as <U+202E>, long fields cut with …); -
   appflowc list --cron`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := kf.client(cmd.Context())
+			c, ns, err := kf.clientNS(cmd.Context())
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
@@ -65,7 +65,7 @@ characters as ^[ or \r, bidi overrides as <U+202E>, long fields cut with …); -
 		},
 	}
 	kf.register(cmd)
-	cmd.Flags().StringVarP(&ns, "namespace", "n", "argo", "namespace of the workflows")
+	kf.registerNamespace(cmd, "namespace of the workflows")
 	cmd.Flags().StringVarP(&selector, "selector", "l", "app.kubernetes.io/managed-by=appflowc", "label selector")
 	cmd.Flags().StringVar(&phase, "phase", "", "only workflows in this phase (Pending, Running, Succeeded, Failed, Error)")
 	cmd.Flags().BoolVar(&cron, "cron", false, "list CronWorkflows (scheduled pipelines): schedule, time zone, suspended, last run, active runs")
@@ -288,31 +288,36 @@ func dash(s string) string {
 
 func newStatusCmd() *cobra.Command {
 	var kf kubeFlags
-	var ns string
 	output := enumFlag{allowed: []string{"text", "json", "yaml"}, value: "text"}
 	cmd := &cobra.Command{
 		Use:               "status NAME",
 		Short:             "Show a workflow's phase, timing, progress, message and step tree (or a CronWorkflow and its runs)",
-		Example:           "  appflowc status app-web-x7k2p\n  appflowc status pipeline-release",
+		Example:           "  appflowc status app-web-x7k2p\n  appflowc status workflow/app-web-x7k2p\n  appflowc status pipeline-release",
 		Args:              cobra.ExactArgs(1),
-		ValidArgsFunction: kf.workflowNames(&ns, 1),
+		ValidArgsFunction: kf.workflowNames(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := kf.client(cmd.Context())
+			c, ns, err := kf.clientNS(cmd.Context())
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
 			w := cmd.OutOrStdout()
-			st, err := c.Status(cmd.Context(), ns, args[0])
+			name := args[0]
+			if cron, ok := strings.CutPrefix(name, "cronworkflow/"); ok {
+				name = cron // list --cron -o name prints cronworkflow/NAME
+			} else if name, err = workflowName(name); err != nil {
+				return withCode(ExitUsage, fmt.Errorf("status: %w", err))
+			}
+			st, err := c.Status(cmd.Context(), ns, name)
 			if apierrors.IsNotFound(err) {
 				// A scheduled pipeline is a CronWorkflow: show it and its runs.
-				if cs, cerr := c.CronStatus(cmd.Context(), ns, args[0]); cerr == nil {
+				if cs, cerr := c.CronStatus(cmd.Context(), ns, name); cerr == nil {
 					return writeCronStatus(painter{on: colorful(cmd, w)}, w, cs, output.value, time.Now())
 				}
 			}
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			warnCycles(cmd, "Workflow/"+ns+"/"+args[0], st.Cycles)
+			warnCycles(cmd, "Workflow/"+ns+"/"+name, st.Cycles)
 			if ok, err := writeData(painter{on: colorful(cmd, w)}, w, output.value, st); ok {
 				return err
 			}
@@ -340,7 +345,7 @@ func newStatusCmd() *cobra.Command {
 		},
 	}
 	kf.register(cmd)
-	cmd.Flags().StringVarP(&ns, "namespace", "n", "argo", "namespace of the workflow")
+	kf.registerNamespace(cmd, "namespace of the workflow")
 	cmd.Flags().VarP(&output, "output", "o", output.help("output format"))
 	return cmd
 }
@@ -364,7 +369,6 @@ func writeTree(w io.Writer, n apply.StepStatus, indent string) {
 
 func newLogsCmd() *cobra.Command {
 	var kf kubeFlags
-	var ns string
 	var opts apply.LogOptions
 	cmd := &cobra.Command{
 		Use:   "logs NAME",
@@ -379,13 +383,17 @@ has finished (Argo set finishedAt), or exits 1 if the workflow is deleted first.
   appflowc logs app-web-x7k2p --step validate-inputs
   appflowc logs app-web-x7k2p -f`,
 		Args:              cobra.ExactArgs(1),
-		ValidArgsFunction: kf.workflowNames(&ns, 1),
+		ValidArgsFunction: kf.workflowNames(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := kf.client(cmd.Context())
+			name, err := workflowName(args[0])
+			if err != nil {
+				return withCode(ExitUsage, fmt.Errorf("logs: %w", err))
+			}
+			c, ns, err := kf.clientNS(cmd.Context())
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			err = c.Logs(cmd.Context(), ns, args[0], opts, cmd.OutOrStdout())
+			err = c.Logs(cmd.Context(), ns, name, opts, cmd.OutOrStdout())
 			var gone *apply.GoneError
 			if errors.As(err, &gone) {
 				return withCode(ExitFailed, err)
@@ -397,7 +405,7 @@ has finished (Argo set finishedAt), or exits 1 if the workflow is deleted first.
 		},
 	}
 	kf.register(cmd)
-	cmd.Flags().StringVarP(&ns, "namespace", "n", "argo", "namespace of the workflow")
+	kf.registerNamespace(cmd, "namespace of the workflow")
 	cmd.Flags().StringVar(&opts.Step, "step", "", "only this step")
 	cmd.Flags().BoolVarP(&opts.Follow, "follow", "f", false, "stream the logs until the workflow completes")
 	cmd.Flags().BoolVar(&opts.Raw, "raw", false, "write log lines as the pods wrote them, control characters and all (the step prefix is escaped regardless)")
