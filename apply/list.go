@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -19,14 +20,16 @@ import (
 
 // WorkflowSummary is one row of `appflowc list`.
 type WorkflowSummary struct {
-	Name     string    `json:"name"`
-	Config   string    `json:"config,omitempty"` // appflowc.dev/config label
-	Kind     string    `json:"kind,omitempty"`   // appflowc.dev/kind label
-	Phase    string    `json:"phase"`
-	Progress string    `json:"progress,omitempty"`
-	Started  time.Time `json:"started,omitzero"`
-	Finished time.Time `json:"finished,omitzero"`
-	Message  string    `json:"message,omitempty"`
+	Name      string    `json:"name"`
+	Namespace string    `json:"namespace,omitempty"`
+	Created   time.Time `json:"created,omitzero"` // metadata.creationTimestamp
+	Config    string    `json:"config,omitempty"` // appflowc.dev/config label
+	Kind      string    `json:"kind,omitempty"`   // appflowc.dev/kind label
+	Phase     string    `json:"phase"`
+	Progress  string    `json:"progress,omitempty"`
+	Started   time.Time `json:"started,omitzero"`
+	Finished  time.Time `json:"finished,omitzero"`
+	Message   string    `json:"message,omitempty"`
 	// SubmittedBy and GitCommit are the audit annotations apply sets.
 	SubmittedBy string `json:"submittedBy,omitempty"`
 	GitCommit   string `json:"gitCommit,omitempty"`
@@ -55,7 +58,7 @@ func SummaryOf(u *unstructured.Unstructured) WorkflowSummary {
 	if phase == "" {
 		phase = "Pending"
 	}
-	return WorkflowSummary{Name: u.GetName(), Config: u.GetLabels()["appflowc.dev/config"], Kind: u.GetLabels()["appflowc.dev/kind"],
+	return WorkflowSummary{Name: u.GetName(), Namespace: u.GetNamespace(), Created: u.GetCreationTimestamp().Time.UTC(), Config: u.GetLabels()["appflowc.dev/config"], Kind: u.GetLabels()["appflowc.dev/kind"],
 		Phase: phase, Progress: str(u.Object, "status", "progress"), Started: t("status", "startedAt"), Finished: t("status", "finishedAt"),
 		Message: str(u.Object, "status", "message"), SubmittedBy: u.GetAnnotations()[AnnotationSubmittedBy],
 		GitCommit: u.GetAnnotations()[AnnotationGitCommit], GitDirty: u.GetAnnotations()[AnnotationGitDirty] == "true"}
@@ -66,12 +69,65 @@ func SummaryOf(u *unstructured.Unstructured) WorkflowSummary {
 // within the page, as it arrives: a namespace of 100,000 runs is neither held whole nor
 // waited for. page may return ErrEnough to stop early.
 func (c *Client) EachWorkflow(ctx context.Context, namespace, selector, phase string, page func([]WorkflowSummary) error) error {
-	err := follow.EachPage(ctx, c.dyn.Resource(WorkflowsGVR).Namespace(namespace).List, metav1.ListOptions{LabelSelector: selector},
+	return c.EachWorkflowMatching(ctx, namespace, ListOptions{Selector: selector, Phase: phase}, page)
+}
+
+// ListOptions select the workflows EachWorkflowMatching lists, with argo list's meanings.
+// Each field names its flag.
+type ListOptions struct {
+	Selector string // -l
+	Phase    string // --phase
+	// Running (--running) keeps the workflows Argo has not marked completed (Pending or
+	// Running); Completed (--completed) those it has. Both are label selectors on Argo's
+	// workflows.argoproj.io/completed, as argo list does, so the server filters.
+	Running, Completed bool
+	// CreatedAfter (--since) keeps the workflows created after it.
+	CreatedAfter time.Time
+	// FinishedBefore (--older) keeps the workflows that finished before it (a workflow
+	// still running has not finished, so it never matches).
+	FinishedBefore time.Time
+}
+
+// LabelCompleted is the label Argo's controller sets to "true" when a workflow finishes.
+const LabelCompleted = "workflows.argoproj.io/completed"
+
+// selector is the label selector sent to the server: the user's and --running/--completed.
+func (o ListOptions) selector() string {
+	parts := []string{}
+	if o.Selector != "" {
+		parts = append(parts, o.Selector)
+	}
+	if o.Completed {
+		parts = append(parts, LabelCompleted+"=true")
+	}
+	if o.Running {
+		parts = append(parts, LabelCompleted+"!=true")
+	}
+	return strings.Join(parts, ",")
+}
+
+// keep applies what the server cannot filter: phase and times.
+func (o ListOptions) keep(s WorkflowSummary) bool {
+	switch {
+	case o.Phase != "" && s.Phase != o.Phase:
+		return false
+	case !o.CreatedAfter.IsZero() && !s.Created.After(o.CreatedAfter):
+		return false
+	case !o.FinishedBefore.IsZero() && (s.Finished.IsZero() || !s.Finished.Before(o.FinishedBefore)):
+		return false
+	}
+	return true
+}
+
+// EachWorkflowMatching is EachWorkflow with argo list's filters. An empty namespace lists
+// every namespace (-A).
+func (c *Client) EachWorkflowMatching(ctx context.Context, namespace string, opts ListOptions, page func([]WorkflowSummary) error) error {
+	err := follow.EachPage(ctx, c.dyn.Resource(WorkflowsGVR).Namespace(namespace).List, metav1.ListOptions{LabelSelector: opts.selector()},
 		func(items []runtime.Object, _ string) error {
 			var out []WorkflowSummary
 			for _, o := range items {
 				if u, ok := o.(*unstructured.Unstructured); ok {
-					if s := SummaryOf(u); phase == "" || s.Phase == phase {
+					if s := SummaryOf(u); opts.keep(s) {
 						out = append(out, s)
 					}
 				}
@@ -83,9 +139,17 @@ func (c *Client) EachWorkflow(ctx context.Context, namespace, selector, phase st
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("list workflows in %s: %w", namespace, err)
+		return fmt.Errorf("list workflows in %s: %w", namespaceText(namespace), err)
 	}
 	return nil
+}
+
+// namespaceText names a namespace in a message; "" is every namespace.
+func namespaceText(ns string) string {
+	if ns == "" {
+		return "all namespaces"
+	}
+	return ns
 }
 
 // ErrEnough stops EachWorkflow without an error.
