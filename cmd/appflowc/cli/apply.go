@@ -128,6 +128,7 @@ func newApplyCmd() *cobra.Command {
 	var kf kubeFlags
 	opts := apply.Options{}
 	var watch, showLogs, preflight, checkSources bool
+	var dryRun dryRunFlag
 	var selected []string
 	var selector string
 	var timeout time.Duration
@@ -154,9 +155,11 @@ keep running on the cluster).`,
   appflowc apply deploy --select applications/web,applicationSets/shop --watch
   appflowc apply . -l team=payments --watch
   appflowc render . -o deploy && appflowc apply deploy --watch --timeout 30m
-  appflowc apply . --dry-run`,
+  appflowc apply . --dry-run            # = --dry-run=server
+  appflowc apply . --dry-run=client     # what would be sent; no cluster needed`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if watch && opts.DryRun {
+			opts.DryRun = dryRun.server()
+			if watch && (dryRun.server() || dryRun.client()) {
 				return withCode(ExitUsage, errors.New("apply: --watch follows real Workflows; it cannot be used with --dry-run"))
 			}
 			objs, err := loadObjects(cmd, args)
@@ -175,14 +178,29 @@ keep running on the cluster).`,
 					return withCode(ExitUsage, err)
 				}
 			}
+			if dryRun.client() {
+				// kubectl's client dry run: what would be sent, and nothing sent.
+				for _, o := range objs {
+					id := o.Kind + "/" + o.Name
+					if o.Namespace != "" {
+						id = o.Kind + "/" + o.Namespace + "/" + o.Name
+					}
+					if o.Kind == "Workflow" {
+						id += "*" // a generateName: the API server picks the rest
+					}
+					safetext.Fprintf(cmd.OutOrStdout(), "%s (client dry run)\n", id)
+				}
+				return nil
+			}
 			return runApply(cmd, &kf, objs, applyRun{opts: opts, watch: watch, showLogs: showLogs, preflight: preflight,
 				checkSources: checkSources, timeout: timeout, dir: configDir(args)})
 		},
 	}
 	kf.register(cmd)
-	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "server-side dry run: validate and show changes without persisting")
-	cmd.Flags().BoolVar(&watch, "watch", false, "follow the submitted Workflows until they finish")
+	addDryRun(cmd, &dryRun, "server: the API server validates and shows each change without persisting it (pre-flight runs too); client: list the objects that would be sent, contacting no cluster")
+	cmd.Flags().BoolVarP(&watch, "watch", "w", false, "follow the submitted Workflows until they finish")
 	cmd.Flags().StringSliceVar(&selected, "select", nil, "apply only these entries (applications/web,infra/payments) and what they need (library, RBAC)")
+	_ = cmd.RegisterFlagCompletionFunc("select", entryNames)
 	cmd.Flags().StringVarP(&selector, "selector", "l", "", "apply only the entries whose labels match (team=payments,tier!=batch) and what they need")
 	cmd.Flags().BoolVar(&showLogs, "logs", true, "with --watch, stream each step's log as it runs, prefixed by its step")
 	cmd.Flags().BoolVar(&preflight, "preflight", true, "check the cluster, namespaces, service accounts and your RBAC rights before applying anything")

@@ -389,7 +389,7 @@ func newStatusCmd() *cobra.Command {
 	}
 	kf.register(cmd)
 	kf.registerNamespace(cmd, "namespace of the workflow")
-	cmd.Flags().VarP(&output, "output", "o", output.help("output format"))
+	addEnum(cmd, &output, "output", "o", "output format")
 	return cmd
 }
 

@@ -51,3 +51,21 @@ func workflowNamesOf(args []string) ([]string, error) {
 	}
 	return out, nil
 }
+
+// templateName is the name of the WorkflowTemplate arg names: NAME, or KIND/NAME as
+// templates list -o name prints it (workflowtemplate/NAME).
+func templateName(arg string) (string, error) {
+	name := arg
+	if kind, rest, ok := strings.Cut(arg, "/"); ok {
+		switch strings.ToLower(kind) {
+		case "workflowtemplate", "workflowtemplates", "wftmpl", "workflowtemplate.argoproj.io", "workflowtemplates.argoproj.io":
+			name = rest
+		default:
+			return "", fmt.Errorf("%q is not a WorkflowTemplate: give NAME or workflowtemplate/NAME (kind %q is not a WorkflowTemplate)", arg, kind)
+		}
+	}
+	if errs := validation.IsDNS1123Subdomain(name); len(errs) > 0 {
+		return "", fmt.Errorf("%q is not a WorkflowTemplate name: %s", arg, strings.Join(errs, "; "))
+	}
+	return name, nil
+}
