@@ -3,7 +3,6 @@ package cli
 import (
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -73,7 +72,7 @@ func newControlCmds() []*cobra.Command {
 
 func newControlCmd(s controlSpec) *cobra.Command {
 	var kf kubeFlags
-	var ns, selector string
+	var selector string
 	var all, follow bool
 	var opts apply.ControlOptions
 	dryRun := enumFlag{allowed: []string{"none", "server", "client"}, value: "none"}
@@ -102,15 +101,11 @@ unreachable cluster, 130 interrupted.`
 		Short:             s.short,
 		Long:              long,
 		Example:           s.example,
-		ValidArgsFunction: kf.workflowNames(&ns, 0),
+		ValidArgsFunction: kf.workflowNames(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			names := make([]string, 0, len(args))
-			for _, a := range args {
-				n, err := workflowArg(a)
-				if err != nil {
-					return withCode(ExitUsage, err)
-				}
-				names = append(names, n)
+			names, err := workflowNamesOf(args)
+			if err != nil {
+				return withCode(ExitUsage, fmt.Errorf("%s: %w", s.action, err))
 			}
 			bySelector := all || selector != ""
 			if len(names) == 0 && !bySelector {
@@ -124,7 +119,7 @@ unreachable cluster, 130 interrupted.`
 				return withCode(ExitUsage, fmt.Errorf("%s: -w follows one workflow: name exactly one", s.action))
 			}
 			opts.DryRun = dryRun.value == "server"
-			c, err := kf.client(cmd.Context())
+			c, ns, err := kf.clientNS(cmd.Context())
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
@@ -205,7 +200,7 @@ unreachable cluster, 130 interrupted.`
 		},
 	}
 	kf.register(cmd)
-	cmd.Flags().StringVarP(&ns, "namespace", "n", "argo", "namespace of the workflows")
+	kf.registerNamespace(cmd, "namespace of the workflows")
 	cmd.Flags().StringVarP(&selector, "selector", "l", "", "choose the workflows with these labels (team=payments,tier!=batch)")
 	if s.applies != nil {
 		cmd.Flags().BoolVar(&all, "all", false, s.all+" appflowc manages in the namespace (with -l: matching it)")
@@ -233,19 +228,3 @@ unreachable cluster, 130 interrupted.`
 
 // defaultSelector is the label every workflow appflowc submits carries: -l's default.
 const defaultSelector = "app.kubernetes.io/managed-by=appflowc"
-
-// workflowArg accepts a workflow's name as typed or as `list -o name` prints it
-// (workflow/NAME, kubectl's form).
-func workflowArg(arg string) (string, error) {
-	kind, name, found := strings.Cut(arg, "/")
-	if !found {
-		return arg, nil
-	}
-	switch strings.ToLower(kind) {
-	case "workflow", "workflows", "wf", "workflow.argoproj.io", "workflows.argoproj.io":
-		if name != "" && !strings.Contains(name, "/") {
-			return name, nil
-		}
-	}
-	return "", fmt.Errorf("%q is not a workflow: give NAME or workflow/NAME", arg)
-}

@@ -136,7 +136,6 @@ func printOutcomes(w io.Writer, outcomes []apply.Outcome) int {
 
 func newWatchCmd() *cobra.Command {
 	var kf kubeFlags
-	var ns string
 	var logs bool
 	cmd := &cobra.Command{
 		Use:   "watch NAME",
@@ -151,13 +150,13 @@ Exit status: 0 the workflow Succeeded, 1 it did not (or was deleted first), 2 ba
 or an unreachable cluster, 130 interrupted (the workflow keeps running).`,
 		Example:           "  appflowc watch app-web-x7k2p\n  appflowc watch workflow/app-web-x7k2p --logs",
 		Args:              cobra.ExactArgs(1),
-		ValidArgsFunction: kf.workflowNames(&ns, 1),
+		ValidArgsFunction: kf.workflowNames(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			name, err := workflowArg(args[0])
+			name, err := workflowName(args[0])
 			if err != nil {
-				return withCode(ExitUsage, err)
+				return withCode(ExitUsage, fmt.Errorf("watch: %w", err))
 			}
-			c, err := kf.client(cmd.Context())
+			c, ns, err := kf.clientNS(cmd.Context())
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
@@ -172,14 +171,13 @@ or an unreachable cluster, 130 interrupted (the workflow keeps running).`,
 		},
 	}
 	kf.register(cmd)
-	cmd.Flags().StringVarP(&ns, "namespace", "n", "argo", "namespace of the workflow")
+	kf.registerNamespace(cmd, "namespace of the workflow")
 	cmd.Flags().BoolVar(&logs, "logs", false, "stream each step's log (stdout) as it runs, prefixed by its step")
 	return cmd
 }
 
 func newWaitCmd() *cobra.Command {
 	var kf kubeFlags
-	var ns string
 	var ignoreNotFound bool
 	cmd := &cobra.Command{
 		Use:   "wait NAME...",
@@ -191,17 +189,13 @@ Exit status: 0 every workflow Succeeded, 1 one did not (or was deleted first, or
 found unless --ignore-not-found), 2 bad usage or an unreachable cluster, 130 interrupted.`,
 		Example:           "  appflowc wait app-web-x7k2p\n  appflowc wait $(appflowc list --running -o name)",
 		Args:              cobra.MinimumNArgs(1),
-		ValidArgsFunction: kf.workflowNames(&ns, 0),
+		ValidArgsFunction: kf.workflowNames(0),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			var names []string
-			for _, a := range args {
-				n, err := workflowArg(a)
-				if err != nil {
-					return withCode(ExitUsage, err)
-				}
-				names = append(names, n)
+			names, err := workflowNamesOf(args)
+			if err != nil {
+				return withCode(ExitUsage, fmt.Errorf("wait: %w", err))
 			}
-			c, err := kf.client(cmd.Context())
+			c, ns, err := kf.clientNS(cmd.Context())
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
@@ -225,7 +219,7 @@ found unless --ignore-not-found), 2 bad usage or an unreachable cluster, 130 int
 		},
 	}
 	kf.register(cmd)
-	cmd.Flags().StringVarP(&ns, "namespace", "n", "argo", "namespace of the workflows")
+	kf.registerNamespace(cmd, "namespace of the workflows")
 	cmd.Flags().BoolVar(&ignoreNotFound, "ignore-not-found", false, "a workflow that does not exist is not an error")
 	return cmd
 }
