@@ -104,7 +104,8 @@ func (c *Client) Control(ctx context.Context, action ControlAction, namespace, n
 	switch action {
 	case ActionSuspend:
 		err = c.patchWorkflow(ctx, namespace, name, opts.DryRun, func(wf *wfv1.Workflow) (map[string]any, error) {
-			if wf.Labels["workflows.argoproj.io/completed"] == "true" {
+			// Argo looks at the completed label only; a finished phase is as final.
+			if wf.Labels["workflows.argoproj.io/completed"] == "true" || wf.Status.Fulfilled() {
 				return nil, notNow("cannot suspend workflow %s: it has finished", name)
 			}
 			if wf.Spec.Suspend != nil && *wf.Spec.Suspend {

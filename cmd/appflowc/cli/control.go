@@ -1,8 +1,11 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 
 	"github.com/spf13/cobra"
 
@@ -170,6 +173,10 @@ unreachable cluster, 130 interrupted.`
 					safetext.Fprintf(cmd.ErrOrStderr(), "appflowc: skipped: %s\n", err)
 					continue
 				}
+				if err != nil && unanswered(err) {
+					// The cluster did not answer: the next workflow would wait as long.
+					return withCode(ExitUsage, err)
+				}
 				if err != nil {
 					failed++
 					safetext.Fprintf(cmd.ErrOrStderr(), "appflowc: %s\n", err)
@@ -228,3 +235,11 @@ unreachable cluster, 130 interrupted.`
 
 // defaultSelector is the label every workflow appflowc submits carries: -l's default.
 const defaultSelector = "app.kubernetes.io/managed-by=appflowc"
+
+// unanswered reports whether err is the cluster not answering (a connection refused, a
+// deadline, a dropped connection) rather than an answer: exit 2, as an unreachable
+// cluster is for every command, where a refusal of the action is 1.
+func unanswered(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF)
+}
