@@ -190,3 +190,64 @@ func FuzzRetry(f *testing.F) {
 		}
 	})
 }
+
+// returnsWithin runs f and fails t if it has not returned within d (a hang or a walk
+// exponential in the status).
+func returnsWithin(t *testing.T, d time.Duration, what string, f func()) {
+	t.Helper()
+	done := make(chan struct{})
+	go func() { defer close(done); f() }()
+	select {
+	case <-done:
+	case <-time.After(d):
+		t.Fatalf("%s did not return in %s", what, d)
+	}
+}
+
+// TestRetryOfANodeItsOwnBoundary: a step group whose boundaryID is its own ID (no
+// controller writes it; an API server can) passes checkNodes (no cycle of children), and
+// Argo's resetBoundaries then finds the boundary at the node it starts from, forever: a
+// hang at 100% CPU that Ctrl-C does not reach (the walk never looks at ctx).
+func TestRetryOfANodeItsOwnBoundary(t *testing.T) {
+	wf := failedRun()
+	g1 := wf.Status.Nodes["g1"]
+	g1.BoundaryID = "g1"
+	wf.Status.Nodes["g1"] = g1
+	returnsWithin(t, 5*time.Second, "retry of a node that is its own boundary", func() {
+		_, _, _ = Retry(context.Background(), wf, false, "", nil)
+	})
+}
+
+// diamondsAllFailed is 40 diamonds of steps (a group of two steps, each leading to the
+// next group, as Argo links steps) where every step failed: nothing below any step
+// succeeded, so Argo's isDescendantNodeSucceeded walks every path, 2^40 of them.
+func diamondsAllFailed(typ wfv1.NodeType) *wfv1.Workflow {
+	wf := &wfv1.Workflow{ObjectMeta: metav1.ObjectMeta{Name: "run", Labels: map[string]string{"workflows.argoproj.io/completed": "true"}}}
+	wf.Status.Phase = wfv1.WorkflowFailed
+	nodes := wfv1.Nodes{"run": {ID: "run", Name: "run", Type: wfv1.NodeTypeSteps, Phase: wfv1.NodeFailed, Children: []string{"g0"}}}
+	for i := range 40 {
+		g, a, b, next := fmt.Sprintf("g%d", i), fmt.Sprintf("a%d", i), fmt.Sprintf("b%d", i), fmt.Sprintf("g%d", i+1)
+		nodes[g] = wfv1.NodeStatus{ID: g, Name: fmt.Sprintf("run[%d]", i), Type: wfv1.NodeTypeStepGroup, Phase: wfv1.NodeFailed, Children: []string{a, b}, BoundaryID: "run"}
+		for _, id := range []string{a, b} {
+			nodes[id] = wfv1.NodeStatus{ID: id, Name: fmt.Sprintf("run[%d].%s", i, id), Type: typ, Phase: wfv1.NodeFailed, Children: []string{next}, BoundaryID: "run"}
+		}
+	}
+	nodes["g40"] = wfv1.NodeStatus{ID: "g40", Name: "run[40]", Type: wfv1.NodeTypeStepGroup, Phase: wfv1.NodeFailed, BoundaryID: "run"}
+	wf.Status.Nodes = nodes
+	return wf
+}
+
+// TestRetryDescendantsWalkIsLinear: getChildren was made linear in diamonds, but
+// isDescendantNodeSucceeded (called for every failed step by retry, and for every
+// skipped node by a memoized resubmit) still walks every path below a node.
+func TestRetryDescendantsWalkIsLinear(t *testing.T) {
+	returnsWithin(t, 10*time.Second, "retry of 40 failed diamonds", func() {
+		_, _, _ = Retry(context.Background(), diamondsAllFailed(wfv1.NodeTypePod), false, "", nil)
+	})
+}
+
+func TestResubmitMemoizedDescendantsWalkIsLinear(t *testing.T) {
+	returnsWithin(t, 10*time.Second, "memoized resubmit of 40 skipped diamonds", func() {
+		_, _ = Resubmit(context.Background(), diamondsAllFailed(wfv1.NodeTypeSkipped), true, nil)
+	})
+}

@@ -147,6 +147,7 @@ func FormulateResubmitWorkflow(ctx context.Context, wf *wfv1.Workflow, memoized 
 	if err != nil {
 		return nil, err // appflowc: Argo panics here; a Workflow from the cluster is untrusted
 	}
+	noReset, succeededBelow := map[string]bool{}, map[string]bool{} // appflowc: one memo for the loop
 	for _, node := range wf.Status.Nodes {
 		newNode := node.DeepCopy()
 		if strings.HasPrefix(node.Name, onExitNodeName) {
@@ -179,7 +180,7 @@ func FormulateResubmitWorkflow(ctx context.Context, wf *wfv1.Workflow, memoized 
 			newNode.Phase = wfv1.NodeSkipped
 			newNode.Type = wfv1.NodeTypeSkipped
 			newNode.Message = fmt.Sprintf("original pod: %s", originalID)
-		} else if newNode.Type == wfv1.NodeTypeSkipped && !isDescendantNodeSucceeded(wf, node, make(map[string]bool)) {
+		} else if newNode.Type == wfv1.NodeTypeSkipped && !isDescendantNodeSucceeded(wf, node, noReset, succeededBelow) {
 			newWF.Status.Nodes.Delete(newNode.ID)
 			continue
 		} else {
@@ -207,14 +208,25 @@ func convertNodeID(newWf *wfv1.Workflow, regex *regexp.Regexp, oldNodeID string,
 	return newWf.NodeID(newNodeName)
 }
 
-func isDescendantNodeSucceeded(wf *wfv1.Workflow, node wfv1.NodeStatus, nodeIDsToReset map[string]bool) bool {
+func isDescendantNodeSucceeded(wf *wfv1.Workflow, node wfv1.NodeStatus, nodeIDsToReset map[string]bool, memo map[string]bool) bool {
+	// appflowc: memo holds, per node already seen, whether it or a node under it counts;
+	// Argo walks every path below node, exponential in the diamonds of a DAG. A memo is
+	// valid for one nodeIDsToReset.
 	for _, child := range node.Children {
+		if v, ok := memo[child]; ok {
+			if v {
+				return true
+			}
+			continue
+		}
 		childStatus, err := wf.Status.Nodes.Get(child)
 		if err != nil {
 			continue // appflowc: Argo panics on a dangling child; a Workflow from the cluster is untrusted
 		}
 		_, present := nodeIDsToReset[child]
-		if (!present && childStatus.Phase == wfv1.NodeSucceeded) || isDescendantNodeSucceeded(wf, *childStatus, nodeIDsToReset) {
+		v := (!present && childStatus.Phase == wfv1.NodeSucceeded) || isDescendantNodeSucceeded(wf, *childStatus, nodeIDsToReset, memo)
+		memo[child] = v
+		if v {
 			return true
 		}
 	}
@@ -438,10 +450,15 @@ func resetBoundaries(n *dagNode, resetFunc resetFn) (*dagNode, error) {
 		if seekingBoundaryID == "" {
 			return curr.parent, nil
 		}
+		prev := curr
 		var err error
 		curr, err = resetUntil(curr, matchBoundaryID(seekingBoundaryID), resetFunc)
 		if err != nil {
 			return nil, err
+		}
+		if curr == prev {
+			// appflowc: a node that is its own boundary; Argo would loop here forever.
+			return nil, fmt.Errorf("node %s is its own boundary", curr.n.ID)
 		}
 	}
 }
@@ -612,13 +629,14 @@ func FormulateRetryWorkflow(ctx context.Context, wf *wfv1.Workflow, restartSucce
 	}
 
 	failed := make(map[string]bool)
+	succeededBelow := map[string]bool{} // appflowc: deleteNodesMap does not change in this loop
 	for nodeID, node := range wf.Status.Nodes {
 		if node.FailedOrError() && isExecutionNodeType(node.Type) {
 			// Check its parent if current node is retry node
 			if node.NodeFlag != nil && node.NodeFlag.Retried {
 				node = *wf.Status.Nodes.FindRetryNodeByChild(nodeID)
 			}
-			if !isDescendantNodeSucceeded(wf, node, deleteNodesMap) {
+			if !isDescendantNodeSucceeded(wf, node, deleteNodesMap, succeededBelow) {
 				failed[nodeID] = true
 			}
 		}

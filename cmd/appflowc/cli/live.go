@@ -7,9 +7,11 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/fatih/color"
+	"golang.org/x/text/width"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/appflowc/appflowc/apply"
@@ -96,7 +98,14 @@ func (v *liveView) draw() {
 	}
 	v.erase()
 	width, height := v.size()
-	lines := v.lines(max(height-1, 4))
+	if width <= 0 || height <= 0 {
+		// A terminal that reports no size (a pty nobody sized: docker exec -t, script,
+		// some CI runners) is taken as the usual 80x24.
+		width, height = 80, 24
+	}
+	// One row stays free: a view as tall as the screen scrolls it, and the next erase
+	// could not reach the first line.
+	lines := v.lines(max(height-1, 1))
 	var b strings.Builder
 	for _, l := range lines {
 		b.WriteString(fitWidth(l, width))
@@ -208,13 +217,13 @@ func (v *liveView) mark(phase string) string {
 	return "○"
 }
 
-// fitWidth cuts a line to the terminal's width so that it takes one row: a wrapped line
-// would make the erase of the next draw miss a row. Escape sequences (colour) take no
-// column.
+// fitWidth cuts a line to the terminal's width, less one column, so that it takes one
+// row: a wrapped line would make the erase of the next draw miss a row. Columns are
+// counted as a terminal counts them: East Asian wide characters and emoji take two,
+// combining marks none (golang.org/x/text/width has Unicode's East Asian Width table);
+// our colour sequences take none.
 func fitWidth(s string, width int) string {
-	if width <= 1 {
-		return s
-	}
+	room := width - 1
 	cols := 0
 	for i := 0; i < len(s); {
 		if s[i] == 0x1b {
@@ -225,12 +234,25 @@ func fitWidth(s string, width int) string {
 			i += j + 1
 			continue
 		}
-		_, size := utf8.DecodeRuneInString(s[i:])
-		if cols == width-1 {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		w := runeColumns(r)
+		if cols+w > room {
 			return s[:i] + "\x1b[0m"
 		}
-		cols++
+		cols += w
 		i += size
 	}
 	return s
+}
+
+// runeColumns is how many columns a terminal gives r.
+func runeColumns(r rune) int {
+	if unicode.In(r, unicode.Mn, unicode.Me, unicode.Cf) {
+		return 0
+	}
+	switch width.LookupRune(r).Kind() {
+	case width.EastAsianWide, width.EastAsianFullwidth:
+		return 2
+	}
+	return 1
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode"
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
@@ -102,5 +103,87 @@ func TestLiveViewKeepsTheFailure(t *testing.T) {
 	v.update(u)
 	if !strings.Contains(out.String(), "✖ failed: deploy(0): exit code 3\x1b[K\n") {
 		t.Errorf("the failure is not kept at the bottom of the view:\n%s", out.String())
+	}
+}
+
+// columns is how many terminal columns s takes once our escape sequences are dropped:
+// East Asian wide characters and emoji take two, combining marks none (what a terminal
+// does; the ranges are those the tests use).
+func columns(s string) int {
+	s = liveMoves.ReplaceAllString(ourColours.ReplaceAllString(s, ""), "")
+	n := 0
+	for _, r := range s {
+		switch {
+		case unicode.In(r, unicode.Mn, unicode.Me):
+		case r >= 0x1100 && r <= 0x115f, r >= 0x2e80 && r <= 0xa4cf, r >= 0xac00 && r <= 0xd7a3,
+			r >= 0xf900 && r <= 0xfaff, r >= 0xff00 && r <= 0xff60, r >= 0x1f300 && r <= 0x1f64f,
+			r >= 0x1f900 && r <= 0x1f9ff, r >= 0x20000 && r <= 0x3fffd:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
+}
+
+// wideRun is liveRun whose running step and workflow name are wide characters and
+// emoji, each taking two columns of a terminal.
+func wideRun(name string) *unstructured.Unstructured {
+	u := liveRun(name, "Running")
+	nodes := u.Object["status"].(map[string]any)["nodes"].(map[string]any)
+	nodes["v"].(map[string]any)["displayName"] = strings.Repeat("部署🚀", 30)
+	nodes["d0"].(map[string]any)["message"] = strings.Repeat("失敗", 40)
+	return u
+}
+
+// TestLiveViewWideCharacters: a step named in CJK or emoji takes two columns per
+// character; a line cut by counting runes is twice the width, wraps, and the next
+// draw's erase misses rows (the view creeps down the screen on every redraw).
+func TestLiveViewWideCharacters(t *testing.T) {
+	var out bytes.Buffer
+	v := newLiveView(&out, painter{on: true}, func() (int, int) { return 40, 20 }, []string{"wf-部署部署部署部署部署部署部署部署部署部署部署"})
+	v.update(wideRun("wf-部署部署部署部署部署部署部署部署部署部署部署"))
+	for _, l := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+		if n := columns(l); n > 40 {
+			t.Errorf("a line of %d columns on a 40-column terminal (it wraps; the next erase misses a row): %q", n, l)
+		}
+	}
+}
+
+// TestLiveViewUnknownSize: a terminal that reports 0x0 (a serial console, a pty nobody
+// sized: docker exec -t, script, CI runners) or a width of 1 or 2 still gets lines that
+// fit: 0 is "unknown" (as the error case, 80x24), a tiny width cuts to it.
+func TestLiveViewUnknownSize(t *testing.T) {
+	for _, size := range [][2]int{{0, 0}, {1, 24}, {2, 24}, {0, 24}} {
+		var out bytes.Buffer
+		v := newLiveView(&out, painter{}, func() (int, int) { return size[0], size[1] }, []string{"run"})
+		u := liveRun("run", "Running")
+		nodes := u.Object["status"].(map[string]any)["nodes"].(map[string]any)
+		nodes["v"].(map[string]any)["displayName"] = strings.Repeat("long-step-name-", 20)
+		v.update(u)
+		limit := size[0]
+		if limit == 0 {
+			limit = 80
+		}
+		for _, l := range strings.Split(strings.TrimSuffix(out.String(), "\n"), "\n") {
+			if n := columns(l); n > limit {
+				t.Errorf("%dx%d terminal: a line of %d columns: %q", size[0], size[1], n, l)
+				break
+			}
+		}
+	}
+}
+
+// TestLiveViewTinyHeight: on a terminal of 2 to 4 rows the view draws at least 4 lines
+// (max(height-1, 4)): they scroll, the cursor-up of the next erase stops at the top row,
+// and every redraw leaves the scrolled-off lines behind in the scrollback.
+func TestLiveViewTinyHeight(t *testing.T) {
+	for h := 2; h <= 4; h++ {
+		var out bytes.Buffer
+		v := newLiveView(&out, painter{}, func() (int, int) { return 80, h }, []string{"run"})
+		v.update(liveRun("run", "Running"))
+		if n := strings.Count(out.String(), "\n"); n > h-1 {
+			t.Errorf("a %d-row terminal: the view is %d lines (more than %d scroll away):\n%s", h, n, h-1, out.String())
+		}
 	}
 }
