@@ -10,7 +10,6 @@ import (
 	"time"
 
 	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
-	"github.com/argoproj/argo-workflows/v3/workflow/packer"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -103,7 +102,7 @@ func (c *Client) Control(ctx context.Context, action ControlAction, namespace, n
 	var err error
 	switch action {
 	case ActionSuspend:
-		err = c.patchWorkflow(ctx, namespace, name, opts.DryRun, func(wf *wfv1.Workflow) (map[string]any, error) {
+		err = c.patchWorkflow(ctx, namespace, name, opts.DryRun, func(wf *wfv1.Workflow, _ bool) (map[string]any, error) {
 			// Argo looks at the completed label only; a finished phase is as final.
 			if wf.Labels["workflows.argoproj.io/completed"] == "true" || wf.Status.Fulfilled() {
 				return nil, notNow("cannot suspend workflow %s: it has finished", name)
@@ -114,13 +113,13 @@ func (c *Client) Control(ctx context.Context, action ControlAction, namespace, n
 			return map[string]any{"spec": map[string]any{"suspend": true}}, nil
 		})
 	case ActionResume:
-		err = c.patchWorkflow(ctx, namespace, name, opts.DryRun, func(wf *wfv1.Workflow) (map[string]any, error) {
-			return resumePatch(wf, selector)
+		err = c.patchWorkflow(ctx, namespace, name, opts.DryRun, func(wf *wfv1.Workflow, compressed bool) (map[string]any, error) {
+			return resumePatch(wf, compressed, selector)
 		})
 	case ActionStop, ActionTerminate:
-		err = c.patchWorkflow(ctx, namespace, name, opts.DryRun, func(wf *wfv1.Workflow) (map[string]any, error) {
+		err = c.patchWorkflow(ctx, namespace, name, opts.DryRun, func(wf *wfv1.Workflow, compressed bool) (map[string]any, error) {
 			if action == ActionStop && selector != nil {
-				return suspendNodesPatch(wf, selector, wfv1.NodeFailed, opts.Message)
+				return suspendNodesPatch(wf, compressed, selector, wfv1.NodeFailed, opts.Message)
 			}
 			if wf.Status.Fulfilled() {
 				return nil, notNow("cannot %s workflow %s: it has finished (%s)", action, name, wf.Status.Phase)
@@ -144,37 +143,86 @@ func (c *Client) Control(ctx context.Context, action ControlAction, namespace, n
 	return res, nil
 }
 
-// getWorkflow reads a workflow as Argo's type, with its status decompressed, and the
-// resourceVersion read.
-func (c *Client) getWorkflow(ctx context.Context, namespace, name string) (*wfv1.Workflow, error) {
+// getWorkflow reads a workflow as Argo's type, with its status decompressed (bounded:
+// DecompressNodes), and the resourceVersion read. compressed says whether Argo had
+// compressed it: what is written back must be compressed again, or the controller, which
+// decompresses only an empty status.nodes, would read a partial status.
+func (c *Client) getWorkflow(ctx context.Context, namespace, name string) (wf *wfv1.Workflow, compressed bool, err error) {
 	u, err := c.dyn.Resource(WorkflowsGVR).Namespace(namespace).Get(ctx, name, metav1.GetOptions{})
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	return workflowOf(u)
 }
 
-func workflowOf(u *unstructured.Unstructured) (*wfv1.Workflow, error) {
+func workflowOf(u *unstructured.Unstructured) (*wfv1.Workflow, bool, error) {
 	var wf wfv1.Workflow
 	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, &wf); err != nil {
-		return nil, fmt.Errorf("the API server's Workflow %s is not one Argo %s reads: %w", u.GetName(), "v3.7", err)
+		return nil, false, fmt.Errorf("the API server's Workflow %s is not one Argo v3.7 reads: %w", u.GetName(), err)
 	}
-	if err := packer.DecompressWorkflow(&wf); err != nil {
-		return nil, fmt.Errorf("the compressed node status of %s: %w", u.GetName(), err)
+	if wf.Status.CompressedNodes == "" {
+		return &wf, false, nil
 	}
-	return &wf, nil
+	data, err := DecompressNodes(wf.Status.CompressedNodes)
+	if err != nil {
+		return nil, false, fmt.Errorf("workflow %s: %w", u.GetName(), err)
+	}
+	if err := json.Unmarshal(data, &wf.Status.Nodes); err != nil {
+		return nil, false, fmt.Errorf("workflow %s: compressed node status: %w", u.GetName(), err)
+	}
+	wf.Status.CompressedNodes = ""
+	return &wf, true, nil
+}
+
+// statusNodesPatch is the merge patch that changes the named nodes (field by field): in
+// status.nodes, or, for a status Argo compressed, the whole node map compressed again
+// into status.compressedNodes (Argo's hydrator does the same).
+func statusNodesPatch(wf *wfv1.Workflow, compressed bool, changes map[string]any) (map[string]any, error) {
+	if !compressed {
+		return map[string]any{"status": map[string]any{"nodes": changes}}, nil
+	}
+	data, err := json.Marshal(wf.Status.Nodes)
+	if err != nil {
+		return nil, err
+	}
+	var all map[string]any
+	if err := json.Unmarshal(data, &all); err != nil {
+		return nil, err
+	}
+	for id, ch := range changes {
+		node, _ := all[id].(map[string]any)
+		if node == nil {
+			continue
+		}
+		fields, err := json.Marshal(ch)
+		if err != nil {
+			return nil, err
+		}
+		var m map[string]any
+		if err := json.Unmarshal(fields, &m); err != nil {
+			return nil, err
+		}
+		for k, v := range m {
+			node[k] = v
+		}
+	}
+	merged, err := json.Marshal(all)
+	if err != nil {
+		return nil, err
+	}
+	return map[string]any{"status": map[string]any{"compressedNodes": CompressNodes(merged), "nodes": nil}}, nil
 }
 
 // patchWorkflow reads the workflow, asks change for a merge patch (nil: nothing to do)
 // and sends it with the resourceVersion read, again from the read on a conflict (what
 // Argo's Update-with-retry does).
-func (c *Client) patchWorkflow(ctx context.Context, namespace, name string, dryRun bool, change func(*wfv1.Workflow) (map[string]any, error)) error {
+func (c *Client) patchWorkflow(ctx context.Context, namespace, name string, dryRun bool, change func(*wfv1.Workflow, bool) (map[string]any, error)) error {
 	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		wf, err := c.getWorkflow(ctx, namespace, name)
+		wf, compressed, err := c.getWorkflow(ctx, namespace, name)
 		if err != nil {
 			return err
 		}
-		patch, err := change(wf)
+		patch, err := change(wf, compressed)
 		if err != nil || patch == nil {
 			return err
 		}
@@ -202,14 +250,11 @@ func dryRunAll(on bool) []string {
 
 // resumePatch is ResumeWorkflow of Argo: spec.suspend unset and every running suspend
 // node Succeeded (with its supplied outputs defaulted); with a selector, only the
-// matching suspend nodes, and an error if there is none.
-func resumePatch(wf *wfv1.Workflow, selector fields.Selector) (map[string]any, error) {
+// matching suspend nodes, and an error if there is none. A workflow with nothing
+// suspended is left as it is, as Argo does (nil: no patch).
+func resumePatch(wf *wfv1.Workflow, compressed bool, selector fields.Selector) (map[string]any, error) {
 	if selector != nil {
-		return suspendNodesPatch(wf, selector, wfv1.NodeSucceeded, "")
-	}
-	patch := map[string]any{}
-	if wf.Spec.Suspend != nil && *wf.Spec.Suspend {
-		patch["spec"] = map[string]any{"suspend": nil}
+		return suspendNodesPatch(wf, compressed, selector, wfv1.NodeSucceeded, "")
 	}
 	nodes := map[string]any{}
 	now := metav1.NewTime(time.Now().UTC())
@@ -226,21 +271,26 @@ func resumePatch(wf *wfv1.Workflow, selector fields.Selector) (map[string]any, e
 		}
 		nodes[id] = n
 	}
+	patch := map[string]any{}
 	if len(nodes) > 0 {
-		patch["status"] = map[string]any{"nodes": nodes}
+		p, err := statusNodesPatch(wf, compressed, nodes)
+		if err != nil {
+			return nil, err
+		}
+		patch = p
+	}
+	if wf.Spec.Suspend != nil && *wf.Spec.Suspend {
+		patch["spec"] = map[string]any{"suspend": nil}
 	}
 	if len(patch) == 0 {
-		if wf.Status.Fulfilled() {
-			return nil, notNow("cannot resume workflow %s: it has finished (%s)", wf.Name, wf.Status.Phase)
-		}
-		return nil, notNow("workflow %s is not suspended", wf.Name)
+		return nil, nil
 	}
 	return patch, nil
 }
 
 // suspendNodesPatch is Argo's updateSuspendedNode: the running suspend nodes that match
 // selector get phase (and message).
-func suspendNodesPatch(wf *wfv1.Workflow, selector fields.Selector, phase wfv1.NodePhase, message string) (map[string]any, error) {
+func suspendNodesPatch(wf *wfv1.Workflow, compressed bool, selector fields.Selector, phase wfv1.NodePhase, message string) (map[string]any, error) {
 	nodes := map[string]any{}
 	now := metav1.NewTime(time.Now().UTC())
 	for id, node := range wf.Status.Nodes {
@@ -259,7 +309,7 @@ func suspendNodesPatch(wf *wfv1.Workflow, selector fields.Selector, phase wfv1.N
 	if len(nodes) == 0 {
 		return nil, notNow("workflow %s has no running suspend node matching %q", wf.Name, selector.String())
 	}
-	return map[string]any{"status": map[string]any{"nodes": nodes}}, nil
+	return statusNodesPatch(wf, compressed, nodes)
 }
 
 // retry is Argo's RetryWorkflow: the status reset by Argo's own algorithm (wfcontrol),
@@ -267,7 +317,7 @@ func suspendNodesPatch(wf *wfv1.Workflow, selector fields.Selector, phase wfv1.N
 // status replaces nodes, which a merge patch cannot remove).
 func (c *Client) retry(ctx context.Context, namespace, name string, opts ControlOptions) error {
 	return retry.RetryOnConflict(retry.DefaultRetry, func() error {
-		wf, err := c.getWorkflow(ctx, namespace, name)
+		wf, compressed, err := c.getWorkflow(ctx, namespace, name)
 		if err != nil {
 			return err
 		}
@@ -283,6 +333,14 @@ func (c *Client) retry(ctx context.Context, namespace, name string, opts Control
 		newWf, pods, err := wfcontrol.Retry(ctx, wf, opts.RestartSuccessful, opts.NodeFieldSelector, opts.Parameters)
 		if err != nil {
 			return err
+		}
+		if compressed {
+			// As read: a status Argo compressed to keep the object under its size limit.
+			data, err := json.Marshal(newWf.Status.Nodes)
+			if err != nil {
+				return err
+			}
+			newWf.Status.CompressedNodes, newWf.Status.Nodes = CompressNodes(data), nil
 		}
 		if err := c.deletePods(ctx, namespace, pods, opts.DryRun); err != nil {
 			return err
@@ -332,7 +390,7 @@ func (c *Client) deletePods(ctx context.Context, namespace string, pods []string
 // resubmit is Argo's ResubmitWorkflow: a new workflow from the old one's spec, labels and
 // annotations (not its status), named from its generateName.
 func (c *Client) resubmit(ctx context.Context, namespace, name string, opts ControlOptions) (string, error) {
-	wf, err := c.getWorkflow(ctx, namespace, name)
+	wf, _, err := c.getWorkflow(ctx, namespace, name)
 	if err != nil {
 		return "", err
 	}

@@ -233,7 +233,7 @@ func (c *Client) Status(ctx context.Context, namespace, name string) (*WorkflowS
 func StatusOf(u *unstructured.Unstructured) *WorkflowStatus {
 	name := u.GetName()
 	st := &WorkflowStatus{WorkflowSummary: SummaryOf(u)}
-	nodes, _, _ := unstructured.NestedMap(u.Object, "status", "nodes")
+	nodes := NodesOf(u)
 	// Each node once, in time linear in the nodes, whatever the links say (see
 	// graph.BuildRunTree); the root node's ID is the workflow's name.
 	tree := graph.BuildRunTree(graph.RunNodes(nodes), name)

@@ -219,7 +219,18 @@ type logStreamer struct {
 	// nodeDone is closed when the stream of LogOptions.Node's pod has ended (never
 	// without Node).
 	nodeDone chan struct{}
+	// open counts the streams open (at most MaxLogStreams); waiting are the pods whose
+	// logs start when one ends (guarded by mu).
+	open    int
+	waiting []*corev1.Pod
 }
+
+// MaxLogStreams is how many pod logs are streamed at once. A fan-out of 300 steps (or an
+// API server that labels 100,000 pods with a workflow's name) would otherwise open a
+// connection, a goroutine and a file descriptor each; the logs of the others start as
+// streams end, from their beginning, so nothing is lost. kubectl logs -f refuses more
+// than 5 (--max-log-requests).
+const MaxLogStreams = 32
 
 func newStreamer(c *Client, namespace string, opts LogOptions, w io.Writer, withWorkflow bool) *logStreamer {
 	l := &logStreamer{c: c, namespace: namespace, opts: opts, w: w, withWorkflow: withWorkflow, started: map[string]bool{}}
@@ -245,14 +256,32 @@ func (l *logStreamer) start(ctx context.Context, p *corev1.Pod) {
 		return
 	}
 	l.started[p.Name] = true
+	if l.open == MaxLogStreams {
+		l.waiting = append(l.waiting, p) // started when a stream ends
+		return
+	}
+	l.open++
 	l.wg.Add(1)
-	go func() {
-		defer l.wg.Done()
+	go l.run(ctx, p)
+}
+
+// run streams p's log, then the waiting pods' one after another, in one goroutine.
+func (l *logStreamer) run(ctx context.Context, p *corev1.Pod) {
+	defer l.wg.Done()
+	for p != nil {
 		l.stream(ctx, p)
 		if l.opts.Node != "" {
 			close(l.nodeDone) // started once at most with Node (above)
 		}
-	}()
+		l.mu.Lock()
+		p = nil
+		if len(l.waiting) > 0 && ctx.Err() == nil {
+			p, l.waiting = l.waiting[0], l.waiting[1:]
+		} else {
+			l.open--
+		}
+		l.mu.Unlock()
+	}
 }
 
 func (l *logStreamer) fail(prefix string, err error) {

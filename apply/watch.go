@@ -172,7 +172,7 @@ func statusLine(u *unstructured.Unstructured, paint func(string) string) string 
 	}
 	progress := safetext.Field(progressOf(u), 32)
 	var running []string
-	nodes, _, _ := unstructured.NestedMap(u.Object, "status", "nodes")
+	nodes := NodesOf(u)
 	for _, n := range nodes {
 		m, _ := n.(map[string]any)
 		if str(m, "type") == "Pod" && str(m, "phase") == "Running" {
@@ -240,7 +240,7 @@ func OutcomeOf(u *unstructured.Unstructured) (Outcome, bool) {
 		phase = "Unknown"
 	}
 	oc := Outcome{Name: u.GetName(), Phase: phase, Message: str(u.Object, "status", "message")}
-	nodes, _, _ := unstructured.NestedMap(u.Object, "status", "nodes")
+	nodes := NodesOf(u)
 	if step, msg := FirstFailure(u); step != "" {
 		oc.Failed = step
 		if msg != "" {

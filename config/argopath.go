@@ -20,6 +20,12 @@ func ArgoErrorAt(spec *Node, msg string) (*Node, []string) {
 	if spec == nil {
 		return nil, nil
 	}
+	// "template name 'x' undefined" with no path is about the entrypoint.
+	if name, ok := strings.CutPrefix(msg, "template name '"); ok {
+		if ep := spec.Get("entrypoint"); ep != nil && ep.Kind == String && strings.HasPrefix(name, ep.Str+"'") {
+			return ep, []string{"entrypoint"}
+		}
+	}
 	head, rest, _ := strings.Cut(msg, " ")
 	head = strings.TrimSuffix(head, ":")
 	tokens := strings.Split(head, ".")

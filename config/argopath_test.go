@@ -33,6 +33,7 @@ func TestArgoErrorAt(t *testing.T) {
 		{"spec.arguments.parameters.url.value is required", "arguments.parameters.0", "cfg/t.yaml:3:28"},
 		{"templates.nosuch.steps[0] bad", "templates", "cfg/t.yaml:5:3"},
 		{"something Argo says without a path", "", "cfg/t.yaml:2:3"},
+		{"template name 'main' undefined", "entrypoint", "cfg/t.yaml:2:15"},
 	} {
 		n, p := ArgoErrorAt(spec, c.msg)
 		if strings.Join(p, ".") != c.path || n.Pos.String() != c.at {

@@ -156,7 +156,7 @@ func runOf(u *unstructured.Unstructured) Run {
 			r.Diagnosis = append(r.Diagnosis, field(d, maxMessage))
 		}
 	}
-	nodes, _, _ := unstructured.NestedMap(u.Object, "status", "nodes")
+	nodes := apply.NodesOf(u)
 	// Each node once, whatever the links say (graph.BuildRunTree, as status draws it).
 	if tree := graph.BuildRunTree(graph.RunNodes(nodes), u.GetName()); tree.Root != nil {
 		budget := MaxSteps

@@ -71,7 +71,9 @@ func Run(ctx context.Context, in config.Input, opts Options) (Result, error) {
 	}()
 	objs, err := render.Compile(ctx, cfg, opts.Cache)
 	<-done
-	if len(schemaDiags) > 0 {
+	// The schema is the second line: where the decoder already refused the config (its
+	// policy complaints), the schema's verdict on the same values says it less well.
+	if len(schemaDiags) > 0 && len(policyDiags) == 0 {
 		res.Diags = schemaDiags
 		return res, nil
 	}

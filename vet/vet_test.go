@@ -54,7 +54,7 @@ func TestRunFindings(t *testing.T) {
 		"syntax":  {map[string]string{"a.yaml": "applications: [\n"}, "cfg/a.yaml:1:15: syntax error"},
 		"decoder": {map[string]string{"a.yaml": "applications:\n  web: {source: {repoURL: 'ftp://x', path: p}, destination: {namespace: web}}\n"}, `cfg/a.yaml:2:27: applications.web.source.repoURL: invalid repository URL "ftp://x"`},
 		"argo": {map[string]string{"a.yaml": "workflowTemplates:\n  t: {spec: {entrypoint: nope, templates: [{name: main, suspend: {}}]}}\n"},
-			"workflowTemplates.t: Argo rejects the template"},
+			"cfg/a.yaml:2:26: workflowTemplates.t.spec.entrypoint: Argo rejects the template"},
 	} {
 		res, err := Run(context.Background(), input(c.files), Options{})
 		if err != nil {

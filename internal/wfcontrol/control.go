@@ -67,6 +67,13 @@ func checkNodes(wf *wfv1.Workflow) error {
 		id   string
 		next int
 	}
+	for id, n := range nodes {
+		if n.ID != id {
+			// Argo links parents by ID: a node kept under another's key makes a cycle of
+			// parents that no cycle of children shows.
+			return fmt.Errorf("workflow %s: node %s is stored under the key %s", wf.Name, n.ID, id)
+		}
+	}
 	for id := range nodes {
 		if state[id] != unseen {
 			continue

@@ -3,6 +3,8 @@ package wfcontrol
 import (
 	"context"
 	"fmt"
+	"os"
+	"os/exec"
 	"slices"
 	"testing"
 	"time"
@@ -155,21 +157,49 @@ func TestResubmit(t *testing.T) {
 
 // FuzzRetry: no status makes Retry panic or hang.
 func FuzzRetry(f *testing.F) {
-	f.Add([]byte{0, 1, 1, 2, 2, 3, 3, 4}, uint8(5))
-	f.Add([]byte{0, 1, 1, 0}, uint8(2))
-	f.Fuzz(func(t *testing.T, edges []byte, n uint8) {
+	f.Add([]byte{0, 1, 1, 2, 2, 3, 3, 4}, uint8(5), []byte{})
+	f.Add([]byte{0, 1, 1, 0}, uint8(2), []byte{})
+	// n0 (Steps) → n2 (StepGroup) → n1 (Pod, Failed); n2 is its own boundary.
+	f.Add([]byte{0, 2, 2, 1}, uint8(2), []byte{1, 2, 1, 2, 0, 2})
+	f.Fuzz(func(t *testing.T, edges []byte, n uint8, shape []byte) {
 		count := int(n%16) + 1
-		wf := &wfv1.Workflow{ObjectMeta: metav1.ObjectMeta{Name: "n0"}}
+		wf := &wfv1.Workflow{ObjectMeta: metav1.ObjectMeta{Name: "n0", Labels: map[string]string{}}}
 		wf.Status.Phase = wfv1.WorkflowFailed
 		wf.Status.Nodes = wfv1.Nodes{}
-		types := []wfv1.NodeType{wfv1.NodeTypeSteps, wfv1.NodeTypePod, wfv1.NodeTypeStepGroup, wfv1.NodeTypeRetry, wfv1.NodeTypeDAG}
+		types := []wfv1.NodeType{wfv1.NodeTypeSteps, wfv1.NodeTypePod, wfv1.NodeTypeStepGroup, wfv1.NodeTypeRetry, wfv1.NodeTypeDAG,
+			wfv1.NodeTypeContainer, wfv1.NodeTypeTaskGroup, wfv1.NodeTypeSkipped, wfv1.NodeTypeSuspend}
+		phases := []wfv1.NodePhase{wfv1.NodeSucceeded, wfv1.NodeFailed, wfv1.NodeError, wfv1.NodeSkipped, wfv1.NodeOmitted, wfv1.NodeRunning}
 		for i := range count {
 			id := fmt.Sprintf("n%d", i)
 			phase := wfv1.NodeSucceeded
 			if i%3 == 2 {
 				phase = wfv1.NodeFailed
 			}
-			wf.Status.Nodes[id] = wfv1.NodeStatus{ID: id, Name: id, Type: types[i%len(types)], Phase: phase}
+			wf.Status.Nodes[id] = wfv1.NodeStatus{ID: id, Name: id, Type: types[i%5], Phase: phase}
+		}
+		// shape: triples (node, what, value) that change one field of a node to what no
+		// controller writes: its type, phase, boundary, ID, name, or the retried flag.
+		for i := 0; i+2 < len(shape) && i < 96; i += 3 {
+			id := fmt.Sprintf("n%d", int(shape[i])%count)
+			nd := wf.Status.Nodes[id]
+			v := int(shape[i+2])
+			switch shape[i+1] % 7 {
+			case 0:
+				nd.BoundaryID = fmt.Sprintf("n%d", v%(count+1))
+			case 1:
+				nd.Type = types[v%len(types)]
+			case 2:
+				nd.Phase = phases[v%len(phases)]
+			case 3:
+				nd.ID = fmt.Sprintf("n%d", v%(count+1))
+			case 4:
+				nd.Name = fmt.Sprintf("n%d", v%(count+1))
+			case 5:
+				nd.NodeFlag = &wfv1.NodeFlag{Retried: v%2 == 0}
+			case 6:
+				nd.Name = "n0.onExit" + fmt.Sprint(v%3)
+			}
+			wf.Status.Nodes[id] = nd
 		}
 		for i := 0; i+1 < len(edges) && i < 64; i += 2 {
 			from, to := fmt.Sprintf("n%d", int(edges[i])%count), fmt.Sprintf("n%d", int(edges[i+1])%(count+1))
@@ -177,17 +207,11 @@ func FuzzRetry(f *testing.F) {
 			nd.Children = append(nd.Children, to)
 			wf.Status.Nodes[from] = nd
 		}
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
+		returnsWithin(t, 10*time.Second, "retry and resubmit", func() {
 			_, _, _ = Retry(context.Background(), wf.DeepCopy(), true, "phase=Succeeded", nil)
+			_, _, _ = Retry(context.Background(), wf.DeepCopy(), false, "", []string{"a=b"})
 			_, _ = Resubmit(context.Background(), wf.DeepCopy(), true, nil)
-		}()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			t.Fatal("hang")
-		}
+		})
 	})
 }
 
@@ -250,4 +274,40 @@ func TestResubmitMemoizedDescendantsWalkIsLinear(t *testing.T) {
 	returnsWithin(t, 10*time.Second, "memoized resubmit of 40 skipped diamonds", func() {
 		_, _ = Resubmit(context.Background(), diamondsAllFailed(wfv1.NodeTypeSkipped), true, nil)
 	})
+}
+
+// idMismatch is a status whose node "p" is stored under its key "p" with the ID "q" of
+// another node (Argo keys every node by its ID; an API server need not). The children,
+// by key, form no cycle, so checkNodes passes; but Argo's newWorkflowsDag links parents
+// by ID, and makes c the parent of q and q the parent of c.
+func idMismatch() *wfv1.Workflow {
+	wf := &wfv1.Workflow{ObjectMeta: metav1.ObjectMeta{Name: "n0", Labels: map[string]string{}}}
+	wf.Status.Phase = wfv1.WorkflowFailed
+	wf.Status.Nodes = wfv1.Nodes{
+		"n0": {ID: "n0", Name: "n0", Type: wfv1.NodeTypeSteps, Phase: wfv1.NodeFailed, Children: []string{"c"}},
+		"c":  {ID: "c", Name: "n0.c", Type: wfv1.NodeTypeSteps, Phase: wfv1.NodeFailed, Children: []string{"q"}},
+		"q":  {ID: "q", Name: "n0.q", Type: wfv1.NodeTypeSteps, Phase: wfv1.NodeFailed, Children: []string{"f"}},
+		"f":  {ID: "f", Name: "n0.f", Type: wfv1.NodeTypePod, Phase: wfv1.NodeFailed},
+		"p":  {ID: "q", Name: "n0.p", Type: wfv1.NodeTypeSteps, Phase: wfv1.NodeSucceeded, Children: []string{"c", "f"}},
+	}
+	return wf
+}
+
+// TestRetryOfNodesKeyedByAnotherID: singularPath then walks from the failed node up a
+// parent chain that never reaches the root, appending to a slice as it goes: memory
+// grows without bound until the process is killed. Run in a child process, killed after
+// a few seconds, so that the runaway goroutine does not take the test binary's memory.
+func TestRetryOfNodesKeyedByAnotherID(t *testing.T) {
+	if os.Getenv("WFCONTROL_RUNAWAY") == "1" {
+		_, _, _ = Retry(context.Background(), idMismatch(), false, "", nil)
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestRetryOfNodesKeyedByAnotherID$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "WFCONTROL_RUNAWAY=1", "GOMEMLIMIT=256MiB")
+	out, _ := cmd.CombinedOutput()
+	if ctx.Err() != nil {
+		t.Fatalf("retry of a status whose node keys and IDs differ did not return in 3 s (killed):\n%s", out)
+	}
 }

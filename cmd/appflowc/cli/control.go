@@ -2,12 +2,17 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"net"
+	"strings"
 
 	"github.com/spf13/cobra"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/appflowc/appflowc/apply"
 	"github.com/appflowc/appflowc/internal/safetext"
@@ -109,6 +114,21 @@ unreachable cluster, 130 interrupted.`
 			names, err := workflowNamesOf(args)
 			if err != nil {
 				return withCode(ExitUsage, fmt.Errorf("%s: %w", s.action, err))
+			}
+			// Flags are checked before any request: a bad one is a usage error (2), not a
+			// refusal found workflow by workflow.
+			if opts.NodeFieldSelector != "" {
+				if _, err := fields.ParseSelector(opts.NodeFieldSelector); err != nil {
+					return withCode(ExitUsage, fmt.Errorf("%s: --node-field-selector %q: %w (e.g. displayName=approve)", s.action, opts.NodeFieldSelector, err))
+				}
+				if !strings.Contains(opts.NodeFieldSelector, "=") {
+					return withCode(ExitUsage, fmt.Errorf("%s: --node-field-selector %q: want FIELD=VALUE (e.g. displayName=approve)", s.action, opts.NodeFieldSelector))
+				}
+			}
+			for _, p := range opts.Parameters {
+				if k, _, ok := strings.Cut(p, "="); !ok || k == "" {
+					return withCode(ExitUsage, fmt.Errorf("%s: -p %q: want NAME=VALUE", s.action, p))
+				}
 			}
 			bySelector := all || selector != ""
 			if len(names) == 0 && !bySelector {
@@ -236,10 +256,20 @@ unreachable cluster, 130 interrupted.`
 // defaultSelector is the label every workflow appflowc submits carries: -l's default.
 const defaultSelector = "app.kubernetes.io/managed-by=appflowc"
 
-// unanswered reports whether err is the cluster not answering (a connection refused, a
-// deadline, a dropped connection) rather than an answer: exit 2, as an unreachable
-// cluster is for every command, where a refusal of the action is 1.
+// unanswered reports whether err is the cluster not doing its part rather than refusing
+// the action: no answer (a connection refused, a deadline, a dropped connection), an
+// answer that is no answer (overloaded, unavailable, a body that does not decode), or no
+// right to ask. That is exit 2, as for every command; a refusal of the action (its state
+// forbids it, not found, invalid) is 1.
 func unanswered(err error) bool {
 	var ne net.Error
-	return errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF)
+	if errors.As(err, &ne) || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return true
+	}
+	if apierrors.IsTooManyRequests(err) || apierrors.IsServerTimeout(err) || apierrors.IsServiceUnavailable(err) || apierrors.IsTimeout(err) ||
+		apierrors.IsInternalError(err) || apierrors.IsUnauthorized(err) || apierrors.IsForbidden(err) || apierrors.IsUnexpectedServerError(err) {
+		return true
+	}
+	var se *json.SyntaxError
+	return errors.As(err, &se) || runtime.IsNotRegisteredError(err) || strings.Contains(err.Error(), "couldn't get version/kind")
 }

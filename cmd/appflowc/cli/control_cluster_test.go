@@ -57,10 +57,11 @@ func TestControlAgainstAHostileCluster(t *testing.T) {
 		}
 		clean(t, name+" (terminal)", liveMoves.ReplaceAllString(tty, ""))
 	}
-	// An API error's message is the server's text: escaped.
+	// An API error's message is the server's text: escaped. A 500 is the cluster failing,
+	// not a refusal: exit 2, as for wait.
 	c.Fail(fakeapi.Fault{Kind: fakeapi.Error, Verb: "get", Resource: "workflows", Code: 500, Message: evil, Times: 50})
 	code, _, errOut := c.run(t, ctx, "terminate", "wf-evil")
-	if code != ExitFailed || !strings.Contains(errOut, evilShown) {
+	if code != ExitUsage || !strings.Contains(errOut, evilShown) {
 		t.Errorf("terminate with a hostile error: exit %d\n%s", code, errOut)
 	}
 	clean(t, "hostile API error", errOut)

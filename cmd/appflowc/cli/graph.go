@@ -7,8 +7,8 @@ import (
 
 	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
 	"github.com/spf13/cobra"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/appflowc/appflowc/apply"
 	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/graph"
 	"github.com/appflowc/appflowc/internal/safetext"
@@ -48,7 +48,7 @@ coloured by phase. -o mermaid is for pull-request descriptions (GitHub renders i
 				if err != nil {
 					return withCode(ExitUsage, err)
 				}
-				nodes, _, _ := unstructured.NestedMap(u.Object, "status", "nodes")
+				nodes := apply.NodesOf(u)
 				g, cycles := graph.FromRun(workflow, graph.RunNodes(nodes))
 				warnCycles(cmd, "Workflow/"+ns+"/"+workflow, cycles)
 				gs = append(gs, g)

@@ -34,20 +34,42 @@ type liveView struct {
 	size  func() (width, height int)
 	now   func() time.Time
 	order []string
-	wfs   map[string]*unstructured.Unstructured
+	wfs   map[string]*wfView
 	drawn int // lines on screen from the last draw
 	ended bool
 }
 
 func newLiveView(w io.Writer, p painter, size func() (int, int), names []string) *liveView {
-	return &liveView{w: w, p: p, size: size, now: time.Now, order: slices.Clone(names), wfs: map[string]*unstructured.Unstructured{}}
+	return &liveView{w: w, p: p, size: size, now: time.Now, order: slices.Clone(names), wfs: map[string]*wfView{}}
+}
+
+// wfView is what the view shows of one workflow, worked out once per state seen: a
+// redraw (every second, for the elapsed time) costs the lines drawn, not the run.
+type wfView struct {
+	head     string // name, phase, bar and counts; escaped
+	summary  apply.WorkflowSummary
+	tree     []string // the step tree, when one workflow is followed
+	failStep string
+	failMsg  string
 }
 
 // update records a workflow's new state and redraws.
 func (v *liveView) update(u *unstructured.Unstructured) {
+	s := apply.SummaryOf(u)
+	wv := &wfView{summary: s}
+	wv.head = safetext.Field(s.Name, safetext.MaxField) + "  " + v.p.phase(safetext.Field(s.Phase, 64))
+	if done, total, ok := apply.StepProgress(u); ok {
+		wv.head += "  " + bar(done, total, 20) + fmt.Sprintf("  %d/%d", done, total)
+	}
+	if len(v.order) == 1 {
+		if st := apply.StatusOf(u); st.Nodes != nil {
+			wv.tree = v.tree(*st.Nodes, "  ", nil)
+		}
+	}
+	wv.failStep, wv.failMsg = apply.FirstFailure(u)
 	v.mu.Lock()
 	defer v.mu.Unlock()
-	v.wfs[u.GetName()] = u.DeepCopy()
+	v.wfs[u.GetName()] = wv
 	v.draw()
 }
 
@@ -119,35 +141,30 @@ func (v *liveView) draw() {
 // (safetext) before it is placed: a step name cannot move the cursor.
 func (v *liveView) lines(maxLines int) []string {
 	now := v.now()
-	var out []string
+	var out, tree, failure []string
 	for _, name := range v.order {
-		u := v.wfs[name]
-		if u == nil {
+		wv := v.wfs[name]
+		if wv == nil {
 			out = append(out, safetext.Field(name, safetext.MaxField)+"  "+v.p.phase("Pending"))
 			continue
 		}
-		out = append(out, v.header(u, now))
-	}
-	var tree, failure []string
-	if len(v.order) == 1 {
-		if u := v.wfs[v.order[0]]; u != nil {
-			if st := apply.StatusOf(u); st.Nodes != nil {
-				tree = v.tree(*st.Nodes, "  ", nil)
-			}
+		line := wv.head
+		if d := wv.summary.Duration(now); d > 0 {
+			line += "  " + d.String()
 		}
-	}
-	for _, name := range v.order {
-		if u := v.wfs[name]; u != nil {
-			if step, msg := apply.FirstFailure(u); step != "" {
-				l := v.p.with("✖", color.FgRed) + " failed: " + safetext.Field(apply.ShortStep(step), 128)
-				if msg != "" {
-					l += ": " + safetext.Field(msg, safetext.MaxField)
-				}
-				if len(v.order) > 1 {
-					l = safetext.Field(name, safetext.MaxField) + ": " + l
-				}
-				failure = append(failure, l)
+		out = append(out, line)
+		if len(v.order) == 1 {
+			tree = wv.tree
+		}
+		if wv.failStep != "" {
+			l := v.p.with("✖", color.FgRed) + " failed: " + safetext.Field(apply.ShortStep(wv.failStep), 128)
+			if wv.failMsg != "" {
+				l += ": " + safetext.Field(wv.failMsg, safetext.MaxField)
 			}
+			if len(v.order) > 1 {
+				l = safetext.Field(name, safetext.MaxField) + ": " + l
+			}
+			failure = append(failure, l)
 		}
 	}
 	room := maxLines - len(out) - len(failure)
@@ -166,19 +183,6 @@ func (v *liveView) lines(maxLines int) []string {
 		out = append(out[:maxLines-1], fmt.Sprintf("… %d more lines", len(out)-maxLines+1))
 	}
 	return out
-}
-
-// header is "NAME  Phase  [#####-----]  3/5  1m02s".
-func (v *liveView) header(u *unstructured.Unstructured, now time.Time) string {
-	s := apply.SummaryOf(u)
-	line := safetext.Field(s.Name, safetext.MaxField) + "  " + v.p.phase(safetext.Field(s.Phase, 64))
-	if done, total, ok := apply.StepProgress(u); ok {
-		line += "  " + bar(done, total, 20) + fmt.Sprintf("  %d/%d", done, total)
-	}
-	if d := s.Duration(now); d > 0 {
-		line += "  " + d.String()
-	}
-	return line
 }
 
 func bar(done, total, width int) string {

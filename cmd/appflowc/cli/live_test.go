@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"io"
 	"strconv"
 	"strings"
 	"testing"
@@ -185,5 +186,69 @@ func TestLiveViewTinyHeight(t *testing.T) {
 		if n := strings.Count(out.String(), "\n"); n > h-1 {
 			t.Errorf("a %d-row terminal: the view is %d lines (more than %d scroll away):\n%s", h, n, h-1, out.String())
 		}
+	}
+}
+
+// TestLiveViewCountsARetriedStepsTemplateOnce: a retryStrategy on a steps template (not
+// a pod) makes a Retry node whose attempts are Steps nodes holding pods. StepProgress
+// counts the Retry node as a step and the pods of every attempt too: a run that
+// Succeeded reads 4/5, the "Succeeded 5/6" the counts were made to avoid.
+func TestLiveViewCountsARetriedStepsTemplateOnce(t *testing.T) {
+	node := func(id, typ, ph string, children ...any) map[string]any {
+		return map[string]any{"id": id, "name": id, "displayName": id, "type": typ, "phase": ph, "children": children}
+	}
+	u := &unstructured.Unstructured{Object: map[string]any{
+		"metadata": map[string]any{"name": "run"},
+		"status": map[string]any{"phase": "Succeeded", "startedAt": "2026-11-30T12:00:00Z", "finishedAt": "2026-11-30T12:01:00Z",
+			"nodes": map[string]any{
+				"run": node("run", "Steps", "Succeeded", "g0"),
+				"g0":  node("g0", "StepGroup", "Succeeded", "r"),
+				"r":   node("r", "Retry", "Succeeded", "a0", "a1"),
+				"a0":  node("a0", "Steps", "Failed", "a0g"),
+				"a0g": node("a0g", "StepGroup", "Failed", "a0x", "a0y"),
+				"a0x": node("a0x", "Pod", "Succeeded"),
+				"a0y": node("a0y", "Pod", "Failed"),
+				"a1":  node("a1", "Steps", "Succeeded", "a1g"),
+				"a1g": node("a1g", "StepGroup", "Succeeded", "a1x", "a1y"),
+				"a1x": node("a1x", "Pod", "Succeeded"),
+				"a1y": node("a1y", "Pod", "Succeeded"),
+			}}}}
+	var out bytes.Buffer
+	v := newLiveView(&out, painter{}, func() (int, int) { return 120, 30 }, []string{"run"})
+	v.now = func() time.Time { return time.Date(2026, 11, 30, 12, 1, 0, 0, time.UTC) }
+	v.update(u)
+	if !strings.Contains(out.String(), "run  Succeeded  [####################]") {
+		t.Errorf("a succeeded run whose counts do not add up:\n%s", out.String())
+	}
+	// The pod that failed in the attempt a later attempt made good is no failure of the
+	// run either (FirstFailure looks at the Retry node's direct children only).
+	if strings.Contains(out.String(), "failed:") {
+		t.Errorf("a succeeded run shows a failure:\n%s", out.String())
+	}
+}
+
+// TestLiveViewTickCostDoesNotGrowWithTheRun: the view is redrawn every second to move
+// the elapsed time on; each redraw recomputes everything from the workflow object:
+// StepProgress twice (header and SummaryOf's progress), FirstFailure, StatusOf's tree,
+// each through unstructured.NestedMap, which deep-copies status.nodes. A 20,000-node run
+// (a hostile server need not compress it) costs ~150 ms of CPU per second of watching
+// on an idle core (600 ms on this shared machine), a 100,000-node one most of a core,
+// all under the mutex the log lines wait on. A tick should cost what is drawn (the
+// lines shown), counted here in allocations.
+func TestLiveViewTickCostDoesNotGrowWithTheRun(t *testing.T) {
+	nodes := map[string]any{}
+	var kids []any
+	for i := range 20000 {
+		id := "p" + strconv.Itoa(i)
+		kids = append(kids, id)
+		nodes[id] = map[string]any{"id": id, "name": "run." + id, "displayName": id, "type": "Pod", "phase": "Running", "boundaryID": "run"}
+	}
+	nodes["run"] = map[string]any{"id": "run", "name": "run", "displayName": "run", "type": "DAG", "phase": "Running", "children": kids}
+	u := &unstructured.Unstructured{Object: map[string]any{"metadata": map[string]any{"name": "run"},
+		"status": map[string]any{"phase": "Running", "startedAt": "2026-11-30T12:00:00Z", "nodes": nodes}}}
+	v := newLiveView(io.Discard, painter{}, func() (int, int) { return 120, 40 }, []string{"run"})
+	v.update(u)
+	if allocs := testing.AllocsPerRun(2, v.tick); allocs > 20000 {
+		t.Errorf("a tick of the view of a 20,000-node run makes %.0f allocations: it recomputes the run, not the lines shown", allocs)
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/sirupsen/logrus"
 	"github.com/spf13/cobra"
 	"k8s.io/klog/v2"
 
@@ -119,6 +120,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		_ = kfs.Set("logtostderr", "false")
 		_ = kfs.Set("stderrthreshold", "FATAL")
 		klog.SetOutput(io.Discard)
+		// Argo's packages log through logrus's standard logger (wfv1.Nodes warns about
+		// node IDs, which are the cluster's text): appflowc reports what matters itself.
+		logrus.SetOutput(io.Discard)
 	})
 	root := NewRootCmd()
 	root.SetArgs(args)
