@@ -339,16 +339,26 @@ func newStatusCmd() *cobra.Command {
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: kf.workflowNames(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// list --cron -o name prints cronworkflow/NAME: that names a CronWorkflow only.
+			name, cronOnly := strings.CutPrefix(args[0], "cronworkflow/")
+			if !cronOnly {
+				n, err := workflowName(name)
+				if err != nil {
+					return withCode(ExitUsage, fmt.Errorf("status: %w", err))
+				}
+				name = n
+			}
 			c, ns, err := kf.clientNS(cmd.Context())
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
 			w := cmd.OutOrStdout()
-			name := args[0]
-			if cron, ok := strings.CutPrefix(name, "cronworkflow/"); ok {
-				name = cron // list --cron -o name prints cronworkflow/NAME
-			} else if name, err = workflowName(name); err != nil {
-				return withCode(ExitUsage, fmt.Errorf("status: %w", err))
+			if cronOnly {
+				cs, err := c.CronStatus(cmd.Context(), ns, name)
+				if err != nil {
+					return withCode(ExitUsage, err)
+				}
+				return writeCronStatus(painter{on: colorful(cmd, w)}, w, cs, output.value, time.Now())
 			}
 			st, err := c.Status(cmd.Context(), ns, name)
 			if apierrors.IsNotFound(err) {
