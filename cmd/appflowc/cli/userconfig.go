@@ -320,6 +320,9 @@ line always win. The file is checked as a config is: each problem at file:line:c
 				state = "not found; built-in defaults apply"
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "# %s (%s)\n", path, state)
+			// The namespace below is the file's (or argo): -n and the kubeconfig context's
+			// namespace come first, and view does not read the kubeconfig to say which wins.
+			fmt.Fprintln(cmd.OutOrStdout(), "# namespace: used when neither -n nor the kubeconfig context names one")
 			eff := uc
 			if eff.Namespace == "" {
 				eff.Namespace = "argo"
