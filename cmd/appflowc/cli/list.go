@@ -63,7 +63,10 @@ keeps the workflows created within D, --older D those that finished more than D 
 			p := painter{on: colorful(cmd, cmd.OutOrStdout())}
 			now := time.Now()
 			if cron {
-				for _, f := range []string{"phase", "running", "completed", "since", "older"} {
+				if opts.Phase != "" {
+					return withCode(ExitUsage, errors.New("list: --phase is for workflows; a CronWorkflow has no phase"))
+				}
+				for _, f := range []string{"running", "completed", "since", "older"} {
 					if cmd.Flags().Changed(f) {
 						return withCode(ExitUsage, fmt.Errorf("list: --%s is for workflows; it cannot be used with --cron", f))
 					}
