@@ -157,6 +157,7 @@ func TestClusterTextIsEscaped(t *testing.T) {
 	for _, args := range [][]string{
 		{"list"}, {"list", "-o", "wide"}, {"list", "-o", "name"}, {"status", "wf-evil"}, {"graph", "--workflow", "wf-evil"},
 		{"graph", "--workflow", "wf-evil", "-o", "mermaid"}, {"logs", "wf-evil"}, {"templates", "list"}, {"list", "--cron"}, {"status", "cron-evil"},
+		{"list", "-A"}, {"templates", "list", "-A"}, {"templates", "get", "tmpl"}, {"logs", "wf-evil", "--grep", "first"},
 	} {
 		name := strings.Join(args, " ")
 		code, out, errOut := c.run(t, ctx, args...)

@@ -61,7 +61,7 @@ func TestListFilters(t *testing.T) {
 	if code != 0 || !strings.HasPrefix(out, "running ") || strings.Contains(out, "NAME") {
 		t.Errorf("list --no-headers: exit %d\n%s", code, out)
 	}
-	for _, bad := range [][]string{{"list", "--running", "--completed"}, {"list", "--since", "-1h"}, {"list", "--older", "soon"}, {"list", "--cron", "--running"}} {
+	for _, bad := range [][]string{{"list", "--running", "--completed"}, {"list", "--since", "-1h"}, {"list", "--older", "soon"}, {"list", "--cron", "--running"}, {"list", "--cron", "--phase", "Failed"}} {
 		if code, _, errOut := c.run(t, ctx, bad...); code != ExitUsage {
 			t.Errorf("%v: exit %d, want 2\n%s", bad, code, errOut)
 		}

@@ -88,7 +88,7 @@ coloured by phase. -o mermaid is for pull-request descriptions (GitHub renders i
 	}
 	kf.register(cmd)
 	kf.registerNamespace(cmd, "namespace of --workflow")
-	cmd.Flags().StringVar(&workflow, "workflow", "", "draw this run on the cluster, steps coloured by phase")
+	cmd.Flags().StringVar(&workflow, "workflow", "", "draw this run on the cluster (NAME or workflow/NAME), steps coloured by phase")
 	cmd.Flags().StringVar(&entry, "entry", "", "only the Workflow of this entry (web, or applications.web)")
 	addEnum(cmd, &output, "output", "o", "format")
 	_ = cmd.RegisterFlagCompletionFunc("workflow", kf.workflowNames(0))

@@ -63,7 +63,10 @@ keeps the workflows created within D, --older D those that finished more than D 
 			p := painter{on: colorful(cmd, cmd.OutOrStdout())}
 			now := time.Now()
 			if cron {
-				for _, f := range []string{"phase", "running", "completed", "since", "older"} {
+				if opts.Phase != "" {
+					return withCode(ExitUsage, errors.New("list: --phase is for workflows; a CronWorkflow has no phase"))
+				}
+				for _, f := range []string{"running", "completed", "since", "older"} {
 					if cmd.Flags().Changed(f) {
 						return withCode(ExitUsage, fmt.Errorf("list: --%s is for workflows; it cannot be used with --cron", f))
 					}
@@ -339,16 +342,26 @@ func newStatusCmd() *cobra.Command {
 		Args:              cobra.ExactArgs(1),
 		ValidArgsFunction: kf.workflowNames(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			// list --cron -o name prints cronworkflow/NAME: that names a CronWorkflow only.
+			name, cronOnly := strings.CutPrefix(args[0], "cronworkflow/")
+			if !cronOnly {
+				n, err := workflowName(name)
+				if err != nil {
+					return withCode(ExitUsage, fmt.Errorf("status: %w", err))
+				}
+				name = n
+			}
 			c, ns, err := kf.clientNS(cmd.Context())
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
 			w := cmd.OutOrStdout()
-			name := args[0]
-			if cron, ok := strings.CutPrefix(name, "cronworkflow/"); ok {
-				name = cron // list --cron -o name prints cronworkflow/NAME
-			} else if name, err = workflowName(name); err != nil {
-				return withCode(ExitUsage, fmt.Errorf("status: %w", err))
+			if cronOnly {
+				cs, err := c.CronStatus(cmd.Context(), ns, name)
+				if err != nil {
+					return withCode(ExitUsage, err)
+				}
+				return writeCronStatus(painter{on: colorful(cmd, w)}, w, cs, output.value, time.Now())
 			}
 			st, err := c.Status(cmd.Context(), ns, name)
 			if apierrors.IsNotFound(err) {

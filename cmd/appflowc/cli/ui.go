@@ -86,7 +86,7 @@ browser; it prints the address. Ctrl-C stops it.`,
 		},
 	}
 	kf.register(cmd)
-	kf.registerNamespace(cmd, "namespace of the Workflows; with a config, the config's appflow.namespace, otherwise")
+	kf.registerNamespace(cmd, "namespace of the Workflows; with a config, its appflow.namespace unless -n is given")
 	cmd.Flags().StringVar(&argocdNS, "argocd-namespace", config.DefaultArgoCDNamespace, "namespace of the Argo CD Applications (default: the config's appflow.argocdNamespace)")
 	cmd.Flags().StringVar(&address, "address", "127.0.0.1", "address to listen on; anything but loopback shows the page to whoever has its address")
 	cmd.Flags().IntVar(&port, "port", 0, "port to listen on (0: a free one)")
