@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/appflowc/appflowc/apply"
+	"github.com/appflowc/appflowc/internal/plural"
 	"github.com/appflowc/appflowc/internal/safetext"
 	"github.com/appflowc/appflowc/render"
 )
@@ -81,9 +82,9 @@ func newApplyCmd() *cobra.Command {
      phase, progress and current step (stderr; coloured on a terminal unless NO_COLOR
      is set), and streams each step's log prefixed by its step (stdout; --logs=false
      turns it off), until each has finished.
-Exit status: 0 applied (and, with --watch, every Workflow Succeeded), 1 a Workflow
-Failed or Errored, 2 usage, config or connection error, 130 interrupted (the Workflows
-keep running on the cluster).`,
+Exit status: 0 applied (and, with --watch, every Workflow Succeeded), 1 a config error
+or a Workflow Failed or Errored, 2 usage, pre-flight or connection error, 130
+interrupted (the Workflows keep running on the cluster).`,
 		Example: `  appflowc apply examples/quickstart --watch
   appflowc apply deploy --select applications/web,applicationSets/shop --watch
   appflowc apply . -l team=payments --watch
@@ -159,7 +160,7 @@ func loadObjects(cmd *cobra.Command, args []string) ([]render.Object, error) {
 	}
 	res, err := render.Render(cmd.Context(), in, renderOptions(cmd.Context()))
 	if err != nil {
-		return nil, configErr(cmd.ErrOrStderr(), err, ExitUsage)
+		return nil, configErr(cmd.ErrOrStderr(), err)
 	}
 	// fromFile paths are read under the config's root, or under --secrets-dir: the
 	// operator's choice, since a config must not pick files of the machine it runs on.
@@ -219,7 +220,7 @@ func runApply(cmd *cobra.Command, kf *kubeFlags, objs []render.Object, r applyRu
 				// A problem names the caller as the API server calls them, and quotes its errors.
 				safetext.Fprintf(cmd.ErrOrStderr(), "pre-flight: %s\n", p)
 			}
-			return withCode(ExitUsage, fmt.Errorf("apply: %d pre-flight problem(s); nothing was applied", len(probs)))
+			return withCode(ExitUsage, fmt.Errorf("apply: %s; nothing was applied", plural.N(len(probs), "pre-flight problem")))
 		}
 	}
 	opts := r.opts
@@ -290,7 +291,7 @@ func runApply(cmd *cobra.Command, kf *kubeFlags, objs []render.Object, r applyRu
 	case err != nil:
 		return interrupted(cmd, ctx, withCode(ExitUsage, err), names)
 	case failed > 0:
-		return withCode(ExitFailed, fmt.Errorf("apply: %d of %d workflow(s) did not succeed", failed, len(outcomes)))
+		return withCode(ExitFailed, fmt.Errorf("apply: %d of %s did not succeed", failed, plural.N(len(outcomes), "workflow")))
 	}
 	return nil
 }

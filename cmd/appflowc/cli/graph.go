@@ -53,7 +53,7 @@ coloured by phase. -o mermaid is for pull-request descriptions (GitHub renders i
 				}
 				res, err := render.Render(cmd.Context(), in, renderOptions(cmd.Context()))
 				if err != nil {
-					return configErr(cmd.ErrOrStderr(), err, ExitUsage)
+					return configErr(cmd.ErrOrStderr(), err)
 				}
 				for _, eg := range configGraphs(res) {
 					if entry != "" && eg.entry != entry && !strings.HasSuffix(eg.entry, "."+entry) {

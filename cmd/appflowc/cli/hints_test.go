@@ -26,7 +26,7 @@ func TestNextStepNamesWhatToDo(t *testing.T) {
 		{&net.OpError{Op: "dial", Net: "tcp", Err: errors.New("connection refused")}, "that the API server is up"},
 		{errors.New("kubeconfig: stat /nope: no such file or directory"), "point --kubeconfig"},
 		{errors.New(`Get "https://x": tls: failed to verify certificate: x509: certificate signed by unknown authority`), "certificate-authority"},
-		{errors.New("render: 3 error(s)"), ""},
+		{errors.New("render: 3 errors"), ""},
 		{fmt.Errorf("list: %w", context.DeadlineExceeded), "--request-timeout"},
 		{apierrors.NewTooManyRequests("later", 3600), "try again later"},
 		{fmt.Errorf("x: %w", &apply.RedirectError{Location: "http://elsewhere"}), "not at a proxy"},

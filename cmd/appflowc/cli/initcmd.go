@@ -14,6 +14,7 @@ import (
 
 	schema "github.com/appflowc/appflowc/cue"
 	"github.com/appflowc/appflowc/cue/argo"
+	"github.com/appflowc/appflowc/internal/plural"
 )
 
 const initApp = `package config
@@ -138,7 +139,7 @@ It never overwrites a file unless --force is given.`,
 				}
 			}
 			fmt.Fprintf(cmd.OutOrStdout(), "created %s (the schema, %s)\n\nnext:\n  appflowc vet %s\n  appflowc render %s -o %s\n  appflowc graph %s\n",
-				filepath.Join(dir, vendor), plural(len(names), "file"), dir, dir, filepath.Join(dir, "rendered"), dir)
+				filepath.Join(dir, vendor), plural.N(len(names), "file"), dir, dir, filepath.Join(dir, "rendered"), dir)
 			return nil
 		},
 	}

@@ -29,7 +29,7 @@ func libraryObjects(cmd *cobra.Command, args []string, kinds func(string) bool) 
 		cfg, err = config.Load(cmd.Context(), in)
 	}
 	if err != nil {
-		return nil, configErr(cmd.ErrOrStderr(), err, ExitUsage)
+		return nil, configErr(cmd.ErrOrStderr(), err)
 	}
 	objs, err := render.Build(cmd.Context(), cfg, resultCache(cmd.Context()))
 	if err != nil {
