@@ -74,6 +74,7 @@ type Server struct {
 	logs    map[string]string                    // namespace/pod → log
 	events  []event
 	faults  []*Fault
+	hidden  map[string]bool // resources not served: no CRD (Hide)
 	reqs    []Request
 	changed chan struct{} // closed and replaced on every request and change
 	done    chan struct{}
@@ -133,6 +134,20 @@ func (s *Server) Fail(f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, &f)
+}
+
+// Hide makes the server not serve resources (applications, workflows, ...), as a
+// cluster without their CRDs: discovery leaves them out and their paths answer 404 in
+// plain text, as kube-apiserver's not-found handler does.
+func (s *Server) Hide(resources ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hidden == nil {
+		s.hidden = map[string]bool{}
+	}
+	for _, r := range resources {
+		s.hidden[r] = true
+	}
 }
 
 // Heal removes every fault.
@@ -321,8 +336,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
+	hidden := s.hidden[rt.resource] && rt.verb != "discovery"
 	s.notifyLocked()
 	s.mu.Unlock()
+	if hidden {
+		http.NotFound(w, r) // "404 page not found", text/plain: no Status
+		return
+	}
 	if fault != nil {
 		if s.fault(w, r, *fault) {
 			return
@@ -344,6 +364,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.delete(w, rt)
 	case "log":
 		s.log(w, r, rt)
+	case "post":
+		if rt.resource == "selfsubjectaccessreviews" { // pre-flight's questions: all allowed
+			writeJSON(w, 201, map[string]any{"kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1", "status": map[string]any{"allowed": true}})
+			return
+		}
+		status(w, http.StatusMethodNotAllowed, "the fake API server does not "+rt.verb+" "+rt.resource)
 	default:
 		status(w, http.StatusMethodNotAllowed, "the fake API server does not "+rt.verb)
 	}
@@ -416,7 +442,7 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 }
 
 func status(w http.ResponseWriter, code int, msg string) {
-	reason := map[int]string{404: "NotFound", 429: "TooManyRequests", 403: "Forbidden", 500: "InternalError", 405: "MethodNotAllowed", 410: "Expired"}[code]
+	reason := map[int]string{401: "Unauthorized", 404: "NotFound", 429: "TooManyRequests", 403: "Forbidden", 500: "InternalError", 405: "MethodNotAllowed", 410: "Expired"}[code]
 	writeJSON(w, code, map[string]any{"kind": "Status", "apiVersion": "v1", "metadata": map[string]any{}, "status": "Failure", "message": msg, "reason": reason, "code": code})
 }
 
@@ -462,9 +488,19 @@ func (s *Server) discovery(w http.ResponseWriter, r *http.Request) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	s.mu.Lock()
+	hidden := map[string]bool{}
+	for r := range s.hidden {
+		hidden[r] = true
+	}
+	s.mu.Unlock()
+	known := false
 	for _, n := range names {
 		ri := resources[n]
 		if strings.Trim(ri.group+"/"+ri.version, "/") != gv {
+			continue
+		}
+		if known = true; hidden[n] {
 			continue
 		}
 		list = append(list, map[string]any{"name": n, "singularName": strings.ToLower(ri.kind), "namespaced": ri.namespaced, "kind": ri.kind,
@@ -473,7 +509,7 @@ func (s *Server) discovery(w http.ResponseWriter, r *http.Request) {
 			list = append(list, map[string]any{"name": "pods/log", "singularName": "", "namespaced": true, "kind": "Pod", "verbs": []string{"get"}})
 		}
 	}
-	if list == nil {
+	if !known {
 		status(w, 404, "no such group version")
 		return
 	}

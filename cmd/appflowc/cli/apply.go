@@ -45,10 +45,25 @@ func (k *kubeFlags) restConfig(ctx context.Context) (*rest.Config, error) {
 	}
 	rules.ExplicitPath = k.kubeconfig
 	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: k.context}).ClientConfig()
+	if clientcmd.IsEmptyConfig(err) {
+		// client-go's text suggests KUBERNETES_MASTER, which it no longer reads.
+		return nil, &noKubeconfigError{paths: rules.Precedence}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("kubeconfig: %w", err)
 	}
 	return cfg, nil
+}
+
+// noKubeconfigError: no kubeconfig file at any place appflowc looked.
+type noKubeconfigError struct{ paths []string }
+
+func (e *noKubeconfigError) Error() string {
+	where := "~/.kube/config (HOME is not set)"
+	if len(e.paths) > 0 {
+		where = strings.Join(e.paths, ", ")
+	}
+	return "no kubeconfig found at " + where + "; set KUBECONFIG or --kubeconfig"
 }
 
 func (k *kubeFlags) client(ctx context.Context) (*apply.Client, error) {

@@ -160,7 +160,7 @@ With --print nothing is applied: the objects are printed as one YAML stream.`,
 				return withCode(ExitUsage, err)
 			}
 			if !crds {
-				return withCode(ExitUsage, errors.New("install: the cluster does not serve the Argo Workflows CRDs (argoproj.io/v1alpha1 Workflow); install Argo Workflows first"))
+				return withCode(ExitUsage, fmt.Errorf("install: %w", &apply.NotServedError{Group: "argoproj.io", Version: "v1alpha1", Resource: "workflows"}))
 			}
 			if err := applyAndPrint(cmd, &kf, objs); err != nil {
 				return err
