@@ -220,6 +220,11 @@ Argo Workflows manifests on disk, and can submit them to a cluster and follow th
 		// A help topic (no Run): appflowc help exit-codes.
 		&cobra.Command{Use: "exit-codes", Short: "What appflowc's exit status means, for every command", Long: exitCodesHelp,
 			Example: "  appflowc vet deploy 2>/dev/null; echo $?   # 1: the config has errors"})
+	root.InitDefaultCompletionCmd() // cobra adds it only when executing: here, so that it is checked below
+	completionExamples(root)
+	for _, c := range root.Commands() {
+		requireKnownSubcommand(c)
+	}
 	return root
 }
 
@@ -236,4 +241,37 @@ func configErr(w io.Writer, err error) error {
 		return err
 	}
 	return withCode(ExitUsage, err)
+}
+
+// requireKnownSubcommand makes "appflowc templates nosuch" a usage error (exit 2):
+// cobra shows the help of a command that only groups others and exits 0 whatever its
+// arguments (spf13/cobra#706). Alone, such a command still shows its help.
+func requireKnownSubcommand(c *cobra.Command) {
+	if !c.HasSubCommands() || c.Runnable() {
+		return
+	}
+	c.Args = cobra.NoArgs
+	c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	for _, sub := range c.Commands() {
+		requireKnownSubcommand(sub)
+	}
+}
+
+// completionExamples gives cobra's completion commands the examples every command has.
+func completionExamples(root *cobra.Command) {
+	ex := map[string]string{
+		"bash":       "  source <(appflowc completion bash)",
+		"zsh":        "  appflowc completion zsh > \"${fpath[1]}/_appflowc\"",
+		"fish":       "  appflowc completion fish > ~/.config/fish/completions/appflowc.fish",
+		"powershell": "  appflowc completion powershell | Out-String | Invoke-Expression",
+	}
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		c.Example = ex["bash"] + "\n" + ex["zsh"]
+		for _, sub := range c.Commands() {
+			sub.Example = ex[sub.Name()]
+		}
+	}
 }
