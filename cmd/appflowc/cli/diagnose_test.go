@@ -51,7 +51,8 @@ func goodConfig(t *testing.T) string {
 
 // TestUnreachableIsNotMissingCRDs: against a closed port, every cluster command says the
 // API server cannot be reached, where, and to check that the cluster runs; none says
-// the CRDs are missing (install, diff, graph --workflow and apply --preflight=false did).
+// the CRDs are missing (install, diff, graph --workflow and apply --preflight=false did),
+// and none writes anything on stdout (list wrote its table's header).
 func TestUnreachableIsNotMissingCRDs(t *testing.T) {
 	kc, server := closedPortKubeconfig(t)
 	cfg := goodConfig(t)
@@ -63,10 +64,13 @@ func TestUnreachableIsNotMissingCRDs(t *testing.T) {
 		{"list"}, {"status", "x"}, {"logs", "x"}, {"delete", "x"}, {"templates", "list"}, {"templates", "create"},
 		{"submit", "app", "web", "--repo-url", "https://x.example.com", "--path", "p", "--namespace", "web"},
 	} {
-		code, _, errOut := runIn(ctx, env, append(args, "--kubeconfig", kc)...)
+		code, out, errOut := runIn(ctx, env, append(args, "--kubeconfig", kc)...)
 		name := strings.Join(args, " ")
 		if code != ExitUsage {
 			t.Errorf("%s: exit %d, want %d\n%s", name, code, ExitUsage, errOut)
+		}
+		if out != "" { // no data came: nothing a script could take for an (empty) answer
+			t.Errorf("%s: wrote to stdout with no cluster to answer:\n%s", name, out)
 		}
 		if !strings.Contains(errOut, "cannot reach the API server at "+server) || !strings.Contains(errOut, "kubectl cluster-info") {
 			t.Errorf("%s: does not say the cluster is unreachable:\n%s", name, errOut)
@@ -162,5 +166,19 @@ func TestMissingCRDsNameTheProduct(t *testing.T) {
 	}
 	if strings.Contains(errOut, "install Argo Workflows") {
 		t.Errorf("apply without Argo CD blames Argo Workflows:\n%s", errOut)
+	}
+}
+
+// TestMissingObjectIsNotMissingCRD: a workflow that does not exist, on a cluster that
+// serves Workflows, is a NotFound with its own next step, not a missing CRD: the API
+// server's 404 with a Status is told from its plain-text 404 for an unserved path.
+func TestMissingObjectIsNotMissingCRD(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c := newCluster(t)
+	code, _, errOut := c.run(t, ctx, "status", "nope")
+	if code != ExitUsage || !strings.Contains(errOut, "not found") || !strings.Contains(errOut, "appflowc: next: list the workflows with appflowc list") ||
+		strings.Contains(errOut, "CRD") || strings.Contains(errOut, "does not serve") {
+		t.Errorf("status of a missing workflow: exit %d\n%s", code, errOut)
 	}
 }

@@ -24,7 +24,9 @@ func nextStep(err error) string {
 	if d := apply.Diagnose(err); d.Trouble != apply.TroubleOther {
 		return d.Next
 	}
-	if apierrors.IsNotFound(err) && strings.Contains(err.Error(), "workflows.argoproj.io") {
+	// A workflow that does not exist: the API server names the resource
+	// (workflows.argoproj.io "x" not found), appflowc's errors the object (Workflow/ns/x).
+	if msg := err.Error(); apierrors.IsNotFound(err) && (strings.Contains(msg, "workflows.argoproj.io") || strings.HasPrefix(msg, "Workflow/")) {
 		return "list the workflows with appflowc list (-n NAMESPACE for another namespace)"
 	}
 	return ""

@@ -58,7 +58,11 @@ characters as ^[ or \r, bidi overrides as <U+202E>, long fields cut with …); -
 			// Rows are written as each page arrives (see listWriter).
 			lw := &listWriter{p: p, w: cmd.OutOrStdout(), format: output.value, now: time.Now()}
 			if err := c.EachWorkflow(cmd.Context(), ns, selector, phase, lw.page); err != nil {
-				_ = lw.close()
+				// Rows already out stay valid output (a JSON array closed); with none, no
+				// header or "[]", which a script would read as "no workflows".
+				if lw.n > 0 || lw.head {
+					_ = lw.close()
+				}
 				return withCode(ExitUsage, err)
 			}
 			return lw.close()
