@@ -137,8 +137,8 @@ func Diagnose(err error) Diagnosis {
 		}
 		return Diagnosis{Forbidden, "your user lacks an RBAC right (check with: " + ask + "): ask a cluster admin for a Role granting it, or use a --context with more rights"}
 	case errors.As(err, &unknownCA) || errors.As(err, &hostname) || errors.As(err, &certInvalid) ||
-		strings.Contains(msg, "x509:") || strings.Contains(msg, "tls: "):
-		return Diagnosis{TLSUntrusted, "the API server's certificate is not trusted for this address: check the kubeconfig's server and certificate-authority (kubectl cluster-info)"}
+		strings.Contains(msg, "x509:") || strings.Contains(msg, "tls: ") || strings.Contains(msg, "server gave HTTP response to HTTPS client"):
+		return Diagnosis{TLSUntrusted, "the TLS connection to the API server failed (its certificate is not trusted for this address, or it does not speak TLS): check the kubeconfig's server URL and certificate-authority (kubectl cluster-info)"}
 	case errors.As(err, &dnsErr) || errors.As(err, &opErr) || strings.Contains(msg, "connection refused") ||
 		strings.Contains(msg, "no such host") || strings.Contains(msg, "no route to host") || strings.Contains(msg, "connection reset"):
 		where := "the API server"

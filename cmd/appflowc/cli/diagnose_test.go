@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -180,5 +182,31 @@ func TestMissingObjectIsNotMissingCRD(t *testing.T) {
 	if code != ExitUsage || !strings.Contains(errOut, "not found") || !strings.Contains(errOut, "appflowc: next: list the workflows with appflowc list") ||
 		strings.Contains(errOut, "CRD") || strings.Contains(errOut, "does not serve") {
 		t.Errorf("status of a missing workflow: exit %d\n%s", code, errOut)
+	}
+}
+
+// TestTLSFailureIsNamed: a server whose certificate the kubeconfig does not trust, and a
+// server that does not speak TLS at all, are TLS problems, not an unreachable cluster.
+func TestTLSFailureIsNamed(t *testing.T) {
+	untrusted := httptest.NewTLSServer(http.NotFoundHandler())
+	defer untrusted.Close()
+	plain := httptest.NewServer(http.NotFoundHandler())
+	defer plain.Close()
+	for _, server := range []string{untrusted.URL, strings.Replace(plain.URL, "http://", "https://", 1)} {
+		kc := filepath.Join(t.TempDir(), "kubeconfig")
+		if err := os.WriteFile(kc, []byte(fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: %q}}]
+users: [{name: u, user: {token: t}}]
+contexts: [{name: c, context: {cluster: c, user: u}}]
+current-context: c
+`, server)), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, _, errOut := runIn(context.Background(), testEnv(t), "list", "--kubeconfig", kc, "--request-timeout", "5s")
+		if code != ExitUsage || !strings.Contains(errOut, "appflowc: next: the TLS connection to the API server failed") ||
+			!strings.Contains(errOut, "certificate-authority") || strings.Contains(errOut, "cannot reach") {
+			t.Errorf("list against %s: exit %d\n%s", server, code, errOut)
+		}
 	}
 }
