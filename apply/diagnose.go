@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"unicode"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -48,12 +49,10 @@ type NotServedError struct {
 }
 
 func (e *NotServedError) Error() string {
-	what := e.Resource
-	if e.Group != "" {
-		what += "." + e.Group
-	}
-	if e.Version != "" {
-		what += "/" + e.Version
+	gv := strings.Trim(e.Group+"/"+e.Version, "/")
+	what := e.Resource + "." + gv // a resource, as in a path: workflows.argoproj.io/v1alpha1
+	if e.Resource != "" && unicode.IsUpper(rune(e.Resource[0])) {
+		what = e.Resource + " (" + gv + ")" // a kind, as in a manifest: Workflow (argoproj.io/v1alpha1)
 	}
 	msg := "the cluster does not serve " + what
 	switch troubleOfGroup(e.Group, e.Resource) {

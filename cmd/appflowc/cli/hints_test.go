@@ -44,3 +44,25 @@ func TestNextStepNamesWhatToDo(t *testing.T) {
 		}
 	}
 }
+
+// TestNotServedError: a kind the cluster does not serve reads as such, names the product,
+// and is still a NotFound to the code that treats a missing resource as final (watches,
+// the ui), through the url.Error client-go wraps it in.
+func TestNotServedError(t *testing.T) {
+	for _, c := range []struct {
+		err  *apply.NotServedError
+		want string
+	}{
+		{&apply.NotServedError{Group: "argoproj.io", Version: "v1alpha1", Resource: "workflows"}, "the cluster does not serve workflows.argoproj.io/v1alpha1 (Argo Workflows' CRDs are not installed)"},
+		{&apply.NotServedError{Group: "argoproj.io", Version: "v1alpha1", Resource: "Workflow"}, "the cluster does not serve Workflow (argoproj.io/v1alpha1) (Argo Workflows' CRDs are not installed)"},
+		{&apply.NotServedError{Group: "argoproj.io", Version: "v1alpha1", Resource: "applicationsets"}, "the cluster does not serve applicationsets.argoproj.io/v1alpha1 (Argo CD's CRDs are not installed)"},
+		{&apply.NotServedError{Group: "example.com", Version: "v1", Resource: "widgets"}, "the cluster does not serve widgets.example.com/v1"},
+	} {
+		if got := c.err.Error(); got != c.want {
+			t.Errorf("Error() = %q, want %q", got, c.want)
+		}
+		if wrapped := fmt.Errorf("list: %w", &url.Error{Op: "Get", URL: "https://x", Err: c.err}); !apierrors.IsNotFound(wrapped) {
+			t.Errorf("%v is not a NotFound", wrapped)
+		}
+	}
+}
