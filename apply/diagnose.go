@@ -167,13 +167,25 @@ func isTimeout(err error) bool {
 	return errors.As(err, &t) && t.Timeout()
 }
 
-// notServedByMapping turns the REST mapper's "no match" for gk into a NotServedError,
-// after asking the server for its version: a mapper whose discovery failed can answer
-// "no match" for a cluster that is simply unreachable, and that must not read as
-// "install the CRDs".
+// notServedByMapping turns the REST mapper's "no match" for gk into a NotServedError when
+// the server confirms it, asked for gk's group version directly. The mapper answers "no
+// match" also when the discovery of that group failed (an unreachable cluster, or a 503
+// for one group while the others answer): that is no verdict on the CRDs, and the
+// discovery error is returned instead.
 func (c *Client) notServedByMapping(ctx context.Context, gk schema.GroupKind, version string) error {
-	if _, err := c.dc.ServerVersionWithContext(ctx); err != nil {
-		return fmt.Errorf("discover the server's version: %w", err)
+	gv := schema.GroupVersion{Group: gk.Group, Version: version}.String()
+	list, err := c.dc.ServerResourcesForGroupVersionWithContext(ctx, gv)
+	switch {
+	case apierrors.IsNotFound(err):
+	case err != nil:
+		return fmt.Errorf("discover %s: %w", gv, err)
+	default:
+		for _, r := range list.APIResources {
+			if r.Kind == gk.Kind {
+				// Served after all: the mapper's view was stale; asking again will do.
+				return fmt.Errorf("discover %s: the API server serves %s, but did not a moment ago; try again", gv, gk.Kind)
+			}
+		}
 	}
 	return &NotServedError{Group: gk.Group, Version: version, Resource: gk.Kind}
 }

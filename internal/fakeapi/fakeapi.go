@@ -46,6 +46,8 @@ type Fault struct {
 	Resource string
 	// Query, if set, must be part of the request's raw query ("continue=1000").
 	Query string
+	// Path, if set, must be the request's path ("/apis/argoproj.io/v1alpha1").
+	Path string
 	// Times is how many requests it meets (0: all).
 	Times    int
 	Location string // Redirect
@@ -324,7 +326,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.reqs = append(s.reqs, Request{Verb: rt.verb, Resource: rt.resource, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header.Clone(), At: time.Now()})
 	var fault *Fault
 	for _, f := range s.faults {
-		if (f.Verb == "" || f.Verb == rt.verb) && (f.Resource == "" || f.Resource == rt.resource) && strings.Contains(r.URL.RawQuery, f.Query) && f.Times >= 0 {
+		if (f.Verb == "" || f.Verb == rt.verb) && (f.Resource == "" || f.Resource == rt.resource) && strings.Contains(r.URL.RawQuery, f.Query) && (f.Path == "" || f.Path == r.URL.Path) && f.Times >= 0 {
 			fault = f
 			if f.Times > 0 {
 				if f.Times == 1 {

@@ -210,3 +210,24 @@ current-context: c
 		}
 	}
 }
+
+// TestGroupDiscoveryFailureIsNotMissingCRDs: when the API server answers but the
+// discovery of Argo's group fails (a 503 while it is not ready), client-go's mapper finds
+// no Workflow kind; that is reported as the failure it is, not as CRDs to install.
+func TestGroupDiscoveryFailureIsNotMissingCRDs(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c := newCluster(t)
+	c.Fail(fakeapi.Fault{Kind: fakeapi.Error, Verb: "discovery", Path: "/apis/argoproj.io/v1alpha1", Code: 503, Message: "argoproj.io is not ready"})
+	for _, args := range [][]string{{"install"}, {"graph", "--workflow", "x"}, {"apply", goodConfig(t)}} {
+		code, _, errOut := c.run(t, ctx, args...)
+		if code != ExitUsage || !strings.Contains(errOut, "discover argoproj.io/v1alpha1") {
+			t.Errorf("%v: exit %d\n%s", args, code, errOut)
+		}
+		for _, wrong := range []string{"CRD", "install Argo", "does not serve"} {
+			if strings.Contains(errOut, wrong) {
+				t.Errorf("%v: a discovery failure blamed on missing CRDs (%q):\n%s", args, wrong, errOut)
+			}
+		}
+	}
+}
