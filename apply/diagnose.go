@@ -32,6 +32,7 @@ const (
 	ArgoCDMissing                   // Argo CD's CRDs are not served
 	CRDMissing                      // another kind is not served
 	Overloaded                      // 429 with a Retry-After longer than a request may take
+	Unavailable                     // 503: the API server (or an API it aggregates) is not ready
 	Redirected                      // the API server redirected (not followed)
 )
 
@@ -118,6 +119,8 @@ func Diagnose(err error) Diagnosis {
 		return notServed(troubleOfGroup(ns.Group, ns.Resource))
 	case apierrors.IsTooManyRequests(err):
 		return Diagnosis{Overloaded, "the API server is overloaded and asked to come back later (appflowc does not wait longer than --request-timeout): try again later"}
+	case apierrors.IsServiceUnavailable(err):
+		return Diagnosis{Unavailable, "the API server answered 503 Service Unavailable (starting, or an API it aggregates is down): try again in a moment; if it persists, kubectl get --raw '/readyz?verbose' and kubectl get apiservices"}
 	case errors.Is(err, context.DeadlineExceeded) || strings.Contains(msg, "Client.Timeout exceeded") || isTimeout(err):
 		return Diagnosis{TimedOut, "the API server did not answer within --request-timeout: is the cluster running (kubectl cluster-info)? Or allow more (--request-timeout 2m, or requestTimeout: in ~/.config/appflowc/config.yaml)"}
 	case apierrors.IsUnauthorized(err):

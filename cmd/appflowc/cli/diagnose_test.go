@@ -221,7 +221,7 @@ func TestGroupDiscoveryFailureIsNotMissingCRDs(t *testing.T) {
 	c.Fail(fakeapi.Fault{Kind: fakeapi.Error, Verb: "discovery", Path: "/apis/argoproj.io/v1alpha1", Code: 503, Message: "argoproj.io is not ready"})
 	for _, args := range [][]string{{"install"}, {"graph", "--workflow", "x"}, {"apply", goodConfig(t)}} {
 		code, _, errOut := c.run(t, ctx, args...)
-		if code != ExitUsage || !strings.Contains(errOut, "discover argoproj.io/v1alpha1") {
+		if code != ExitUsage || !strings.Contains(errOut, "discover argoproj.io/v1alpha1") || !strings.Contains(errOut, "appflowc: next: the API server answered 503") {
 			t.Errorf("%v: exit %d\n%s", args, code, errOut)
 		}
 		for _, wrong := range []string{"CRD", "install Argo", "does not serve"} {

@@ -37,6 +37,7 @@ func TestNextStepNamesWhatToDo(t *testing.T) {
 		{errors.New("render: 3 errors"), ""},
 		{fmt.Errorf("list: %w", context.DeadlineExceeded), "--request-timeout"},
 		{apierrors.NewTooManyRequests("later", 3600), "try again later"},
+		{fmt.Errorf("discover argoproj.io/v1alpha1: %w", apierrors.NewServiceUnavailable("not ready")), "503 Service Unavailable"},
 		{fmt.Errorf("x: %w", &apply.RedirectError{Location: "http://elsewhere"}), "not at a proxy"},
 	} {
 		if got := nextStep(c.err); (c.want == "" && got != "") || !strings.Contains(got, c.want) {
