@@ -65,6 +65,14 @@ func (e *NotServedError) Error() string {
 	return msg
 }
 
+// IsNotServed reports whether err is (or wraps) a NotServedError: check it before
+// apierrors.IsNotFound where "no such object" and "no such kind" call for different
+// answers.
+func IsNotServed(err error) bool {
+	var ns *NotServedError
+	return errors.As(err, &ns)
+}
+
 // Status makes the error a NotFound to apierrors.IsNotFound.
 func (e *NotServedError) Status() metav1.Status {
 	return metav1.Status{Status: metav1.StatusFailure, Code: 404, Reason: metav1.StatusReasonNotFound, Message: e.Error()}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -19,14 +20,16 @@ import (
 
 // WorkflowSummary is one row of `appflowc list`.
 type WorkflowSummary struct {
-	Name     string    `json:"name"`
-	Config   string    `json:"config,omitempty"` // appflowc.dev/config label
-	Kind     string    `json:"kind,omitempty"`   // appflowc.dev/kind label
-	Phase    string    `json:"phase"`
-	Progress string    `json:"progress,omitempty"`
-	Started  time.Time `json:"started,omitzero"`
-	Finished time.Time `json:"finished,omitzero"`
-	Message  string    `json:"message,omitempty"`
+	Name      string    `json:"name"`
+	Namespace string    `json:"namespace,omitempty"`
+	Created   time.Time `json:"created,omitzero"` // metadata.creationTimestamp
+	Config    string    `json:"config,omitempty"` // appflowc.dev/config label
+	Kind      string    `json:"kind,omitempty"`   // appflowc.dev/kind label
+	Phase     string    `json:"phase"`
+	Progress  string    `json:"progress,omitempty"`
+	Started   time.Time `json:"started,omitzero"`
+	Finished  time.Time `json:"finished,omitzero"`
+	Message   string    `json:"message,omitempty"`
 	// SubmittedBy and GitCommit are the audit annotations apply sets.
 	SubmittedBy string `json:"submittedBy,omitempty"`
 	GitCommit   string `json:"gitCommit,omitempty"`
@@ -55,8 +58,8 @@ func SummaryOf(u *unstructured.Unstructured) WorkflowSummary {
 	if phase == "" {
 		phase = "Pending"
 	}
-	return WorkflowSummary{Name: u.GetName(), Config: u.GetLabels()["appflowc.dev/config"], Kind: u.GetLabels()["appflowc.dev/kind"],
-		Phase: phase, Progress: str(u.Object, "status", "progress"), Started: t("status", "startedAt"), Finished: t("status", "finishedAt"),
+	return WorkflowSummary{Name: u.GetName(), Namespace: u.GetNamespace(), Created: u.GetCreationTimestamp().Time.UTC(), Config: u.GetLabels()["appflowc.dev/config"], Kind: u.GetLabels()["appflowc.dev/kind"],
+		Phase: phase, Progress: progressOf(u), Started: t("status", "startedAt"), Finished: t("status", "finishedAt"),
 		Message: str(u.Object, "status", "message"), SubmittedBy: u.GetAnnotations()[AnnotationSubmittedBy],
 		GitCommit: u.GetAnnotations()[AnnotationGitCommit], GitDirty: u.GetAnnotations()[AnnotationGitDirty] == "true"}
 }
@@ -66,12 +69,65 @@ func SummaryOf(u *unstructured.Unstructured) WorkflowSummary {
 // within the page, as it arrives: a namespace of 100,000 runs is neither held whole nor
 // waited for. page may return ErrEnough to stop early.
 func (c *Client) EachWorkflow(ctx context.Context, namespace, selector, phase string, page func([]WorkflowSummary) error) error {
-	err := follow.EachPage(ctx, c.dyn.Resource(WorkflowsGVR).Namespace(namespace).List, metav1.ListOptions{LabelSelector: selector},
+	return c.EachWorkflowMatching(ctx, namespace, ListOptions{Selector: selector, Phase: phase}, page)
+}
+
+// ListOptions select the workflows EachWorkflowMatching lists, with argo list's meanings.
+// Each field names its flag.
+type ListOptions struct {
+	Selector string // -l
+	Phase    string // --phase
+	// Running (--running) keeps the workflows Argo has not marked completed (Pending or
+	// Running); Completed (--completed) those it has. Both are label selectors on Argo's
+	// workflows.argoproj.io/completed, as argo list does, so the server filters.
+	Running, Completed bool
+	// CreatedAfter (--since) keeps the workflows created after it.
+	CreatedAfter time.Time
+	// FinishedBefore (--older) keeps the workflows that finished before it (a workflow
+	// still running has not finished, so it never matches).
+	FinishedBefore time.Time
+}
+
+// LabelCompleted is the label Argo's controller sets to "true" when a workflow finishes.
+const LabelCompleted = "workflows.argoproj.io/completed"
+
+// selector is the label selector sent to the server: the user's and --running/--completed.
+func (o ListOptions) selector() string {
+	parts := []string{}
+	if o.Selector != "" {
+		parts = append(parts, o.Selector)
+	}
+	if o.Completed {
+		parts = append(parts, LabelCompleted+"=true")
+	}
+	if o.Running {
+		parts = append(parts, LabelCompleted+"!=true")
+	}
+	return strings.Join(parts, ",")
+}
+
+// keep applies what the server cannot filter: phase and times.
+func (o ListOptions) keep(s WorkflowSummary) bool {
+	switch {
+	case o.Phase != "" && s.Phase != o.Phase:
+		return false
+	case !o.CreatedAfter.IsZero() && !s.Created.After(o.CreatedAfter):
+		return false
+	case !o.FinishedBefore.IsZero() && (s.Finished.IsZero() || !s.Finished.Before(o.FinishedBefore)):
+		return false
+	}
+	return true
+}
+
+// EachWorkflowMatching is EachWorkflow with argo list's filters. An empty namespace lists
+// every namespace (-A).
+func (c *Client) EachWorkflowMatching(ctx context.Context, namespace string, opts ListOptions, page func([]WorkflowSummary) error) error {
+	err := follow.EachPage(ctx, c.dyn.Resource(WorkflowsGVR).Namespace(namespace).List, metav1.ListOptions{LabelSelector: opts.selector()},
 		func(items []runtime.Object, _ string) error {
 			var out []WorkflowSummary
 			for _, o := range items {
 				if u, ok := o.(*unstructured.Unstructured); ok {
-					if s := SummaryOf(u); phase == "" || s.Phase == phase {
+					if s := SummaryOf(u); opts.keep(s) {
 						out = append(out, s)
 					}
 				}
@@ -83,9 +139,17 @@ func (c *Client) EachWorkflow(ctx context.Context, namespace, selector, phase st
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("list workflows in %s: %w", namespace, err)
+		return fmt.Errorf("list workflows in %s: %w", namespaceText(namespace), err)
 	}
 	return nil
+}
+
+// namespaceText names a namespace in a message; "" is every namespace.
+func namespaceText(ns string) string {
+	if ns == "" {
+		return "all namespaces"
+	}
+	return ns
 }
 
 // ErrEnough stops EachWorkflow without an error.
@@ -192,66 +256,134 @@ func StatusOf(u *unstructured.Unstructured) *WorkflowStatus {
 // TemplateSummary is one row of `appflowc templates list`.
 type TemplateSummary struct {
 	Name        string   `json:"name"`
+	Namespace   string   `json:"namespace,omitempty"`
 	Description string   `json:"description,omitempty"`
 	Parameters  []string `json:"parameters"`
 	Library     bool     `json:"library"` // part of appflowc's library
 }
 
-// ListTemplates lists the WorkflowTemplates of namespace.
+// ListTemplates lists the WorkflowTemplates of namespace ("": every namespace).
 func (c *Client) ListTemplates(ctx context.Context, namespace string) ([]TemplateSummary, error) {
 	items, err := c.listAll(ctx, TemplatesGVR, namespace, "")
 	if err != nil {
-		return nil, fmt.Errorf("list workflowtemplates in %s: %w", namespace, err)
+		return nil, fmt.Errorf("list workflowtemplates in %s: %w", namespaceText(namespace), err)
 	}
 	out := []TemplateSummary{}
 	for _, u := range items {
-		ts := TemplateSummary{Name: u.GetName(), Description: u.GetAnnotations()["workflows.argoproj.io/description"],
-			Library: u.GetLabels()["appflowc.dev/library"] == "true", Parameters: []string{}}
-		params, _, _ := unstructured.NestedSlice(u.Object, "spec", "arguments", "parameters")
-		for _, p := range params {
-			if m, ok := p.(map[string]any); ok {
-				ts.Parameters = append(ts.Parameters, str(m, "name"))
-			}
-		}
-		out = append(out, ts)
+		out = append(out, TemplateSummaryOf(u))
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Namespace != out[j].Namespace {
+			return out[i].Namespace < out[j].Namespace
+		}
+		return out[i].Name < out[j].Name
+	})
 	return out, nil
+}
+
+// TemplateSummaryOf is what templates list and get show of a WorkflowTemplate.
+func TemplateSummaryOf(u *unstructured.Unstructured) TemplateSummary {
+	ts := TemplateSummary{Name: u.GetName(), Namespace: u.GetNamespace(), Description: u.GetAnnotations()["workflows.argoproj.io/description"],
+		Library: u.GetLabels()["appflowc.dev/library"] == "true", Parameters: []string{}}
+	params, _, _ := unstructured.NestedSlice(u.Object, "spec", "arguments", "parameters")
+	for _, p := range params {
+		if m, ok := p.(map[string]any); ok {
+			ts.Parameters = append(ts.Parameters, str(m, "name"))
+		}
+	}
+	return ts
+}
+
+// GetTemplate reads one WorkflowTemplate.
+func (c *Client) GetTemplate(ctx context.Context, namespace, name string) (*unstructured.Unstructured, error) {
+	u, err := c.dyn.Resource(TemplatesGVR).Namespace(namespace).Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("WorkflowTemplate/%s/%s: %w", namespace, name, err)
+	}
+	return u, nil
+}
+
+// DeleteTemplate deletes one WorkflowTemplate; serverDryRun asks the API server to check
+// the delete without doing it.
+func (c *Client) DeleteTemplate(ctx context.Context, namespace, name string, serverDryRun bool) error {
+	var do metav1.DeleteOptions
+	if serverDryRun {
+		do.DryRun = []string{metav1.DryRunAll}
+	}
+	if err := c.dyn.Resource(TemplatesGVR).Namespace(namespace).Delete(ctx, name, do); err != nil {
+		return fmt.Errorf("WorkflowTemplate/%s/%s: delete: %w", namespace, name, err)
+	}
+	return nil
 }
 
 // TemplatesGVR is the Argo WorkflowTemplate resource.
 var TemplatesGVR = schema.GroupVersionResource{Group: "argoproj.io", Version: "v1alpha1", Resource: "workflowtemplates"}
 
-// DeleteOptions select what DeleteWorkflows removes.
+// DeleteOptions select what DeleteWorkflows removes. Each field names its flag.
 type DeleteOptions struct {
 	Names     []string // explicit names
 	Selector  string   // --selector
 	Completed bool     // --completed: only finished workflows (with the selector)
+	// FinishedBefore (--older) keeps only the workflows that finished before it.
+	FinishedBefore time.Time
+	// DryRun is --dry-run: "server" sends each delete with dryRun=All (the API server
+	// checks rights and existence, nothing is removed), "client" sends none; "" deletes.
+	DryRun string
 }
 
+// WorkflowRef names one workflow.
+type WorkflowRef struct{ Namespace, Name string }
+
+func (r WorkflowRef) String() string { return "Workflow/" + r.Namespace + "/" + r.Name }
+
 // DeleteWorkflows deletes workflows by name, or those matching a selector (optionally
-// only completed ones), and returns the names deleted.
-func (c *Client) DeleteWorkflows(ctx context.Context, namespace string, opts DeleteOptions) ([]string, error) {
-	ri := c.dyn.Resource(WorkflowsGVR).Namespace(namespace)
-	names := opts.Names
-	if len(names) == 0 {
+// only completed ones, or ones finished before a time), and returns those deleted. An
+// empty namespace with a selector is every namespace (-A).
+func (c *Client) DeleteWorkflows(ctx context.Context, namespace string, opts DeleteOptions) ([]WorkflowRef, error) {
+	var refs []WorkflowRef
+	for _, n := range opts.Names {
+		refs = append(refs, WorkflowRef{namespace, n})
+	}
+	if len(opts.Names) == 0 {
 		items, err := c.listAll(ctx, WorkflowsGVR, namespace, opts.Selector)
 		if err != nil {
-			return nil, fmt.Errorf("list workflows in %s: %w", namespace, err)
+			return nil, fmt.Errorf("list workflows in %s: %w", namespaceText(namespace), err)
 		}
 		for _, u := range items {
-			if _, done := OutcomeOf(u); done || !opts.Completed {
-				names = append(names, u.GetName())
+			_, done := OutcomeOf(u)
+			if opts.Completed && !done {
+				continue
 			}
+			if !opts.FinishedBefore.IsZero() {
+				if f := SummaryOf(u).Finished; f.IsZero() || !f.Before(opts.FinishedBefore) {
+					continue
+				}
+			}
+			refs = append(refs, WorkflowRef{u.GetNamespace(), u.GetName()})
 		}
 	}
-	sort.Strings(names)
-	var deleted []string
-	for _, n := range names {
-		if err := ri.Delete(ctx, n, metav1.DeleteOptions{}); err != nil {
-			return deleted, fmt.Errorf("Workflow/%s/%s: delete: %w", namespace, n, err)
+	sort.Slice(refs, func(i, j int) bool {
+		if refs[i].Namespace != refs[j].Namespace {
+			return refs[i].Namespace < refs[j].Namespace
 		}
-		deleted = append(deleted, n)
+		return refs[i].Name < refs[j].Name
+	})
+	var do metav1.DeleteOptions
+	switch opts.DryRun {
+	case "":
+	case "server":
+		do.DryRun = []string{metav1.DryRunAll}
+	case "client":
+		return refs, nil
+	default:
+		return nil, fmt.Errorf("delete: dry run %q: want server or client", opts.DryRun)
+	}
+	var deleted []WorkflowRef
+	for _, r := range refs {
+		if err := c.dyn.Resource(WorkflowsGVR).Namespace(r.Namespace).Delete(ctx, r.Name, do); err != nil {
+			return deleted, fmt.Errorf("%s: delete: %w", r, err)
+		}
+		deleted = append(deleted, r)
 	}
 	return deleted, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -32,6 +33,33 @@ type LogOptions struct {
 	// Raw writes each log line as the pod wrote it (--raw); otherwise its control
 	// characters are escaped (safetext.Line). The step prefix is escaped either way.
 	Raw bool
+	// Container is the container whose log is read (-c); "" is Argo's main container.
+	Container string
+	// TailLines, if set, reads only the last lines of each step's log (--tail), as the
+	// kubelet counts them.
+	TailLines *int64
+	// Since, if positive, reads only lines written within it (--since).
+	Since time.Duration
+	// Timestamps asks the kubelet to put each line's RFC 3339 time first (--timestamps).
+	Timestamps bool
+	// Grep, if set, keeps only the lines it matches (--grep), matched on the line as the
+	// pod wrote it, before escaping. It is Go's regexp (RE2): linear in the line, so a
+	// pattern cannot make a log of any size take long.
+	Grep *regexp.Regexp
+}
+
+// podLogOptions is what the kubelet is asked for: the filters it applies itself.
+func (o LogOptions) podLogOptions() *corev1.PodLogOptions {
+	plo := &corev1.PodLogOptions{Container: o.Container, Follow: o.Follow, TailLines: o.TailLines, Timestamps: o.Timestamps}
+	if plo.Container == "" {
+		plo.Container = "main"
+	}
+	if o.Since > 0 {
+		// The API counts whole seconds; a part second rounds up so that nothing asked for is cut.
+		s := int64((o.Since + time.Second - 1) / time.Second)
+		plo.SinceSeconds = &s
+	}
+	return plo
 }
 
 // MaxLogLine is the longest log line written as one line; a longer one is written in
@@ -246,7 +274,7 @@ func (l *logStreamer) stream(ctx context.Context, p *corev1.Pod) {
 	// The prefix comes from the pod (its labels, Argo's node-name annotation): always
 	// escaped, whatever --raw says about the lines.
 	prefix = safetext.Field(prefix, 128)
-	rc, err := l.c.watchCS.CoreV1().Pods(l.namespace).GetLogs(p.Name, &corev1.PodLogOptions{Container: "main", Follow: l.opts.Follow}).Stream(ctx)
+	rc, err := l.c.watchCS.CoreV1().Pods(l.namespace).GetLogs(p.Name, l.opts.podLogOptions()).Stream(ctx)
 	if err != nil {
 		if ctx.Err() == nil {
 			l.fail(prefix, err)
@@ -289,6 +317,9 @@ func (l *logStreamer) stream(ctx context.Context, p *corev1.Pod) {
 // different steps never interleave.
 func (l *logStreamer) write(prefix string, line []byte, cont bool) {
 	text := strings.TrimSuffix(string(line), "\n")
+	if l.opts.Grep != nil && !l.opts.Grep.MatchString(text) {
+		return
+	}
 	if !l.opts.Raw {
 		text = safetext.Line(text)
 	}

@@ -43,6 +43,12 @@ type WatchOptions struct {
 	Phase func(string) string
 	// Retrying, if set, is told when the watch failed and when it tries again.
 	Retrying func(err error, after time.Duration)
+	// Update, if set, gets each state of a followed workflow as it is seen (a live view
+	// draws from it); it must not keep u past the call without copying.
+	Update func(u *unstructured.Unstructured)
+	// AnyLabels follows the named workflows whatever their labels; otherwise several
+	// names are followed with one watch of the workflows appflowc manages.
+	AnyLabels bool
 }
 
 // GoneError is a followed object deleted before it finished: nothing will ever say how
@@ -74,8 +80,11 @@ func (c *Client) Watch(ctx context.Context, namespace string, names []string, op
 	// One workflow (logs -f, which follows any workflow): by name. Several (apply's):
 	// by appflowc's label, one watch for all.
 	sel := metav1.ListOptions{LabelSelector: "app.kubernetes.io/managed-by=appflowc"}
-	if len(names) == 1 {
+	switch {
+	case len(names) == 1:
 		sel = metav1.ListOptions{FieldSelector: "metadata.name=" + names[0]}
+	case opts.AnyLabels:
+		sel = metav1.ListOptions{}
 	}
 	src := &cache.ListWatch{
 		ListWithContextFunc: func(ctx context.Context, o metav1.ListOptions) (runtime.Object, error) {
@@ -109,6 +118,9 @@ func (c *Client) Watch(ctx context.Context, namespace string, names []string, op
 				return finished(), nil
 			}
 			alive[u.GetName()] = true
+			if opts.Update != nil {
+				opts.Update(u)
+			}
 			line := statusLine(u, nil)
 			if line != last[u.GetName()] {
 				last[u.GetName()] = line
@@ -158,7 +170,7 @@ func statusLine(u *unstructured.Unstructured, paint func(string) string) string 
 	if phase == "" {
 		phase = "Pending"
 	}
-	progress := safetext.Field(str(u.Object, "status", "progress"), 32)
+	progress := safetext.Field(progressOf(u), 32)
 	var running []string
 	nodes, _, _ := unstructured.NestedMap(u.Object, "status", "nodes")
 	for _, n := range nodes {
@@ -229,18 +241,10 @@ func OutcomeOf(u *unstructured.Unstructured) (Outcome, bool) {
 	}
 	oc := Outcome{Name: u.GetName(), Phase: phase, Message: str(u.Object, "status", "message")}
 	nodes, _, _ := unstructured.NestedMap(u.Object, "status", "nodes")
-	first := ""
-	for _, n := range nodes {
-		m, _ := n.(map[string]any)
-		if str(m, "type") != "Pod" || (str(m, "phase") != "Failed" && str(m, "phase") != "Error") {
-			continue
-		}
-		if fin := str(m, "finishedAt"); first == "" || fin < first {
-			first = fin
-			oc.Failed = str(m, "displayName")
-			if msg := str(m, "message"); msg != "" {
-				oc.Message = msg
-			}
+	if step, msg := FirstFailure(u); step != "" {
+		oc.Failed = step
+		if msg != "" {
+			oc.Message = msg
 		}
 	}
 	if phase != "Succeeded" {

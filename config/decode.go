@@ -52,23 +52,53 @@ func Load(ctx context.Context, in Input) (*Config, error) {
 
 // Decode validates a tree and builds the Config. All problems are reported at once.
 func Decode(t *Tree) (*Config, error) {
-	d := &decoder{}
-	c := d.config(t.Root)
-	if len(d.errs) > 0 {
-		return nil, d.errs.Sort()
+	c, errs := DecodeAll(t)
+	if len(errs) > 0 {
+		return nil, errs
 	}
-	c.Tree = t
 	return c, nil
 }
 
-type decoder struct{ errs diag.List }
+// DecodeAll is Decode for a caller that goes on to compile and validate what it can: with
+// problems of the security policy only (an unpinned image, a template expression in a
+// command), the Config is complete and comes back beside them, so that the later
+// stages (Argo's validation above all) report in the same run. With any other problem
+// the Config is nil.
+func DecodeAll(t *Tree) (*Config, diag.List) {
+	d := &decoder{}
+	c := d.config(t.Root)
+	if len(d.errs) > 0 {
+		return nil, append(d.errs, d.policy...).Sort()
+	}
+	c.Tree = t
+	if len(d.policy) > 0 {
+		return c, d.policy.Sort()
+	}
+	return c, nil
+}
+
+type decoder struct {
+	errs diag.List
+	// policy holds the security policy's complaints: the value is well-formed, only
+	// not allowed; compiling it harms nothing and shows what else is wrong.
+	policy diag.List
+}
+
+// policyf reports a violation of the security policy (see decoder.policy).
+func (d *decoder) policyf(n *Node, path []string, hint, format string, args ...any) {
+	d.policy = append(d.policy, diagAt(n, path, hint, format, args...))
+}
 
 func (d *decoder) errorf(n *Node, path []string, hint, format string, args ...any) {
+	d.errs = append(d.errs, diagAt(n, path, hint, format, args...))
+}
+
+func diagAt(n *Node, path []string, hint, format string, args ...any) diag.Diagnostic {
 	pos := diag.Pos{}
 	if n != nil {
 		pos = n.Pos
 	}
-	d.errs = append(d.errs, diag.Diagnostic{Pos: pos, Path: joinPath(path), Msg: fmt.Sprintf(format, args...), Hint: hint})
+	return diag.Diagnostic{Pos: pos, Path: joinPath(path), Msg: fmt.Sprintf(format, args...), Hint: hint}
 }
 
 // fields checks that n is a struct whose keys are all in allowed, reporting unknown keys
@@ -384,7 +414,7 @@ func (d *decoder) appflow(n *Node) Appflow {
 
 func (d *decoder) image(n *Node, path []string, s string) {
 	if v := policy.Image(s); v != nil {
-		d.errorf(n, path, v.Hint, "%s", v.Msg)
+		d.policyf(n, path, v.Hint, "%s", v.Msg)
 	}
 }
 
@@ -986,7 +1016,7 @@ func (d *decoder) script(n *Node, p []string) Script {
 	}
 	noTemplate := func(n *Node, p []string, x string) {
 		if strings.Contains(x, "{{") {
-			d.errorf(n, p, "pass values through env (e.g. env: {TARGET: \"...\"}) and read $TARGET in the script", "Argo template expression in a command or argument would be spliced into the process arguments")
+			d.policyf(n, p, "pass values through env (e.g. env: {TARGET: \"...\"}) and read $TARGET in the script", "Argo template expression in a command or argument would be spliced into the process arguments")
 		}
 	}
 	if n.Get("command") == nil {

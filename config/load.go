@@ -282,13 +282,17 @@ func LoadTree(ctx context.Context, in Input) (*Tree, error) {
 					return
 				}
 			}
+			data := f.Data
+			var shifts columnShifts
 			if path.Ext(f.Path) == ".json" {
 				if d, bad := jsonErr(f.Display, f.Data); bad {
 					perr[i] = diag.List{d}
 					return
 				}
+				data, shifts = yamlSafeJSON(f.Data)
 			}
-			parsed[i], perr[i] = parseYAML(f.Display, f.Data, maxDepth)
+			parsed[i], perr[i] = parseYAML(f.Display, data, maxDepth)
+			shifts.apply(parsed[i], perr[i])
 			if len(perr[i]) == 0 {
 				memo.put("yaml", f, yamlRecord(f.Display, parsed[i]))
 			}

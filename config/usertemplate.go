@@ -261,6 +261,6 @@ func (d *decoder) checkPolicy(spec *Node, p []string, af *Appflow) {
 	m, _ := spec.Interface().(map[string]any)
 	for _, v := range policy.Spec(m, policy.Options{RequireLimits: af.RequireLimits}) {
 		at := spec.nearest(v.Path)
-		d.errs = append(d.errs, diag.Diagnostic{Pos: at.Pos, Path: joinPath(append(append([]string(nil), p...), v.Path...)), Msg: v.Msg, Hint: v.Hint})
+		d.policy = append(d.policy, diag.Diagnostic{Pos: at.Pos, Path: joinPath(append(append([]string(nil), p...), v.Path...)), Msg: v.Msg, Hint: v.Hint})
 	}
 }

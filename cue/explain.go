@@ -205,3 +205,49 @@ func Names() []string {
 	defer Lock()()
 	return append(definitions(root), fieldNames(root.LookupPath(cue.ParsePath("#Config")))...)
 }
+
+// Completions are the paths Explain takes that complete prefix (for shell completion):
+// the definitions and top-level fields, or, after a dot, the fields below the path
+// before it (entries of a section and list elements stepped into, as Explain does).
+func Completions(prefix string) []string {
+	parent, _, dotted := cutLast(prefix, ".")
+	if !dotted {
+		var out []string
+		for _, n := range Names() {
+			if strings.HasPrefix(n, prefix) {
+				out = append(out, n)
+			}
+		}
+		return out
+	}
+	root, _, err := Value()
+	if err != nil {
+		return nil
+	}
+	defer Lock()()
+	v, _, err := lookup(root, parent)
+	if err != nil || strings.HasPrefix(parent, "#") {
+		return nil
+	}
+	if entry := v.LookupPath(cue.MakePath(cue.AnyString)); entry.Exists() {
+		v = entry
+	}
+	if elem := v.LookupPath(cue.MakePath(cue.AnyIndex)); elem.Exists() {
+		v = elem
+	}
+	var out []string
+	for _, f := range fieldNames(v) {
+		if p := parent + "." + f; strings.HasPrefix(p, prefix) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// cutLast is strings.Cut at the last sep.
+func cutLast(s, sep string) (before, after string, found bool) {
+	if i := strings.LastIndex(s, sep); i >= 0 {
+		return s[:i], s[i+len(sep):], true
+	}
+	return s, "", false
+}

@@ -120,8 +120,15 @@ func userTemplate(cfg *config.Config, ut *config.UserTemplate) (Object, error) {
 		return Object{}, diag.List{{Pos: ut.Pos, Path: "workflowTemplates." + ut.Name + ".spec", Msg: "not an Argo WorkflowSpec: " + err.Error(),
 			Hint: "see Argo's field reference: https://argo-workflows.readthedocs.io/en/latest/fields/"}}
 	}
+	locate := func(msg string) (diag.Pos, string) {
+		n, p := config.ArgoErrorAt(ut.SpecNode, msg)
+		if n == nil {
+			return ut.Pos, "workflowTemplates." + ut.Name
+		}
+		return n.Pos, config.JoinPath(append([]string{"workflowTemplates", ut.Name, "spec"}, p...))
+	}
 	return Object{APIVersion: "argoproj.io/v1alpha1", Kind: "WorkflowTemplate", Namespace: wt.Namespace, Name: wt.Name,
-		Source: ut.Pos, SourceRel: cfg.Tree.RelPath(ut.Pos.File), Entry: "workflowTemplates." + ut.Name, Obj: wt}, nil
+		Source: ut.Pos, SourceRel: cfg.Tree.RelPath(ut.Pos.File), Entry: "workflowTemplates." + ut.Name, Obj: wt, Locate: locate}, nil
 }
 
 // bound sets a template's own resource bounds (appflow.resources.templates) on every pod

@@ -25,6 +25,9 @@ type Object struct {
 	Owner string
 	// Obj is the typed object (Argo or Kubernetes API types, or a map for Argo CD kinds).
 	Obj any
+	// Locate, for an object written in the config (a user template), finds where the
+	// field an Argo validation error names is written: its position and config path.
+	Locate func(argoMsg string) (diag.Pos, string)
 }
 
 // ID is "Kind/namespace/name", the form messages and change sets use.

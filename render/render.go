@@ -51,9 +51,13 @@ func Render(ctx context.Context, in config.Input, opts Options) (*Result, error)
 	if opts.Incremental {
 		in.Cache = opts.Cache
 	}
-	cfg, err := config.Load(ctx, in)
+	t, err := config.LoadTree(ctx, in)
 	if err != nil {
 		return nil, err
+	}
+	cfg, policyDiags := config.DecodeAll(t)
+	if cfg == nil {
+		return nil, policyDiags
 	}
 	var keys map[string][sha256.Size]byte
 	var reused map[string][]encoded
@@ -67,7 +71,7 @@ func Render(ctx context.Context, in config.Input, opts Options) (*Result, error)
 	}
 	todo := withoutEntries(cfg, reused)
 	objs, err := Compile(ctx, todo, opts.Cache)
-	if err != nil {
+	if err = WithPolicy(policyDiags, err); err != nil {
 		return nil, err
 	}
 	if opts.Expand {
@@ -92,6 +96,29 @@ func Render(ctx context.Context, in config.Input, opts Options) (*Result, error)
 		return nil, err
 	}
 	return &Result{Config: cfg, Objects: objs, Files: files, Reused: len(reused)}, nil
+}
+
+// WithPolicy joins the policy's complaints (config.DecodeAll) with what compiling the
+// config found (err): the two stages report in one run. Anything but config problems
+// (a cancellation, an I/O error) is returned as it is.
+func WithPolicy(policy diag.List, err error) error {
+	if len(policy) == 0 {
+		return err
+	}
+	var dl diag.List
+	if err != nil && !errors.As(err, &dl) {
+		return err
+	}
+	seen := map[string]bool{}
+	var out diag.List
+	for _, d := range append(append(diag.List{}, policy...), dl...) {
+		key := d.Pos.String() + "\x00" + d.Path + "\x00" + d.Msg
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, d)
+		}
+	}
+	return out.Sort()
 }
 
 // renderLocation names where a render's bundle is kept: the config's location and the

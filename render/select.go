@@ -51,29 +51,56 @@ func Select(objs []Object, entries []string) ([]Object, error) {
 	return out, nil
 }
 
-// SelectLabels keeps the entries whose Workflow's labels (the entry's labels and
-// appflowc's own) match selector, in kubectl's syntax, and what they depend on.
+// SelectLabels keeps the entries whose Workflow's (or, for a scheduled entry, whose
+// CronWorkflow's) labels (the entry's labels and appflowc's own) match selector, in
+// kubectl's syntax, and what they depend on. When none matches, the error lists the
+// labels the entries do carry, so that a typo shows.
 func SelectLabels(objs []Object, selector string) ([]Object, error) {
 	sel, err := labels.Parse(selector)
 	if err != nil {
 		return nil, fmt.Errorf("-l %q: %w", selector, err)
 	}
 	var entries []string
+	carried := map[string]bool{}
 	for _, o := range objs {
-		if o.Kind == "Workflow" && o.Entry != "" && sel.Matches(labels.Set(objectLabels(o.Obj))) {
+		if (o.Kind != "Workflow" && o.Kind != "CronWorkflow") || o.Entry == "" {
+			continue
+		}
+		ls := objectLabels(o.Obj)
+		if sel.Matches(labels.Set(ls)) {
 			entries = append(entries, o.Entry)
+		}
+		for k, v := range ls {
+			if k != "app.kubernetes.io/managed-by" && k != LabelConfig {
+				carried[k+"="+v] = true
+			}
 		}
 	}
 	if len(entries) == 0 {
-		return nil, fmt.Errorf("-l %q: no entry's labels match (entries carry their labels: and appflowc.dev/config=NAME, appflowc.dev/kind=application|applicationset|infra)", selector)
+		return nil, fmt.Errorf("-l %q: no entry's labels match (the entries carry: %s; and appflowc.dev/config=NAME)", selector, carriedText(carried))
 	}
 	return Select(objs, entries)
+}
+
+// carriedText lists label pairs sorted, at most 20 of them.
+func carriedText(set map[string]bool) string {
+	pairs := make([]string, 0, len(set))
+	for p := range set {
+		pairs = append(pairs, p)
+	}
+	sort.Strings(pairs)
+	if len(pairs) > 20 {
+		return strings.Join(pairs[:20], ", ") + fmt.Sprintf(" and %d more", len(pairs)-20)
+	}
+	return strings.Join(pairs, ", ")
 }
 
 // objectLabels reads metadata.labels of a typed Workflow or of an object read from disk.
 func objectLabels(obj any) map[string]string {
 	switch o := obj.(type) {
 	case *wfv1.Workflow:
+		return o.Labels
+	case *wfv1.CronWorkflow:
 		return o.Labels
 	case map[string]any:
 		meta, _ := o["metadata"].(map[string]any)

@@ -103,11 +103,14 @@ func Validate(objs []Object, cache *diskcache.Cache) diag.List {
 				msg = err.Error()
 			}
 			if msg != "" {
-				path := o.ID()
+				pos, path := o.Source, o.ID()
 				if o.Entry != "" { // a user template: name it as the config does
 					path = o.Entry
 				}
-				out = append(out, diag.Diagnostic{Pos: o.Source, Path: path, Msg: "Argo rejects the template: " + msg,
+				if o.Locate != nil { // at the field Argo names, where it is written
+					pos, path = o.Locate(msg)
+				}
+				out = append(out, diag.Diagnostic{Pos: pos, Path: path, Msg: "Argo rejects the template: " + msg,
 					Hint: "this comes from the template's definition; fix it where the template is written"})
 			}
 		case *wfv1.Workflow:

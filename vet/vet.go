@@ -52,9 +52,12 @@ func Run(ctx context.Context, in config.Input, opts Options) (Result, error) {
 		return res, asDiags(&res, err)
 	}
 	res.Files = len(t.Files)
-	cfg, err := config.Decode(t)
-	if err != nil {
-		return res, asDiags(&res, err)
+	// A config with policy complaints only is compiled and validated too: every stage
+	// reports in one run.
+	cfg, policyDiags := config.DecodeAll(t)
+	if cfg == nil {
+		res.Diags = policyDiags
+		return res, nil
 	}
 	res.Entries = len(cfg.Applications) + len(cfg.ApplicationSets) + len(cfg.Infra) + len(cfg.WorkflowTemplates) + len(cfg.Pipelines)
 	// The schema check and the compile (with Argo's validation) are independent: they
@@ -73,7 +76,7 @@ func Run(ctx context.Context, in config.Input, opts Options) (Result, error) {
 		res.Diags = schemaDiags
 		return res, nil
 	}
-	if err != nil {
+	if err := render.WithPolicy(policyDiags, err); err != nil {
 		return res, asDiags(&res, err)
 	}
 	res.Objects = len(objs)

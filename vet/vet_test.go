@@ -12,6 +12,7 @@ import (
 	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/internal/diskcache"
 	"github.com/appflowc/appflowc/internal/plural"
+	"github.com/appflowc/appflowc/render"
 )
 
 const good = `applications:
@@ -113,5 +114,35 @@ func TestSkipSchema(t *testing.T) {
 	}
 	if extra == 0 {
 		t.Errorf("the schema check left nothing in the cache (%d results either way): did it run?", len(checked))
+	}
+}
+
+// TestEveryStageInOneRun: a policy complaint (an unpinned image) does not stop Argo's
+// validation: the template's undefined step is reported in the same run, by vet and by
+// render alike.
+func TestEveryStageInOneRun(t *testing.T) {
+	const tmpl = `workflowTemplates:
+  smoke:
+    spec:
+      entrypoint: main
+      templates:
+      - name: main
+        steps: [[{name: x, template: nothere}]]
+      - name: check
+        container: {image: "busybox:latest", command: [sh, -c, "echo hi"]}
+`
+	want := []string{`image "busybox:latest" uses the mutable tag latest`, `template name 'nothere' undefined`}
+	res, err := Run(context.Background(), input(map[string]string{"t.yaml": tmpl}), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, rerr := render.Render(context.Background(), input(map[string]string{"t.yaml": tmpl}), render.Options{})
+	for _, w := range want {
+		if !strings.Contains(res.Diags.Error(), w) {
+			t.Errorf("vet: %q missing from\n%v", w, res.Diags)
+		}
+		if rerr == nil || !strings.Contains(rerr.Error(), w) {
+			t.Errorf("render: %q missing from\n%v", w, rerr)
+		}
 	}
 }

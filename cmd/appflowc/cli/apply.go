@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/appflowc/appflowc/apply"
+	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/internal/plural"
 	"github.com/appflowc/appflowc/internal/safetext"
 	"github.com/appflowc/appflowc/render"
@@ -25,6 +26,9 @@ import (
 type kubeFlags struct {
 	kubeconfig, context string
 	requestTimeout      time.Duration
+	// namespace is -n of the commands that registered it (registerNamespace); "" when
+	// not given: resolveNamespace decides then.
+	namespace string
 }
 
 func (k *kubeFlags) register(cmd *cobra.Command) {
@@ -34,7 +38,17 @@ func (k *kubeFlags) register(cmd *cobra.Command) {
 		"give up on a request to the API server after this long (a watch or log stream: on its first answer); 0: never")
 }
 
-func (k *kubeFlags) restConfig(ctx context.Context) (*rest.Config, error) {
+// namespaceHelp is the end of every -n help text: the precedence resolveNamespace applies.
+const namespaceHelp = "(default: the kubeconfig context's namespace, else the user config's namespace, else argo)"
+
+// registerNamespace adds -n to a command that reads or changes namespaced objects.
+func (k *kubeFlags) registerNamespace(cmd *cobra.Command, what string) {
+	cmd.Flags().StringVarP(&k.namespace, "namespace", "n", "", what+" "+namespaceHelp)
+}
+
+// clientConfig is the kubeconfig as --kubeconfig and --context select it, loaded from
+// the run's environment.
+func (k *kubeFlags) clientConfig(ctx context.Context) clientcmd.ClientConfig {
 	rules := clientcmd.NewDefaultClientConfigLoadingRules()
 	// $KUBECONFIG and ~/.kube/config of the run's environment (RunEnv), not the process's.
 	rules.Precedence = filepath.SplitList(getenv(ctx, "KUBECONFIG"))
@@ -44,10 +58,15 @@ func (k *kubeFlags) restConfig(ctx context.Context) (*rest.Config, error) {
 		}
 	}
 	rules.ExplicitPath = k.kubeconfig
-	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: k.context}).ClientConfig()
+	return clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, &clientcmd.ConfigOverrides{CurrentContext: k.context})
+}
+
+func (k *kubeFlags) restConfig(ctx context.Context) (*rest.Config, error) {
+	cc := k.clientConfig(ctx)
+	cfg, err := cc.ClientConfig()
 	if clientcmd.IsEmptyConfig(err) {
 		// client-go's text suggests KUBERNETES_MASTER, which it no longer reads.
-		return nil, &noKubeconfigError{paths: rules.Precedence}
+		return nil, &noKubeconfigError{paths: cc.ConfigAccess().GetLoadingPrecedence()}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("kubeconfig: %w", err)
@@ -66,6 +85,54 @@ func (e *noKubeconfigError) Error() string {
 	return "no kubeconfig found at " + where + "; set KUBECONFIG or --kubeconfig"
 }
 
+// resolveNamespace is the namespace of every cluster command that takes -n, decided in
+// one place, as kubectl decides it and then appflowc's own defaults:
+//  1. -n;
+//  2. the namespace of the kubeconfig context in use (--context, else current-context,
+//     of --kubeconfig, else $KUBECONFIG, else ~/.kube/config);
+//  3. namespace in the user config file;
+//  4. argo, the default of a config's appflow.namespace.
+//
+// clientcmd's own Namespace() cannot be used for step 2: it answers "default" for a
+// context without one, which would hide steps 3 and 4.
+func (k *kubeFlags) resolveNamespace(ctx context.Context) (string, error) {
+	if k.namespace != "" {
+		return k.namespace, nil
+	}
+	raw, err := k.clientConfig(ctx).RawConfig()
+	if err != nil {
+		return "", fmt.Errorf("kubeconfig: %w", err)
+	}
+	name := k.context
+	if name == "" {
+		name = raw.CurrentContext
+	}
+	if c, ok := raw.Contexts[name]; ok && c.Namespace != "" {
+		return c.Namespace, nil
+	}
+	uc, _, _, err := loadUserConfig(ctx)
+	if err != nil {
+		return "", err
+	}
+	if uc.Namespace != "" {
+		return uc.Namespace, nil
+	}
+	return config.DefaultNamespace, nil
+}
+
+// clientNS is a client and the namespace the command works in (resolveNamespace).
+func (k *kubeFlags) clientNS(ctx context.Context) (*apply.Client, string, error) {
+	ns, err := k.resolveNamespace(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	c, err := k.client(ctx)
+	if err != nil {
+		return nil, "", err
+	}
+	return c, ns, nil
+}
+
 func (k *kubeFlags) client(ctx context.Context) (*apply.Client, error) {
 	cfg, err := k.restConfig(ctx)
 	if err != nil {
@@ -78,6 +145,7 @@ func newApplyCmd() *cobra.Command {
 	var kf kubeFlags
 	opts := apply.Options{}
 	var watch, showLogs, preflight, checkSources bool
+	var dryRun dryRunFlag
 	var selected []string
 	var selector string
 	var timeout time.Duration
@@ -104,9 +172,11 @@ interrupted (the Workflows keep running on the cluster).`,
   appflowc apply deploy --select applications/web,applicationSets/shop --watch
   appflowc apply . -l team=payments --watch
   appflowc render . -o deploy && appflowc apply deploy --watch --timeout 30m
-  appflowc apply . --dry-run`,
+  appflowc apply . --dry-run            # = --dry-run=server
+  appflowc apply . --dry-run=client     # what would be sent; no cluster needed`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if watch && opts.DryRun {
+			opts.DryRun = dryRun.server()
+			if watch && (dryRun.server() || dryRun.client()) {
 				return withCode(ExitUsage, errors.New("apply: --watch follows real Workflows; it cannot be used with --dry-run"))
 			}
 			objs, err := loadObjects(cmd, args)
@@ -125,14 +195,29 @@ interrupted (the Workflows keep running on the cluster).`,
 					return withCode(ExitUsage, err)
 				}
 			}
+			if dryRun.client() {
+				// kubectl's client dry run: what would be sent, and nothing sent.
+				for _, o := range objs {
+					id := o.Kind + "/" + o.Name
+					if o.Namespace != "" {
+						id = o.Kind + "/" + o.Namespace + "/" + o.Name
+					}
+					if o.Kind == "Workflow" {
+						id += "*" // a generateName: the API server picks the rest
+					}
+					safetext.Fprintf(cmd.OutOrStdout(), "%s (client dry run)\n", id)
+				}
+				return nil
+			}
 			return runApply(cmd, &kf, objs, applyRun{opts: opts, watch: watch, showLogs: showLogs, preflight: preflight,
 				checkSources: checkSources, timeout: timeout, dir: configDir(args)})
 		},
 	}
 	kf.register(cmd)
-	cmd.Flags().BoolVar(&opts.DryRun, "dry-run", false, "server-side dry run: validate and show changes without persisting")
-	cmd.Flags().BoolVar(&watch, "watch", false, "follow the submitted Workflows until they finish")
+	addDryRun(cmd, &dryRun, "server: the API server validates and shows each change without persisting it (pre-flight runs too); client: list the objects that would be sent, contacting no cluster")
+	cmd.Flags().BoolVarP(&watch, "watch", "w", false, "follow the submitted Workflows until they finish")
 	cmd.Flags().StringSliceVar(&selected, "select", nil, "apply only these entries (applications/web,infra/payments) and what they need (library, RBAC)")
+	_ = cmd.RegisterFlagCompletionFunc("select", entryNames)
 	cmd.Flags().StringVarP(&selector, "selector", "l", "", "apply only the entries whose labels match (team=payments,tier!=batch) and what they need")
 	cmd.Flags().BoolVar(&showLogs, "logs", true, "with --watch, stream each step's log as it runs, prefixed by its step")
 	cmd.Flags().BoolVar(&preflight, "preflight", true, "check the cluster, namespaces, service accounts and your RBAC rights before applying anything")
@@ -268,45 +353,11 @@ func runApply(cmd *cobra.Command, kf *kubeFlags, objs []render.Object, r applyRu
 		}
 		return nil
 	}
-	// Step logs go to stdout as they are written, progress lines to stderr.
-	stopLogs := make(chan struct{})
-	logsDone := make(chan error, 1)
+	// Step logs go to stdout as they are written, progress to stderr (a live view on a
+	// terminal).
+	mode := watchMode{live: true}
 	if r.showLogs {
-		go func() {
-			logsDone <- c.FollowLogs(ctx, ns, names, apply.LogOptions{Follow: true}, cmd.OutOrStdout(), stopLogs)
-		}()
-	} else {
-		logsDone <- nil
+		mode.logs = cmd.OutOrStdout()
 	}
-	outcomes, err := c.Watch(ctx, ns, names, apply.WatchOptions{Out: cmd.ErrOrStderr(), Phase: painter{on: colorful(cmd, cmd.ErrOrStderr())}.phase,
-		Retrying: func(err error, after time.Duration) {
-			safetext.Fprintf(cmd.ErrOrStderr(), "appflowc: watch: %s; again in %s\n", err, after.Round(100*time.Millisecond))
-		}})
-	close(stopLogs)
-	if lerr := <-logsDone; lerr != nil && err == nil && ctx.Err() == nil {
-		safetext.Fprintln(cmd.ErrOrStderr(), "appflowc: warning: step logs:", lerr)
-	}
-	failed := 0
-	for _, oc := range outcomes {
-		// Phase, step, message and diagnosis are the cluster's text.
-		safetext.Fprintf(cmd.OutOrStdout(), "%s %s", oc.Name, oc.Phase)
-		if oc.Phase != "Succeeded" {
-			failed++
-			safetext.Fprintf(cmd.OutOrStdout(), ": step %s: %s", oc.Failed, oc.Message)
-			for _, d := range oc.Diagnosis {
-				safetext.Fprintf(cmd.OutOrStdout(), "\n  diagnosis: %s", d)
-			}
-		}
-		fmt.Fprintln(cmd.OutOrStdout())
-	}
-	var gone *apply.GoneError
-	switch {
-	case errors.As(err, &gone):
-		return withCode(ExitFailed, fmt.Errorf("apply: %w", err))
-	case err != nil:
-		return interrupted(cmd, ctx, withCode(ExitUsage, err), names)
-	case failed > 0:
-		return withCode(ExitFailed, fmt.Errorf("apply: %d of %s did not succeed", failed, plural.N(len(outcomes), "workflow")))
-	}
-	return nil
+	return watchWorkflows(ctx, cmd, c, ns, names, mode)
 }

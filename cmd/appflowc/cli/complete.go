@@ -12,12 +12,13 @@ import (
 	"github.com/appflowc/appflowc/apply"
 	schema "github.com/appflowc/appflowc/cue"
 	"github.com/appflowc/appflowc/internal/safetext"
+	"github.com/appflowc/appflowc/render"
 )
 
 // workflowNames completes workflow names from the cluster, as kubectl does; at most max
 // arguments (0: any number, each name once). Errors complete nothing: a shell prompt is
 // no place for them.
-func (k *kubeFlags) workflowNames(ns *string, max int) cobra.CompletionFunc {
+func (k *kubeFlags) workflowNames(max int) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 		if max > 0 && len(args) >= max {
 			return nil, cobra.ShellCompDirectiveNoFileComp
@@ -26,7 +27,7 @@ func (k *kubeFlags) workflowNames(ns *string, max int) cobra.CompletionFunc {
 		if err := applyUserConfig(cmd); err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		c, err := k.client(cmd.Context())
+		c, ns, err := k.clientNS(cmd.Context())
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
@@ -36,7 +37,7 @@ func (k *kubeFlags) workflowNames(ns *string, max int) cobra.CompletionFunc {
 		// names a user could type are offered (a name with control characters can only
 		// come from a broken or hostile API server), and the phase is escaped.
 		var out []string
-		_ = c.EachWorkflow(ctx, *ns, "", "", func(wfs []apply.WorkflowSummary) error {
+		_ = c.EachWorkflow(ctx, ns, "", "", func(wfs []apply.WorkflowSummary) error {
 			for _, w := range wfs {
 				if len(validation.IsDNS1123Subdomain(w.Name)) == 0 && strings.HasPrefix(w.Name, toComplete) && !slices.Contains(args, w.Name) {
 					out = append(out, w.Name+"\t"+safetext.Field(w.Phase, 32))
@@ -48,16 +49,73 @@ func (k *kubeFlags) workflowNames(ns *string, max int) cobra.CompletionFunc {
 	}
 }
 
-// explainNames completes explain's argument from the schema.
+// explainNames completes explain's argument from the schema: definitions and top-level
+// fields, and after a dot the fields below (applications.source.<TAB>). NoSpace after a
+// path that has fields of its own would be nicer, but cobra applies a directive to all
+// candidates at once.
 func explainNames(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
 	if len(args) > 0 {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
+	return schema.Completions(toComplete), cobra.ShellCompDirectiveNoFileComp
+}
+
+// templateNames completes WorkflowTemplate names from the cluster, as workflowNames does.
+func (k *kubeFlags) templateNames(max int) cobra.CompletionFunc {
+	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+		if max > 0 && len(args) >= max {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		if err := applyUserConfig(cmd); err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		c, ns, err := k.clientNS(cmd.Context())
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Second)
+		defer cancel()
+		ts, err := c.ListTemplates(ctx, ns)
+		if err != nil {
+			return nil, cobra.ShellCompDirectiveNoFileComp
+		}
+		var out []string
+		for _, t := range ts {
+			if len(validation.IsDNS1123Subdomain(t.Name)) == 0 && strings.HasPrefix(t.Name, toComplete) && !slices.Contains(args, t.Name) {
+				out = append(out, t.Name)
+			}
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+}
+
+// entryNames completes --select from the config the command line names (or the current
+// directory): its entries as applications/web. The config is read as vet reads it; a
+// config that does not load completes nothing. A list flag completes its last item.
+func entryNames(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	done, last := "", toComplete
+	if i := strings.LastIndexByte(toComplete, ','); i >= 0 {
+		done, last = toComplete[:i+1], toComplete[i+1:]
+	}
+	in, err := configInput(cmd, args)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Second)
+	defer cancel()
+	res, err := render.Render(ctx, in, renderOptions(ctx))
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
 	var out []string
-	for _, n := range schema.Names() {
-		if strings.HasPrefix(n, toComplete) {
-			out = append(out, n)
+	for _, o := range res.Objects {
+		if o.Entry == "" || strings.HasPrefix(o.Entry, "workflowTemplates.") {
+			continue
+		}
+		e := strings.Replace(o.Entry, ".", "/", 1)
+		if strings.HasPrefix(e, last) && !slices.Contains(out, done+e) && !slices.Contains(strings.Split(done, ","), e) {
+			out = append(out, done+e)
 		}
 	}
-	return out, cobra.ShellCompDirectiveNoFileComp
+	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 }

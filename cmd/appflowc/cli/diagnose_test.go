@@ -63,7 +63,8 @@ func TestUnreachableIsNotMissingCRDs(t *testing.T) {
 	defer cancel()
 	for _, args := range [][]string{
 		{"install"}, {"diff", cfg}, {"graph", "--workflow", "x"}, {"apply", cfg, "--preflight=false"}, {"apply", cfg},
-		{"list"}, {"status", "x"}, {"logs", "x"}, {"delete", "x"}, {"templates", "list"}, {"templates", "create"},
+		{"list"}, {"status", "x"}, {"logs", "x"}, {"delete", "x"}, {"templates", "list"}, {"templates", "create"}, {"templates", "get", "x"},
+		{"retry", "x"}, {"resubmit", "x"}, {"stop", "x"}, {"terminate", "x"}, {"suspend", "x"}, {"resume", "x"}, {"wait", "x"}, {"watch", "x"},
 		{"submit", "app", "web", "--repo-url", "https://x.example.com", "--path", "p", "--namespace", "web"},
 	} {
 		code, out, errOut := runIn(ctx, env, append(args, "--kubeconfig", kc)...)
@@ -145,7 +146,8 @@ func TestMissingCRDsNameTheProduct(t *testing.T) {
 	defer cancel()
 	c := newCluster(t)
 	c.Hide("workflows", "cronworkflows", "workflowtemplates")
-	for _, args := range [][]string{{"list"}, {"list", "--cron"}, {"status", "x"}, {"graph", "--workflow", "x"}, {"templates", "list"}, {"install"}, {"delete", "--completed"}} {
+	for _, args := range [][]string{{"list"}, {"list", "--cron"}, {"status", "x"}, {"graph", "--workflow", "x"}, {"templates", "list"}, {"install"}, {"delete", "--completed"},
+		{"retry", "x"}, {"stop", "x"}, {"wait", "x"}, {"watch", "x"}} {
 		code, _, errOut := c.run(t, ctx, args...)
 		if code != ExitUsage {
 			t.Errorf("%v: exit %d\n%s", args, code, errOut)

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/graph"
 	"github.com/appflowc/appflowc/internal/safetext"
 	"github.com/appflowc/appflowc/render"
@@ -16,7 +17,7 @@ import (
 
 func newGraphCmd() *cobra.Command {
 	var kf kubeFlags
-	var ns, entry, workflow string
+	var entry, workflow string
 	output := enumFlag{allowed: []string{"text", "mermaid", "dot"}, value: "text"}
 	cmd := &cobra.Command{
 		Use:   "graph [PATH...] | --workflow NAME",
@@ -34,7 +35,12 @@ coloured by phase. -o mermaid is for pull-request descriptions (GitHub renders i
 				if len(args) > 0 {
 					return withCode(ExitUsage, errors.New("graph: give a config or --workflow, not both"))
 				}
-				c, err := kf.client(cmd.Context())
+				name, err := workflowName(workflow)
+				if err != nil {
+					return withCode(ExitUsage, fmt.Errorf("graph --workflow: %w", err))
+				}
+				workflow = name
+				c, ns, err := kf.clientNS(cmd.Context())
 				if err != nil {
 					return withCode(ExitUsage, err)
 				}
@@ -55,7 +61,8 @@ coloured by phase. -o mermaid is for pull-request descriptions (GitHub renders i
 				if err != nil {
 					return configErr(cmd.ErrOrStderr(), err)
 				}
-				for _, eg := range configGraphs(res) {
+				egs := configGraphs(res)
+				for _, eg := range egs {
 					if entry != "" && eg.entry != entry && !strings.HasSuffix(eg.entry, "."+entry) {
 						continue
 					}
@@ -65,7 +72,7 @@ coloured by phase. -o mermaid is for pull-request descriptions (GitHub renders i
 					gs = append(gs, eg.graph)
 				}
 				if len(gs) == 0 {
-					return withCode(ExitUsage, fmt.Errorf("graph: no Workflow matches %q", entry))
+					return withCode(ExitUsage, noEntryErr(entry, egs))
 				}
 			}
 			switch output.value {
@@ -80,11 +87,11 @@ coloured by phase. -o mermaid is for pull-request descriptions (GitHub renders i
 		},
 	}
 	kf.register(cmd)
-	cmd.Flags().StringVarP(&ns, "namespace", "n", "argo", "namespace of --workflow")
+	kf.registerNamespace(cmd, "namespace of --workflow")
 	cmd.Flags().StringVar(&workflow, "workflow", "", "draw this run on the cluster, steps coloured by phase")
 	cmd.Flags().StringVar(&entry, "entry", "", "only the Workflow of this entry (web, or applications.web)")
-	cmd.Flags().VarP(&output, "output", "o", output.help("format"))
-	_ = cmd.RegisterFlagCompletionFunc("workflow", kf.workflowNames(&ns, 0))
+	addEnum(cmd, &output, "output", "o", "format")
+	_ = cmd.RegisterFlagCompletionFunc("workflow", kf.workflowNames(0))
 	addInputFlags(cmd)
 	return cmd
 }
@@ -127,4 +134,28 @@ func warnCycles(cmd *cobra.Command, what string, cycles []string) {
 	for _, c := range cycles {
 		safetext.Fprintf(cmd.ErrOrStderr(), "appflowc: warning: %s: status.nodes has a cycle (%s); not followed\n", what, c)
 	}
+}
+
+// noEntryErr says that --entry matches no Workflow of the config, with the entries there
+// are (and the nearest, when the name looks like a typo of one).
+func noEntryErr(entry string, egs []entryGraph) error {
+	if len(egs) == 0 {
+		return fmt.Errorf("graph: the config renders no Workflow")
+	}
+	var names, candidates []string
+	for _, eg := range egs {
+		names = append(names, eg.entry)
+		_, short, _ := strings.Cut(eg.entry, ".")
+		candidates = append(candidates, eg.entry, short)
+	}
+	hint := ""
+	if s := config.Suggest(entry, candidates); s != "" {
+		hint = fmt.Sprintf("did you mean %q? ", s)
+	}
+	const most = 20
+	more := ""
+	if len(names) > most {
+		names, more = names[:most], fmt.Sprintf(" and %d more", len(names)-most)
+	}
+	return fmt.Errorf("graph: no entry %q renders a Workflow (%sentries: %s%s)", entry, hint, strings.Join(names, ", "), more)
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -21,8 +22,9 @@ import (
 
 func newListCmd() *cobra.Command {
 	var kf kubeFlags
-	var ns, selector, phase string
-	var cron bool
+	var opts apply.ListOptions
+	var cron, allNamespaces, noHeaders bool
+	var since, older ageFlag
 	output := enumFlag{allowed: []string{"table", "wide", "json", "yaml", "name"}, value: "table"}
 	cmd := &cobra.Command{
 		Use:   "list",
@@ -33,31 +35,54 @@ a namespace of any size is never held in memory whole. Within a page rows are ne
 first, so a namespace of up to 500 workflows is newest first throughout; in a table the
 columns are aligned page by page. Text from the cluster is shown escaped (control
 characters as ^[ or \r, bidi overrides as <U+202E>, long fields cut with …); -o json and
--o yaml are exact.`,
+-o yaml are exact.
+
+The filters are argo list's: --running (not finished: Pending or Running) and
+--completed (finished), as Argo's workflows.argoproj.io/completed label says; --since D
+keeps the workflows created within D, --older D those that finished more than D ago
+(durations as 90s, 10m, 3h, 1d). -A lists every namespace, with a NAMESPACE column.`,
 		Example: `  appflowc list
   appflowc list --phase Failed -o wide
+  appflowc list -A --running
+  appflowc list --completed --older 7d -o name
+  appflowc list --since 1h --no-headers
   appflowc list -l appflowc.dev/config=web -o name
   appflowc list --cron`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			c, err := kf.client(cmd.Context())
+			if opts.Running && opts.Completed {
+				return withCode(ExitUsage, errors.New("list: --running and --completed exclude each other"))
+			}
+			c, ns, err := kf.clientNS(cmd.Context())
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
+			if allNamespaces {
+				ns = "" // kubectl: -A ignores -n and the context's namespace
+			}
 			p := painter{on: colorful(cmd, cmd.OutOrStdout())}
+			now := time.Now()
 			if cron {
-				if phase != "" {
-					return withCode(ExitUsage, errors.New("list: --phase is for workflows; a CronWorkflow has no phase"))
+				for _, f := range []string{"phase", "running", "completed", "since", "older"} {
+					if cmd.Flags().Changed(f) {
+						return withCode(ExitUsage, fmt.Errorf("list: --%s is for workflows; it cannot be used with --cron", f))
+					}
 				}
-				cws, err := c.ListCronWorkflows(cmd.Context(), ns, selector)
+				cws, err := c.ListCronWorkflows(cmd.Context(), ns, opts.Selector)
 				if err != nil {
 					return withCode(ExitUsage, err)
 				}
-				return writeCronList(p, cmd.OutOrStdout(), cws, output.value, time.Now())
+				return writeCronList(p, cmd.OutOrStdout(), cws, output.value, now)
+			}
+			if since.d > 0 {
+				opts.CreatedAfter = now.Add(-since.d)
+			}
+			if older.d > 0 {
+				opts.FinishedBefore = now.Add(-older.d)
 			}
 			// Rows are written as each page arrives (see listWriter).
-			lw := &listWriter{p: p, w: cmd.OutOrStdout(), format: output.value, now: time.Now()}
-			if err := c.EachWorkflow(cmd.Context(), ns, selector, phase, lw.page); err != nil {
+			lw := &listWriter{p: p, w: cmd.OutOrStdout(), format: output.value, now: now, allNamespaces: allNamespaces, noHeaders: noHeaders}
+			if err := c.EachWorkflowMatching(cmd.Context(), ns, opts, lw.page); err != nil {
 				// Rows already out stay valid output (a JSON array closed); with none, no
 				// header or "[]", which a script would read as "no workflows".
 				if lw.n > 0 || lw.head {
@@ -69,11 +94,18 @@ characters as ^[ or \r, bidi overrides as <U+202E>, long fields cut with …); -
 		},
 	}
 	kf.register(cmd)
-	cmd.Flags().StringVarP(&ns, "namespace", "n", "argo", "namespace of the workflows")
-	cmd.Flags().StringVarP(&selector, "selector", "l", "app.kubernetes.io/managed-by=appflowc", "label selector")
-	cmd.Flags().StringVar(&phase, "phase", "", "only workflows in this phase (Pending, Running, Succeeded, Failed, Error)")
+	kf.registerNamespace(cmd, "namespace of the workflows")
+	cmd.Flags().BoolVarP(&allNamespaces, "all-namespaces", "A", false, "list the workflows of every namespace (-n and the context's namespace are ignored)")
+	cmd.Flags().StringVarP(&opts.Selector, "selector", "l", "app.kubernetes.io/managed-by=appflowc", "label selector")
+	cmd.Flags().StringVar(&opts.Phase, "phase", "", "only workflows in this phase (Pending, Running, Succeeded, Failed, Error)")
+	_ = cmd.RegisterFlagCompletionFunc("phase", cobra.FixedCompletions([]string{"Pending", "Running", "Succeeded", "Failed", "Error"}, cobra.ShellCompDirectiveNoFileComp))
+	cmd.Flags().BoolVar(&opts.Running, "running", false, "only workflows not finished (Pending or Running)")
+	cmd.Flags().BoolVar(&opts.Completed, "completed", false, "only finished workflows (Succeeded, Failed or Error)")
+	cmd.Flags().Var(&since, "since", "only workflows created within this duration (e.g. 10m, 3h, 1d)")
+	cmd.Flags().Var(&older, "older", "only workflows that finished longer ago than this duration (e.g. 10m, 3h, 1d)")
+	cmd.Flags().BoolVar(&noHeaders, "no-headers", false, "print no header row in table and wide output")
 	cmd.Flags().BoolVar(&cron, "cron", false, "list CronWorkflows (scheduled pipelines): schedule, time zone, suspended, last run, active runs")
-	cmd.Flags().VarP(&output, "output", "o", output.help("output format"))
+	addEnum(cmd, &output, "output", "o", "output format")
 	return cmd
 }
 
@@ -178,8 +210,10 @@ type listWriter struct {
 	w      io.Writer
 	format string
 	now    time.Time
-	n      int  // rows written
-	head   bool // table header written
+	// allNamespaces adds a NAMESPACE column (-A); noHeaders leaves the header out.
+	allNamespaces, noHeaders bool
+	n                        int  // rows written
+	head                     bool // table header written (or left out with noHeaders)
 }
 
 func (lw *listWriter) page(wfs []apply.WorkflowSummary) error {
@@ -223,14 +257,23 @@ func (lw *listWriter) page(wfs []apply.WorkflowSummary) error {
 	if !lw.head {
 		lw.head = true
 		head := "NAME\tCONFIG\tKIND\tPHASE\tPROGRESS\tDURATION"
+		if lw.allNamespaces {
+			head = "NAMESPACE\t" + head
+		}
 		if lw.format == "wide" {
 			head += "\tSTARTED\tSUBMITTED-BY\tCOMMIT\tMESSAGE"
 		}
-		fmt.Fprintln(tw, head)
+		if !lw.noHeaders {
+			fmt.Fprintln(tw, head)
+		}
 	}
 	for _, wf := range wfs {
 		lw.n++
-		row := safetext.Sprintf("%s\t%s\t%s\t%s\t%s\t%s", wf.Name, dash(wf.Config), dash(wf.Kind), safetext.Field(wf.Phase, 64), dash(wf.Progress), age(wf.Duration(lw.now)))
+		row := ""
+		if lw.allNamespaces {
+			row = safetext.Field(wf.Namespace, 64) + "\t"
+		}
+		row += safetext.Sprintf("%s\t%s\t%s\t%s\t%s\t%s", wf.Name, dash(wf.Config), dash(wf.Kind), safetext.Field(wf.Phase, 64), dash(wf.Progress), age(wf.Duration(lw.now)))
 		if lw.format == "wide" {
 			started := "-"
 			if !wf.Started.IsZero() {
@@ -292,31 +335,36 @@ func dash(s string) string {
 
 func newStatusCmd() *cobra.Command {
 	var kf kubeFlags
-	var ns string
 	output := enumFlag{allowed: []string{"text", "json", "yaml"}, value: "text"}
 	cmd := &cobra.Command{
 		Use:               "status NAME",
 		Short:             "Show a workflow's phase, timing, progress, message and step tree (or a CronWorkflow and its runs)",
-		Example:           "  appflowc status app-web-x7k2p\n  appflowc status pipeline-release",
+		Example:           "  appflowc status app-web-x7k2p\n  appflowc status workflow/app-web-x7k2p\n  appflowc status pipeline-release",
 		Args:              cobra.ExactArgs(1),
-		ValidArgsFunction: kf.workflowNames(&ns, 1),
+		ValidArgsFunction: kf.workflowNames(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := kf.client(cmd.Context())
+			c, ns, err := kf.clientNS(cmd.Context())
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
 			w := cmd.OutOrStdout()
-			st, err := c.Status(cmd.Context(), ns, args[0])
+			name := args[0]
+			if cron, ok := strings.CutPrefix(name, "cronworkflow/"); ok {
+				name = cron // list --cron -o name prints cronworkflow/NAME
+			} else if name, err = workflowName(name); err != nil {
+				return withCode(ExitUsage, fmt.Errorf("status: %w", err))
+			}
+			st, err := c.Status(cmd.Context(), ns, name)
 			if apierrors.IsNotFound(err) {
 				// A scheduled pipeline is a CronWorkflow: show it and its runs.
-				if cs, cerr := c.CronStatus(cmd.Context(), ns, args[0]); cerr == nil {
+				if cs, cerr := c.CronStatus(cmd.Context(), ns, name); cerr == nil {
 					return writeCronStatus(painter{on: colorful(cmd, w)}, w, cs, output.value, time.Now())
 				}
 			}
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			warnCycles(cmd, "Workflow/"+ns+"/"+args[0], st.Cycles)
+			warnCycles(cmd, "Workflow/"+ns+"/"+name, st.Cycles)
 			if ok, err := writeData(painter{on: colorful(cmd, w)}, w, output.value, st); ok {
 				return err
 			}
@@ -344,8 +392,8 @@ func newStatusCmd() *cobra.Command {
 		},
 	}
 	kf.register(cmd)
-	cmd.Flags().StringVarP(&ns, "namespace", "n", "argo", "namespace of the workflow")
-	cmd.Flags().VarP(&output, "output", "o", output.help("output format"))
+	kf.registerNamespace(cmd, "namespace of the workflow")
+	addEnum(cmd, &output, "output", "o", "output format")
 	return cmd
 }
 
@@ -368,8 +416,10 @@ func writeTree(w io.Writer, n apply.StepStatus, indent string) {
 
 func newLogsCmd() *cobra.Command {
 	var kf kubeFlags
-	var ns string
 	var opts apply.LogOptions
+	var since ageFlag
+	var tail int64
+	var grep string
 	cmd := &cobra.Command{
 		Use:   "logs NAME",
 		Short: "Print the logs of a workflow's steps, each line prefixed by its step",
@@ -378,18 +428,44 @@ Log lines are the pods' text: their control characters are shown escaped (ESC as
 as \r; tabs stay) unless --raw asks for the bytes as written (for colours, or to pipe
 them on exactly). A line of any length is printed; one over 1 MiB in pieces, each after
 "STEP (cont.): ". With -f it follows the steps as they start and ends when the workflow
-has finished (Argo set finishedAt), or exits 1 if the workflow is deleted first.`,
+has finished (Argo set finishedAt), or exits 1 if the workflow is deleted first.
+
+--tail, --since, --timestamps and -c mean what they mean to kubectl logs and are applied
+by the kubelet to each step's log; --grep keeps the lines a regular expression matches
+(Go's RE2 syntax, matched on the line as written, before escaping; at most 1024
+characters). NAME may be given as workflow/NAME, as list -o name prints it.`,
 		Example: `  appflowc logs app-web-x7k2p
   appflowc logs app-web-x7k2p --step validate-inputs
+  appflowc logs app-web-x7k2p --tail 20 --timestamps
+  appflowc logs app-web-x7k2p --since 10m --grep 'error|warn'
+  appflowc logs app-web-x7k2p -c wait
   appflowc logs app-web-x7k2p -f`,
 		Args:              cobra.ExactArgs(1),
-		ValidArgsFunction: kf.workflowNames(&ns, 1),
+		ValidArgsFunction: kf.workflowNames(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			c, err := kf.client(cmd.Context())
+			name, err := workflowName(args[0])
+			if err != nil {
+				return withCode(ExitUsage, fmt.Errorf("logs: %w", err))
+			}
+			if grep != "" {
+				if opts.Grep, err = compileGrep(grep); err != nil {
+					return withCode(ExitUsage, fmt.Errorf("logs: --grep: %w", err))
+				}
+			}
+			if cmd.Flags().Changed("tail") {
+				if tail < -1 {
+					return withCode(ExitUsage, fmt.Errorf("logs: --tail %d: give a number of lines, or -1 for all", tail))
+				}
+				if tail >= 0 {
+					opts.TailLines = &tail
+				}
+			}
+			opts.Since = since.d
+			c, ns, err := kf.clientNS(cmd.Context())
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			err = c.Logs(cmd.Context(), ns, args[0], opts, cmd.OutOrStdout())
+			err = c.Logs(cmd.Context(), ns, name, opts, cmd.OutOrStdout())
 			var gone *apply.GoneError
 			if errors.As(err, &gone) {
 				return withCode(ExitFailed, err)
@@ -401,9 +477,33 @@ has finished (Argo set finishedAt), or exits 1 if the workflow is deleted first.
 		},
 	}
 	kf.register(cmd)
-	cmd.Flags().StringVarP(&ns, "namespace", "n", "argo", "namespace of the workflow")
+	kf.registerNamespace(cmd, "namespace of the workflow")
 	cmd.Flags().StringVar(&opts.Step, "step", "", "only this step")
 	cmd.Flags().BoolVarP(&opts.Follow, "follow", "f", false, "stream the logs until the workflow completes")
+	cmd.Flags().Int64Var(&tail, "tail", -1, "only the last N lines of each step's log; -1: all")
+	cmd.Flags().Var(&since, "since", "only lines written within this duration (e.g. 30s, 10m, 1h)")
+	cmd.Flags().StringVar(&grep, "grep", "", "only lines matching this regular expression (RE2 syntax, at most 1024 characters)")
+	cmd.Flags().BoolVar(&opts.Timestamps, "timestamps", false, "put each line's time (RFC 3339, from the kubelet) after its step")
+	cmd.Flags().StringVarP(&opts.Container, "container", "c", "main", "the container of each step pod to read (main, wait, init)")
+	_ = cmd.RegisterFlagCompletionFunc("container", cobra.FixedCompletions([]string{"main", "wait", "init"}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.Flags().BoolVar(&opts.Raw, "raw", false, "write log lines as the pods wrote them, control characters and all (the step prefix is escaped regardless)")
 	return cmd
+}
+
+// maxGrep bounds --grep: RE2 matches in time linear in the line, but a pattern's compiled
+// program grows with its text (and a{1000}{1000} with its repeats, which RE2 refuses
+// beyond 1000), so a pattern is kept to a size a person types.
+const maxGrep = 1024
+
+// compileGrep compiles a --grep pattern with Go's regexp (RE2: no backtracking, so no
+// pattern takes time exponential in the line).
+func compileGrep(pattern string) (*regexp.Regexp, error) {
+	if len(pattern) > maxGrep {
+		return nil, fmt.Errorf("the pattern is %d bytes; at most %d", len(pattern), maxGrep)
+	}
+	re, err := regexp.Compile(pattern)
+	if err != nil {
+		return nil, err
+	}
+	return re, nil
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -47,6 +48,9 @@ Removing previewed Applications fails unless --allow-deletions is given.`,
 			}
 			if check && out == "-" {
 				return withCode(ExitUsage, errors.New("render: --check compares with a directory; it cannot be used with -o -"))
+			}
+			if err := notAFormat(out); err != nil {
+				return withCode(ExitUsage, err)
 			}
 			in, err := configInput(cmd, args)
 			if err != nil {
@@ -106,11 +110,12 @@ Removing previewed Applications fails unless --allow-deletions is given.`,
 				return withCode(ExitUsage, err)
 			}
 			abs, _ := filepath.Abs(out)
-			fmt.Fprintf(cmd.ErrOrStderr(), "rendered %s into %s%s\n", plural.N(len(res.Files), "file"), relOr(abs), reusedNote(res.Reused))
+			fmt.Fprintf(cmd.ErrOrStderr(), "rendered %s into %s%s\n", plural.N(len(res.Files), "file"), relOr(abs), reusedNote(res.Reused, len(existing) > 0))
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&out, "output", "o", "", "output directory, or - for a YAML stream on stdout")
+	cmd.Flags().StringVarP(&out, "output", "o", "", "output directory, or - for a YAML stream on stdout (a format word such as yaml is refused unless the directory exists or is written ./yaml)")
+	_ = cmd.MarkFlagDirname("output")
 	cmd.Flags().BoolVar(&check, "check", false, "compare with the output directory instead of writing; exit 1 on drift")
 	cmd.Flags().BoolVar(&opts.Expand, "expand", false, "also write the Applications each ApplicationSet generates (preview/)")
 	cmd.Flags().BoolVar(&opts.AllowDeletions, "allow-deletions", false, "allow removing previewed Applications")
@@ -143,11 +148,32 @@ func writeStream(cmd *cobra.Command, w io.Writer, files []render.File) error {
 }
 
 // reusedNote says how many entries came from the result cache (nothing when none did).
-func reusedNote(n int) string {
-	if n == 0 {
+// Into a directory that held a render, they are unchanged since it; into a new one there
+// was no last render there, only the cache of an earlier one (of any directory).
+func reusedNote(n int, existed bool) string {
+	switch {
+	case n == 0:
 		return ""
+	case !existed:
+		return " (" + plural.N(n, "entry") + " reused from the result cache of an earlier render)"
 	}
 	return " (" + plural.N(n, "entry") + " unchanged since the last render, reused)"
+}
+
+// outputFormats are words other commands take as -o; render's -o is a directory.
+var outputFormats = []string{"yaml", "yml", "json", "table", "wide", "name", "text"}
+
+// notAFormat refuses -o yaml and the like: someone who typed it expected a format and
+// would get a directory named yaml, silently. An existing directory of that name, or
+// the name written as a path (./yaml), is taken as meant.
+func notAFormat(out string) error {
+	if !slices.Contains(outputFormats, out) {
+		return nil
+	}
+	if st, err := os.Stat(out); err == nil && st.IsDir() {
+		return nil
+	}
+	return fmt.Errorf("render: -o %s: render's -o is a directory, not a format; for one YAML stream on stdout give -o -, and for a directory named %s give -o ./%s", out, out, out)
 }
 
 // configOutside refuses an output directory that holds a config path: render replaces

@@ -38,7 +38,8 @@ const exitCodesHelp = `Exit status, the same for every command:
   0    success
   1    the check failed: the config has errors (vet, render, graph, diff, apply,
        submit, ui, install, templates create), render --check found drift, diff found
-       differences, a Workflow failed or was deleted (apply --watch, logs -f)
+       differences, a Workflow failed or was deleted (apply --watch, logs -f, watch,
+       wait, retry -w), Argo's rules refused an action (suspend of a finished workflow)
   2    usage or environment: bad flags or arguments, unreadable input, no kubeconfig,
        the cluster unreachable, refusing the credentials or the rights, Argo's CRDs
        missing, a pre-flight problem
@@ -220,6 +221,8 @@ Argo Workflows manifests on disk, and can submit them to a cluster and follow th
 		// A help topic (no Run): appflowc help exit-codes.
 		&cobra.Command{Use: "exit-codes", Short: "What appflowc's exit status means, for every command", Long: exitCodesHelp,
 			Example: "  appflowc vet deploy 2>/dev/null; echo $?   # 1: the config has errors"})
+	root.AddCommand(newControlCmds()...)
+	root.AddCommand(newWatchCmd(), newWaitCmd())
 	root.InitDefaultCompletionCmd() // cobra adds it only when executing: here, so that it is checked below
 	completionExamples(root)
 	for _, c := range root.Commands() {

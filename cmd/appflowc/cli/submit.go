@@ -105,7 +105,7 @@ type submitOpts struct {
 
 func (o *submitOpts) register(cmd *cobra.Command) {
 	cmd.Flags().BoolVar(&o.print, "print", false, "print the config built from the flags (YAML) instead of applying it")
-	cmd.Flags().BoolVar(&o.watch, "watch", false, "follow the submitted Workflow until it finishes")
+	cmd.Flags().BoolVarP(&o.watch, "watch", "w", false, "follow the submitted Workflow until it finishes")
 	cmd.Flags().DurationVar(&o.timeout, "timeout", 0, "give up after this long (e.g. 30m); 0 waits indefinitely")
 	o.kf.register(cmd)
 }

@@ -16,7 +16,7 @@ import (
 
 func newUICmd() *cobra.Command {
 	var kf kubeFlags
-	var ns, argocdNS, address string
+	var argocdNS, address string
 	var port int
 	cmd := &cobra.Command{
 		Use:   "ui [PATH...]",
@@ -36,9 +36,9 @@ browser; it prints the address. Ctrl-C stops it.`,
 		Example: `  appflowc ui examples/multi-env
   appflowc ui -n argo --port 8080`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			// -n (or the user config's namespace) without a config; with one, the config's
-			// namespaces unless a flag says otherwise.
-			opts := ui.Options{Namespace: ns, ArgoCDNamespace: argocdNS}
+			// Without a config, the namespace every cluster command uses (resolveNamespace);
+			// with one, the config's namespaces unless a flag says otherwise.
+			opts := ui.Options{Namespace: kf.namespace, ArgoCDNamespace: argocdNS}
 			if len(args) > 0 {
 				in, err := configInput(cmd, args)
 				if err != nil {
@@ -55,6 +55,13 @@ browser; it prints the address. Ctrl-C stops it.`,
 					opts.ArgoCDNamespace = res.Config.Appflow.ArgoCDNamespace
 				}
 				opts.Entries = uiEntries(res)
+			}
+			if opts.Namespace == "" {
+				ns, err := kf.resolveNamespace(cmd.Context())
+				if err != nil {
+					return withCode(ExitUsage, err)
+				}
+				opts.Namespace = ns
 			}
 			c, err := kf.client(cmd.Context())
 			if err != nil {
@@ -79,7 +86,7 @@ browser; it prints the address. Ctrl-C stops it.`,
 		},
 	}
 	kf.register(cmd)
-	cmd.Flags().StringVarP(&ns, "namespace", "n", config.DefaultNamespace, "namespace of the Workflows (default: the config's appflow.namespace)")
+	kf.registerNamespace(cmd, "namespace of the Workflows; with a config, the config's appflow.namespace, otherwise")
 	cmd.Flags().StringVar(&argocdNS, "argocd-namespace", config.DefaultArgoCDNamespace, "namespace of the Argo CD Applications (default: the config's appflow.argocdNamespace)")
 	cmd.Flags().StringVar(&address, "address", "127.0.0.1", "address to listen on; anything but loopback shows the page to whoever has its address")
 	cmd.Flags().IntVar(&port, "port", 0, "port to listen on (0: a free one)")

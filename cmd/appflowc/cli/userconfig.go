@@ -94,7 +94,7 @@ func applyUserConfig(cmd *cobra.Command) error {
 			return withCode(ExitUsage, err)
 		}
 	}
-	for _, kv := range [][2]string{{"namespace", uc.Namespace}, {"context", uc.Context}, {"kubeconfig", uc.Kubeconfig}, {"request-timeout", uc.RequestTimeout}} {
+	for _, kv := range [][2]string{{"context", uc.Context}, {"kubeconfig", uc.Kubeconfig}, {"request-timeout", uc.RequestTimeout}} {
 		if err := set(kv[0], kv[1]); err != nil {
 			return withCode(ExitUsage, err)
 		}

@@ -57,7 +57,7 @@ It needs no kubeconfig and no network. Exit status: 0 clean, 1 errors, 2 usage o
 			return nil
 		},
 	}
-	cmd.Flags().VarP(&output, "output", "o", output.help("output format"))
+	addEnum(cmd, &output, "output", "o", "output format")
 	cmd.Flags().BoolVar(&opts.SkipSchema, "skip-schema", false, "skip the second-line check against the CUE schema")
 	addInputFlags(cmd)
 	return cmd
