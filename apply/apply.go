@@ -109,9 +109,14 @@ func (c *Client) resource(ctx context.Context, o render.Object) (dynamic.Resourc
 	if err != nil {
 		return nil, err
 	}
-	m, err := c.mapper.RESTMappingWithContext(ctx, schema.GroupKind{Group: gv.Group, Kind: o.Kind}, gv.Version)
+	gk := schema.GroupKind{Group: gv.Group, Kind: o.Kind}
+	m, err := c.mapper.RESTMappingWithContext(ctx, gk, gv.Version)
+	if meta.IsNoMatchError(err) {
+		err = c.notServedByMapping(ctx, gk, gv.Version)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("%s: %w (are the CRDs installed? run appflowc install)", o.ID(), err)
+		// What the error is (unreachable, not served) is for Diagnose to say.
+		return nil, fmt.Errorf("%s: %w", o.ID(), err)
 	}
 	if m.Scope.Name() == meta.RESTScopeNameNamespace {
 		return c.dyn.Resource(m.Resource).Namespace(o.Namespace), nil

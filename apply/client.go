@@ -1,7 +1,9 @@
 package apply
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -133,8 +135,12 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp, err := g.next.RoundTrip(req)
 		if err == nil {
 			g.retryAfter(resp)
+			err = notServedResponse(req, resp)
 		}
-		return resp, err
+		if err != nil {
+			return nil, err
+		}
+		return resp, nil
 	}
 	// A stream (a watch, a log, followed or not: a log may be large): the response must start within the timeout; then it lasts as long as the
 	// caller's context, or, for a watch, as long as the timeout it asked the server for
@@ -158,6 +164,10 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	g.retryAfter(resp)
+	if err := notServedResponse(req, resp); err != nil {
+		cancel(nil)
+		return nil, err
+	}
 	if s, _ := strconv.Atoi(q.Get("timeoutSeconds")); watch && s > 0 {
 		stop := time.AfterFunc(time.Duration(s)*time.Second+max(g.timeout, time.Minute), func() { cancel(errWatchTooLong) })
 		resp.Body = &closer{ReadCloser: resp.Body, close: func() { stop.Stop(); cancel(nil) }}
@@ -165,6 +175,40 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp.Body = &closer{ReadCloser: resp.Body, close: func() { cancel(nil) }}
 	}
 	return resp, nil
+}
+
+// notServedResponse tells a 404 for a path the API server does not serve at all (a CRD
+// that is not installed: the API server answers "404 page not found" in plain text) from
+// a 404 for an object that does not exist (a Status naming it). The former becomes a
+// NotServedError, so that every command says which product to install instead of
+// "the server could not find the requested resource". resp's body is kept otherwise.
+func notServedResponse(req *http.Request, resp *http.Response) error {
+	if resp.StatusCode != http.StatusNotFound {
+		return nil
+	}
+	p := strings.Split(strings.Trim(req.URL.Path, "/"), "/")
+	if len(p) < 4 || p[0] != "apis" { // discovery paths and the core group: not a CRD
+		return nil
+	}
+	group, version, rest := p[1], p[2], p[3:]
+	if rest[0] == "namespaces" {
+		if len(rest) < 3 {
+			return nil
+		}
+		rest = rest[2:]
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if err != nil {
+		return nil // client-go reports the short body
+	}
+	var st struct{ Kind string }
+	if json.Unmarshal(body, &st) == nil && st.Kind == "Status" {
+		orig := resp.Body
+		resp.Body = &closer{ReadCloser: io.NopCloser(io.MultiReader(bytes.NewReader(body), orig)), close: func() { orig.Close() }}
+		return nil
+	}
+	resp.Body.Close()
+	return &NotServedError{Group: group, Version: version, Resource: rest[0]}
 }
 
 // retryAfter drops a Retry-After that asks for a longer wait than a request may take:

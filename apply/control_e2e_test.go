@@ -51,8 +51,8 @@ func controlWorkflow(ns, name, code string, approval bool, labels map[string]any
 	return render.Object{APIVersion: "argoproj.io/v1alpha1", Kind: "Workflow", Namespace: ns, Name: name + "-", Obj: obj}
 }
 
-// waitFor polls a workflow until cond holds.
-func waitFor(t *testing.T, ctx context.Context, c *apply.Client, ns, name, what string, cond func(u *unstructured.Unstructured) bool) *unstructured.Unstructured {
+// waitWorkflow polls a workflow until cond holds.
+func waitWorkflow(t *testing.T, ctx context.Context, c *apply.Client, ns, name, what string, cond func(u *unstructured.Unstructured) bool) *unstructured.Unstructured {
 	t.Helper()
 	dyn := dynClient(t)
 	for {
@@ -112,7 +112,7 @@ func TestRetryResubmitWaitWatch(t *testing.T) {
 	if !strings.Contains(out, name+" Failed: step deploy") {
 		t.Fatalf("wait on a failing run:\n%s", out)
 	}
-	before := waitFor(t, ctx, c, ns, name, "Failed", phaseIs("Failed"))
+	before := waitWorkflow(t, ctx, c, ns, name, "Failed", phaseIs("Failed"))
 	prepBefore := nodeByName(before, "prepare")
 	// A running workflow cannot be retried, a failed one cannot be suspended: exit 1, said.
 	if _, e := appflowc(t, ctx, 1, "suspend", name, "-n", ns); !strings.Contains(e, "it has finished") {
@@ -125,7 +125,7 @@ func TestRetryResubmitWaitWatch(t *testing.T) {
 			t.Errorf("retry -w lacks %q:\n%s", want, out)
 		}
 	}
-	after := waitFor(t, ctx, c, ns, name, "Succeeded", phaseIs("Succeeded"))
+	after := waitWorkflow(t, ctx, c, ns, name, "Succeeded", phaseIs("Succeeded"))
 	prepAfter := nodeByName(after, "prepare")
 	if prepAfter["id"] != prepBefore["id"] || prepAfter["startedAt"] != prepBefore["startedAt"] {
 		t.Errorf("retry ran the succeeded step again: before %v\nafter %v", prepBefore, prepAfter)
@@ -144,7 +144,7 @@ func TestRetryResubmitWaitWatch(t *testing.T) {
 		t.Fatalf("resubmit:\n%s", out)
 	}
 	again := m[1]
-	u := waitFor(t, ctx, c, ns, again, "labels", func(*unstructured.Unstructured) bool { return true })
+	u := waitWorkflow(t, ctx, c, ns, again, "labels", func(*unstructured.Unstructured) bool { return true })
 	if u.GetLabels()["workflows.argoproj.io/resubmitted-from-workflow"] != name || u.GetLabels()["app.kubernetes.io/managed-by"] != "appflowc" {
 		t.Errorf("resubmitted workflow's labels: %v", u.GetLabels())
 	}
@@ -232,7 +232,7 @@ func TestSuspendResumeStopTerminate(t *testing.T) {
 		byPrefix[n[:strings.LastIndexByte(n, '-')]] = n
 	}
 	for _, n := range byPrefix {
-		waitFor(t, ctx, c, ns, n, "the approve step", suspended("approve"))
+		waitWorkflow(t, ctx, c, ns, n, "the approve step", suspended("approve"))
 	}
 
 	// resume one suspend step by selector: the run goes on and succeeds.
@@ -245,7 +245,7 @@ func TestSuspendResumeStopTerminate(t *testing.T) {
 	if out, _ := appflowc(t, ctx, 1, "wait", byPrefix["reject"], "-n", ns); !strings.Contains(out, " Failed") {
 		t.Errorf("rejected run: %s", out)
 	}
-	if n := nodeByName(waitFor(t, ctx, c, ns, byPrefix["reject"], "Failed", phaseIs("Failed")), "approve"); n["message"] != "not today" || n["phase"] != "Failed" {
+	if n := nodeByName(waitWorkflow(t, ctx, c, ns, byPrefix["reject"], "Failed", phaseIs("Failed")), "approve"); n["message"] != "not today" || n["phase"] != "Failed" {
 		t.Errorf("stopped suspend step: %v", n)
 	}
 
@@ -256,7 +256,7 @@ func TestSuspendResumeStopTerminate(t *testing.T) {
 	if out != "workflow "+pause+" suspended\n" {
 		t.Errorf("suspend: %q", out)
 	}
-	if s, _, _ := unstructured.NestedBool(waitFor(t, ctx, c, ns, pause, "spec.suspend", func(*unstructured.Unstructured) bool { return true }).Object, "spec", "suspend"); !s {
+	if s, _, _ := unstructured.NestedBool(waitWorkflow(t, ctx, c, ns, pause, "spec.suspend", func(*unstructured.Unstructured) bool { return true }).Object, "spec", "suspend"); !s {
 		t.Error("suspend did not set spec.suspend")
 	}
 	appflowc(t, ctx, 0, "resume", pause, "-n", ns)
@@ -269,7 +269,7 @@ func TestSuspendResumeStopTerminate(t *testing.T) {
 	if out, _ := appflowc(t, ctx, 0, "terminate", term, "--dry-run=server", "-n", ns); !strings.Contains(out, "(server dry run)") {
 		t.Errorf("terminate --dry-run=server: %s", out)
 	}
-	if s, _, _ := unstructured.NestedString(waitFor(t, ctx, c, ns, term, "read", func(*unstructured.Unstructured) bool { return true }).Object, "spec", "shutdown"); s != "" {
+	if s, _, _ := unstructured.NestedString(waitWorkflow(t, ctx, c, ns, term, "read", func(*unstructured.Unstructured) bool { return true }).Object, "spec", "shutdown"); s != "" {
 		t.Errorf("a dry run set spec.shutdown=%s", s)
 	}
 	out, _ = appflowc(t, ctx, 0, "stop", "-l", "ctl=stop", "-n", ns)
@@ -278,7 +278,7 @@ func TestSuspendResumeStopTerminate(t *testing.T) {
 	}
 	appflowc(t, ctx, 0, "terminate", "workflow/"+term, "-n", ns)
 	for prefix, strategy := range map[string]string{"stop": "Stop", "term": "Terminate"} {
-		u := waitFor(t, ctx, c, ns, byPrefix[prefix], "the end", phaseIs("Failed"))
+		u := waitWorkflow(t, ctx, c, ns, byPrefix[prefix], "the end", phaseIs("Failed"))
 		if msg, _, _ := unstructured.NestedString(u.Object, "status", "message"); !strings.Contains(msg, strategy) {
 			t.Errorf("%s: message %q, want the %s strategy", prefix, msg, strategy)
 		}

@@ -391,11 +391,16 @@ func (c *Client) DeleteWorkflows(ctx context.Context, namespace string, opts Del
 // ControllerPresent reports whether the Argo CRDs are served and whether a
 // workflow-controller Deployment exists (it may also run outside the cluster).
 func (c *Client) ControllerPresent(ctx context.Context) (crds bool, deployment string, err error) {
-	if _, err := c.mapper.RESTMappingWithContext(ctx, schema.GroupKind{Group: "argoproj.io", Kind: "Workflow"}, "v1alpha1"); err != nil {
-		if !meta.IsNoMatchError(err) {
-			return false, "", fmt.Errorf("discover Argo's Workflow kind: %w", err)
+	gk := schema.GroupKind{Group: "argoproj.io", Kind: "Workflow"}
+	if _, err := c.mapper.RESTMappingWithContext(ctx, gk, "v1alpha1"); err != nil {
+		if meta.IsNoMatchError(err) {
+			err = c.notServedByMapping(ctx, gk, "v1alpha1")
 		}
-		return false, "", nil
+		var ns *NotServedError
+		if errors.As(err, &ns) {
+			return false, "", nil
+		}
+		return false, "", fmt.Errorf("discover Argo's Workflow kind: %w", err)
 	}
 	deps, err := c.listAll(ctx, schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"}, "", "")
 	if err != nil {

@@ -2,6 +2,7 @@ package apply
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -56,7 +57,11 @@ func (c *Client) Preflight(ctx context.Context, objs []render.Object, opts Prefl
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("discover the server's version: %w", err)
 		}
-		return []Problem{{What: "the cluster does not answer: " + err.Error(), Fix: "check --kubeconfig and --context, and that the API server is up"}}, nil
+		fix := Diagnose(err).Next
+		if fix == "" {
+			fix = "check --kubeconfig and --context, and that the API server is up (kubectl cluster-info)"
+		}
+		return []Problem{{What: "the cluster does not answer: " + err.Error(), Fix: fix}}, nil
 	}
 	var probs []Problem
 	add := func(what, fix string) { probs = append(probs, Problem{What: what, Fix: fix}) }
@@ -93,7 +98,10 @@ func (c *Client) Preflight(ctx context.Context, objs []render.Object, opts Prefl
 			m, err := c.mapper.RESTMappingWithContext(ctx, schema.GroupKind{Group: gv.Group, Kind: o.Kind}, gv.Version)
 			switch {
 			case meta.IsNoMatchError(err):
-				add(fmt.Sprintf("the cluster does not serve %s (%s)", o.Kind, o.APIVersion), crdFix(gv.Group))
+				if err := c.servedOrUnreachable(ctx, gv.WithKind(o.Kind)); err != nil {
+					return nil, err
+				}
+				add(fmt.Sprintf("the cluster does not serve %s (%s)", o.Kind, o.APIVersion), crdFix(gv.Group, o.Kind))
 			case err != nil:
 				return nil, fmt.Errorf("discover %s: %w", key, err)
 			}
@@ -108,8 +116,11 @@ func (c *Client) Preflight(ctx context.Context, objs []render.Object, opts Prefl
 	}
 	for _, gvk := range sortedGVKs(needs) {
 		if _, err := c.mapper.RESTMappingWithContext(ctx, gvk.GroupKind(), gvk.Version); meta.IsNoMatchError(err) {
+			if err := c.servedOrUnreachable(ctx, gvk); err != nil {
+				return nil, err
+			}
 			add(fmt.Sprintf("Argo CD is not installed: %s workflows create %s objects, which the cluster does not serve", needs[gvk], gvk.Kind),
-				"install Argo CD (https://argo-cd.readthedocs.io/en/stable/getting_started/), or set appflow.argocdNamespace to where it runs")
+				notServed(ArgoCDMissing).Next)
 		}
 	}
 
@@ -233,11 +244,17 @@ func objMap(o render.Object) map[string]any {
 	return m
 }
 
-func crdFix(group string) string {
-	if group == "argoproj.io" {
-		return "install Argo Workflows (https://argo-workflows.readthedocs.io/en/latest/installation/), then run appflowc install"
+func crdFix(group, kind string) string { return notServed(troubleOfGroup(group, kind)).Next }
+
+// servedOrUnreachable returns nil when the mapper's "no match" for gvk is the cluster's
+// answer, and the error when the cluster stopped answering since (a no match from a
+// failed discovery is no verdict on the CRDs).
+func (c *Client) servedOrUnreachable(ctx context.Context, gvk schema.GroupVersionKind) error {
+	var ns *NotServedError
+	if err := c.notServedByMapping(ctx, gvk.GroupKind(), gvk.Version); !errors.As(err, &ns) {
+		return err
 	}
-	return "install the CRD that defines it"
+	return nil
 }
 
 func sortedGVKs(m map[schema.GroupVersionKind]string) []schema.GroupVersionKind {

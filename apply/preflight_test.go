@@ -60,7 +60,7 @@ func TestPreflightRBACDenied(t *testing.T) {
 		"pre-flight: user alice may not patch clusterroles.rbac.authorization.k8s.io (cluster-wide)",
 		"which ClusterRole/appflowc-workflows grants to the workflows (only rights you hold can be granted)",
 		"pre-flight: user alice may not get pods/log in namespace " + ns + " to stream step logs with --watch",
-		"pre-flight problem(s); nothing was applied",
+		"pre-flight problems; nothing was applied",
 	} {
 		if !strings.Contains(errOut, want) {
 			t.Errorf("stderr lacks %q:\n%s", want, errOut)

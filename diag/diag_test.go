@@ -100,13 +100,13 @@ func TestWriteJSON(t *testing.T) {
 		{Pos: Pos{File: "c.yaml"}, Msg: "no line"},
 	}
 	var b bytes.Buffer
-	if err := l.WriteJSON(&b, "2 error(s)"); err != nil {
+	if err := l.WriteJSON(&b, "2 errors"); err != nil {
 		t.Fatal(err)
 	}
 	want := `{
   "version": 1,
   "ok": false,
-  "summary": "2 error(s)",
+  "summary": "2 errors",
   "errors": [
     {
       "pos": {
@@ -140,7 +140,7 @@ func TestWriteJSON(t *testing.T) {
 	}
 	// No errors: ok, and an empty list rather than null (jq '.errors[]' must not fail).
 	b.Reset()
-	if err := List(nil).WriteJSON(&b, "ok: 1 file(s)"); err != nil {
+	if err := List(nil).WriteJSON(&b, "ok: 1 file"); err != nil {
 		t.Fatal(err)
 	}
 	var r map[string]any

@@ -15,6 +15,7 @@ import (
 
 	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/diag"
+	"github.com/appflowc/appflowc/internal/plural"
 )
 
 // templateInterface is what a pipeline step may pass to a WorkflowTemplate: the inputs
@@ -128,7 +129,11 @@ func checkStep(pl *config.Pipeline, i int, st config.PipelineStep, ifaces map[st
 		}
 	}
 	if len(missing) > 0 {
-		out = append(out, diag.Diagnostic{Pos: st.Pos, Path: path + ".arguments", Msg: fmt.Sprintf("required parameter(s) of %s not set: %s", ti.name, strings.Join(missing, ", ")),
+		noun := "parameter"
+		if len(missing) > 1 {
+			noun = plural.Noun(noun)
+		}
+		out = append(out, diag.Diagnostic{Pos: st.Pos, Path: path + ".arguments", Msg: fmt.Sprintf("required %s of %s not set: %s", noun, ti.name, strings.Join(missing, ", ")),
 			Hint: "add them under arguments"})
 	}
 	return out

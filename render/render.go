@@ -13,6 +13,7 @@ import (
 	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/diag"
 	"github.com/appflowc/appflowc/internal/diskcache"
+	"github.com/appflowc/appflowc/internal/plural"
 )
 
 // Options configure Render. Each field names its flag.
@@ -151,8 +152,8 @@ func Compile(ctx context.Context, cfg *config.Config, cache *diskcache.Cache) ([
 type DeletionError struct{ Paths []string }
 
 func (e *DeletionError) Error() string {
-	return fmt.Sprintf("this change removes %d generated Application(s): %s; Argo CD would delete them and, with prune, their resources "+
-		"(rerun with --allow-deletions if that is intended)", len(e.Paths), strings.Join(e.Paths, ", "))
+	return fmt.Sprintf("this change removes %s: %s; Argo CD would delete them and, with prune, their resources "+
+		"(rerun with --allow-deletions if that is intended)", plural.N(len(e.Paths), "generated Application"), strings.Join(e.Paths, ", "))
 }
 
 // GuardDeletions fails when files drop previewed Applications present in existing (the

@@ -10,6 +10,7 @@ import (
 	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/diag"
 	"github.com/appflowc/appflowc/internal/diskcache"
+	"github.com/appflowc/appflowc/internal/plural"
 	"github.com/appflowc/appflowc/render"
 )
 
@@ -36,9 +37,9 @@ type Result struct {
 // Summary is the one-line human summary.
 func (r Result) Summary() string {
 	if len(r.Diags) > 0 {
-		return fmt.Sprintf("%d error(s)", len(r.Diags))
+		return plural.N(len(r.Diags), "error")
 	}
-	return fmt.Sprintf("ok: %d file(s), %d entr(ies), %d manifest(s) valid", r.Files, r.Entries, r.Objects)
+	return fmt.Sprintf("ok: %s, %s, %s valid", plural.N(r.Files, "file"), plural.N(r.Entries, "entry"), plural.N(r.Objects, "manifest"))
 }
 
 // Run vets a config. Config problems are returned in Result.Diags; the error is for

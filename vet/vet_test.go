@@ -3,7 +3,6 @@ package vet
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"path/filepath"
 	"strings"
@@ -12,6 +11,7 @@ import (
 
 	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/internal/diskcache"
+	"github.com/appflowc/appflowc/internal/plural"
 	"github.com/appflowc/appflowc/render"
 )
 
@@ -38,7 +38,7 @@ func TestRunClean(t *testing.T) {
 	if res.Files != 2 || res.Entries != 2 || res.Objects < 5 {
 		t.Errorf("%+v", res)
 	}
-	if want := "ok: 2 file(s), 2 entr(ies), "; !strings.HasPrefix(res.Summary(), want) || !strings.HasSuffix(res.Summary(), " manifest(s) valid") {
+	if want := "ok: 2 files, 2 entries, "; !strings.HasPrefix(res.Summary(), want) || !strings.HasSuffix(res.Summary(), " manifests valid") {
 		t.Errorf("summary %q", res.Summary())
 	}
 }
@@ -64,7 +64,7 @@ func TestRunFindings(t *testing.T) {
 		if len(res.Diags) == 0 || !strings.Contains(res.Diags.Error(), c.want) {
 			t.Errorf("%s: diagnostics %v, want %q", name, res.Diags, c.want)
 		}
-		if res.Summary() != fmt.Sprintf("%d error(s)", len(res.Diags)) {
+		if res.Summary() != plural.N(len(res.Diags), "error") {
 			t.Errorf("%s: summary %q", name, res.Summary())
 		}
 	}

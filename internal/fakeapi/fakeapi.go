@@ -46,6 +46,8 @@ type Fault struct {
 	Resource string
 	// Query, if set, must be part of the request's raw query ("continue=1000").
 	Query string
+	// Path, if set, must be the request's path ("/apis/argoproj.io/v1alpha1").
+	Path string
 	// Times is how many requests it meets (0: all).
 	Times    int
 	Location string // Redirect
@@ -74,6 +76,7 @@ type Server struct {
 	logs    map[string]string                    // namespace/pod → log
 	events  []event
 	faults  []*Fault
+	hidden  map[string]bool // resources not served: no CRD (Hide)
 	reqs    []Request
 	changed chan struct{} // closed and replaced on every request and change
 	done    chan struct{}
@@ -133,6 +136,20 @@ func (s *Server) Fail(f Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.faults = append(s.faults, &f)
+}
+
+// Hide makes the server not serve resources (applications, workflows, ...), as a
+// cluster without their CRDs: discovery leaves them out and their paths answer 404 in
+// plain text, as kube-apiserver's not-found handler does.
+func (s *Server) Hide(resources ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.hidden == nil {
+		s.hidden = map[string]bool{}
+	}
+	for _, r := range resources {
+		s.hidden[r] = true
+	}
 }
 
 // Heal removes every fault.
@@ -309,7 +326,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	s.reqs = append(s.reqs, Request{Verb: rt.verb, Resource: rt.resource, Path: r.URL.Path, Query: r.URL.RawQuery, Header: r.Header.Clone(), At: time.Now()})
 	var fault *Fault
 	for _, f := range s.faults {
-		if (f.Verb == "" || f.Verb == rt.verb) && (f.Resource == "" || f.Resource == rt.resource) && strings.Contains(r.URL.RawQuery, f.Query) && f.Times >= 0 {
+		if (f.Verb == "" || f.Verb == rt.verb) && (f.Resource == "" || f.Resource == rt.resource) && strings.Contains(r.URL.RawQuery, f.Query) && (f.Path == "" || f.Path == r.URL.Path) && f.Times >= 0 {
 			fault = f
 			if f.Times > 0 {
 				if f.Times == 1 {
@@ -321,8 +338,13 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
+	hidden := s.hidden[rt.resource] && rt.verb != "discovery"
 	s.notifyLocked()
 	s.mu.Unlock()
+	if hidden {
+		http.NotFound(w, r) // "404 page not found", text/plain: no Status
+		return
+	}
 	if fault != nil {
 		if s.fault(w, r, *fault) {
 			return
@@ -344,6 +366,12 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.delete(w, rt)
 	case "log":
 		s.log(w, r, rt)
+	case "post":
+		if rt.resource == "selfsubjectaccessreviews" { // pre-flight's questions: all allowed
+			writeJSON(w, 201, map[string]any{"kind": "SelfSubjectAccessReview", "apiVersion": "authorization.k8s.io/v1", "status": map[string]any{"allowed": true}})
+			return
+		}
+		status(w, http.StatusMethodNotAllowed, "the fake API server does not "+rt.verb+" "+rt.resource)
 	default:
 		status(w, http.StatusMethodNotAllowed, "the fake API server does not "+rt.verb)
 	}
@@ -416,7 +444,7 @@ func writeJSON(w http.ResponseWriter, code int, v any) {
 }
 
 func status(w http.ResponseWriter, code int, msg string) {
-	reason := map[int]string{404: "NotFound", 429: "TooManyRequests", 403: "Forbidden", 500: "InternalError", 405: "MethodNotAllowed", 410: "Expired"}[code]
+	reason := map[int]string{401: "Unauthorized", 404: "NotFound", 429: "TooManyRequests", 403: "Forbidden", 500: "InternalError", 405: "MethodNotAllowed", 410: "Expired"}[code]
 	writeJSON(w, code, map[string]any{"kind": "Status", "apiVersion": "v1", "metadata": map[string]any{}, "status": "Failure", "message": msg, "reason": reason, "code": code})
 }
 
@@ -426,17 +454,21 @@ type resourceInfo struct {
 }
 
 var resources = map[string]resourceInfo{
-	"workflows":         {"argoproj.io", "v1alpha1", "Workflow", true},
-	"cronworkflows":     {"argoproj.io", "v1alpha1", "CronWorkflow", true},
-	"workflowtemplates": {"argoproj.io", "v1alpha1", "WorkflowTemplate", true},
-	"applications":      {"argoproj.io", "v1alpha1", "Application", true},
-	"applicationsets":   {"argoproj.io", "v1alpha1", "ApplicationSet", true},
-	"pods":              {"", "v1", "Pod", true},
-	"namespaces":        {"", "v1", "Namespace", false},
-	"serviceaccounts":   {"", "v1", "ServiceAccount", true},
-	"configmaps":        {"", "v1", "ConfigMap", true},
-	"secrets":           {"", "v1", "Secret", true},
-	"deployments":       {"apps", "v1", "Deployment", true},
+	"workflows":           {"argoproj.io", "v1alpha1", "Workflow", true},
+	"cronworkflows":       {"argoproj.io", "v1alpha1", "CronWorkflow", true},
+	"workflowtemplates":   {"argoproj.io", "v1alpha1", "WorkflowTemplate", true},
+	"applications":        {"argoproj.io", "v1alpha1", "Application", true},
+	"applicationsets":     {"argoproj.io", "v1alpha1", "ApplicationSet", true},
+	"pods":                {"", "v1", "Pod", true},
+	"namespaces":          {"", "v1", "Namespace", false},
+	"serviceaccounts":     {"", "v1", "ServiceAccount", true},
+	"configmaps":          {"", "v1", "ConfigMap", true},
+	"secrets":             {"", "v1", "Secret", true},
+	"deployments":         {"apps", "v1", "Deployment", true},
+	"clusterroles":        {"rbac.authorization.k8s.io", "v1", "ClusterRole", false},
+	"clusterrolebindings": {"rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", false},
+	"roles":               {"rbac.authorization.k8s.io", "v1", "Role", true},
+	"rolebindings":        {"rbac.authorization.k8s.io", "v1", "RoleBinding", true},
 }
 
 func (s *Server) discovery(w http.ResponseWriter, r *http.Request) {
@@ -447,7 +479,7 @@ func (s *Server) discovery(w http.ResponseWriter, r *http.Request) {
 		return
 	case "/apis":
 		var groups []any
-		for _, g := range []string{"argoproj.io/v1alpha1", "apps/v1"} {
+		for _, g := range []string{"argoproj.io/v1alpha1", "apps/v1", "rbac.authorization.k8s.io/v1"} {
 			name, v, _ := strings.Cut(g, "/")
 			gv := map[string]any{"groupVersion": g, "version": v}
 			groups = append(groups, map[string]any{"name": name, "versions": []any{gv}, "preferredVersion": gv})
@@ -462,9 +494,19 @@ func (s *Server) discovery(w http.ResponseWriter, r *http.Request) {
 		names = append(names, n)
 	}
 	sort.Strings(names)
+	s.mu.Lock()
+	hidden := map[string]bool{}
+	for r := range s.hidden {
+		hidden[r] = true
+	}
+	s.mu.Unlock()
+	known := false
 	for _, n := range names {
 		ri := resources[n]
 		if strings.Trim(ri.group+"/"+ri.version, "/") != gv {
+			continue
+		}
+		if known = true; hidden[n] {
 			continue
 		}
 		list = append(list, map[string]any{"name": n, "singularName": strings.ToLower(ri.kind), "namespaced": ri.namespaced, "kind": ri.kind,
@@ -473,7 +515,7 @@ func (s *Server) discovery(w http.ResponseWriter, r *http.Request) {
 			list = append(list, map[string]any{"name": "pods/log", "singularName": "", "namespaced": true, "kind": "Pod", "verbs": []string{"get"}})
 		}
 	}
-	if list == nil {
+	if !known {
 		status(w, 404, "no such group version")
 		return
 	}

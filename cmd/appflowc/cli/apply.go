@@ -15,6 +15,7 @@ import (
 
 	"github.com/appflowc/appflowc/apply"
 	"github.com/appflowc/appflowc/config"
+	"github.com/appflowc/appflowc/internal/plural"
 	"github.com/appflowc/appflowc/internal/safetext"
 	"github.com/appflowc/appflowc/render"
 )
@@ -61,11 +62,27 @@ func (k *kubeFlags) clientConfig(ctx context.Context) clientcmd.ClientConfig {
 }
 
 func (k *kubeFlags) restConfig(ctx context.Context) (*rest.Config, error) {
-	cfg, err := k.clientConfig(ctx).ClientConfig()
+	cc := k.clientConfig(ctx)
+	cfg, err := cc.ClientConfig()
+	if clientcmd.IsEmptyConfig(err) {
+		// client-go's text suggests KUBERNETES_MASTER, which it no longer reads.
+		return nil, &noKubeconfigError{paths: cc.ConfigAccess().GetLoadingPrecedence()}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("kubeconfig: %w", err)
 	}
 	return cfg, nil
+}
+
+// noKubeconfigError: no kubeconfig file at any place appflowc looked.
+type noKubeconfigError struct{ paths []string }
+
+func (e *noKubeconfigError) Error() string {
+	where := "~/.kube/config (HOME is not set)"
+	if len(e.paths) > 0 {
+		where = strings.Join(e.paths, ", ")
+	}
+	return "no kubeconfig found at " + where + "; set KUBECONFIG or --kubeconfig"
 }
 
 // resolveNamespace is the namespace of every cluster command that takes -n, decided in
@@ -148,9 +165,9 @@ func newApplyCmd() *cobra.Command {
      phase, progress and current step (stderr; coloured on a terminal unless NO_COLOR
      is set), and streams each step's log prefixed by its step (stdout; --logs=false
      turns it off), until each has finished.
-Exit status: 0 applied (and, with --watch, every Workflow Succeeded), 1 a Workflow
-Failed or Errored, 2 usage, config or connection error, 130 interrupted (the Workflows
-keep running on the cluster).`,
+Exit status: 0 applied (and, with --watch, every Workflow Succeeded), 1 a config error
+or a Workflow Failed or Errored, 2 usage, pre-flight or connection error, 130
+interrupted (the Workflows keep running on the cluster).`,
 		Example: `  appflowc apply examples/quickstart --watch
   appflowc apply deploy --select applications/web,applicationSets/shop --watch
   appflowc apply . -l team=payments --watch
@@ -243,7 +260,7 @@ func loadObjects(cmd *cobra.Command, args []string) ([]render.Object, error) {
 	}
 	res, err := render.Render(cmd.Context(), in, renderOptions(cmd.Context()))
 	if err != nil {
-		return nil, configErr(cmd.ErrOrStderr(), err, ExitUsage)
+		return nil, configErr(cmd.ErrOrStderr(), err)
 	}
 	// fromFile paths are read under the config's root, or under --secrets-dir: the
 	// operator's choice, since a config must not pick files of the machine it runs on.
@@ -303,7 +320,7 @@ func runApply(cmd *cobra.Command, kf *kubeFlags, objs []render.Object, r applyRu
 				// A problem names the caller as the API server calls them, and quotes its errors.
 				safetext.Fprintf(cmd.ErrOrStderr(), "pre-flight: %s\n", p)
 			}
-			return withCode(ExitUsage, fmt.Errorf("apply: %d pre-flight problem(s); nothing was applied", len(probs)))
+			return withCode(ExitUsage, fmt.Errorf("apply: %s; nothing was applied", plural.N(len(probs), "pre-flight problem")))
 		}
 	}
 	opts := r.opts

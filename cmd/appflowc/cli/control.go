@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/appflowc/appflowc/apply"
+	"github.com/appflowc/appflowc/internal/plural"
 	"github.com/appflowc/appflowc/internal/safetext"
 )
 
@@ -214,7 +215,7 @@ unreachable cluster, 130 interrupted.`
 				}
 			}
 			if failed > 0 {
-				return withCode(ExitFailed, fmt.Errorf("%s: %s of %d could not be %s", s.action, plural(failed, "workflow"), len(names), s.action.Past()))
+				return withCode(ExitFailed, fmt.Errorf("%s: %s of %d could not be %s", s.action, plural.N(failed, "workflow"), len(names), s.action.Past()))
 			}
 			if !follow || dryRun.value != "none" {
 				return nil

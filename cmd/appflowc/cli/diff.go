@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/appflowc/appflowc/apply"
+	"github.com/appflowc/appflowc/internal/plural"
 	"github.com/appflowc/appflowc/internal/safetext"
 )
 
@@ -21,8 +22,8 @@ the live object against the result, so defaults and fields owned by others appea
 they would after apply. Secret values are masked (a changed value shows as
 "*** (before)" / "*** (after)"). Workflows are runs, not state: apply always submits
 them, so they are listed as "would be submitted" but do not count as a difference.
-Exit status: 0 nothing would change, 1 something would, 2 usage, config or connection
-error.`,
+Exit status: 0 nothing would change, 1 something would (or the config has errors),
+2 usage or connection error.`,
 		Example: `  appflowc diff examples/quickstart
   appflowc render . -o deploy && appflowc diff deploy`,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -61,7 +62,7 @@ error.`,
 				changed++
 			}
 			if changed > 0 {
-				return withCode(ExitFailed, errors.New("diff: "+plural(changed, "object")+" would change"))
+				return withCode(ExitFailed, errors.New("diff: "+plural.N(changed, "object")+" would change"))
 			}
 			return nil
 		},
@@ -70,11 +71,4 @@ error.`,
 	addInputFlags(cmd)
 	addSecretsFlag(cmd)
 	return cmd
-}
-
-func plural(n int, what string) string {
-	if n == 1 {
-		return "1 " + what
-	}
-	return fmt.Sprintf("%d %ss", n, what)
 }

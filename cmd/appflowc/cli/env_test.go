@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"bytes"
+	"context"
 	"path/filepath"
 	"testing"
 )
@@ -12,4 +14,11 @@ func testEnv(t *testing.T, kv ...string) []string {
 	t.Helper()
 	home := t.TempDir()
 	return append([]string{"HOME=" + home, "APPFLOWC_CACHE_DIR=" + filepath.Join(home, ".cache", "appflowc")}, kv...)
+}
+
+// runIn runs the CLI in-process in env, piped, and returns its exit code and streams.
+func runIn(ctx context.Context, env []string, args ...string) (int, string, string) {
+	var o, e bytes.Buffer
+	code := RunEnv(ctx, args, env, &o, &e)
+	return code, o.String(), e.String()
 }

@@ -41,7 +41,7 @@ func TestExitCodes(t *testing.T) {
 		{[]string{"render", good, "-o", out}, ExitOK},
 		{[]string{"render", good, "-o", out, "--check"}, ExitOK},
 		{[]string{"render", good, "-o", filepath.Join(dir, "elsewhere"), "--check"}, ExitFailed},
-		{[]string{"render", bad, "-o", out, "--check"}, ExitUsage},
+		{[]string{"render", bad, "-o", out, "--check"}, ExitFailed},
 		{[]string{"render", bad, "-o", out}, ExitFailed},
 		{[]string{"ui", bad}, ExitFailed},
 		{[]string{"ui", good, "--kubeconfig", filepath.Join(dir, "missing")}, ExitUsage},

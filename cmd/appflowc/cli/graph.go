@@ -59,7 +59,7 @@ coloured by phase. -o mermaid is for pull-request descriptions (GitHub renders i
 				}
 				res, err := render.Render(cmd.Context(), in, renderOptions(cmd.Context()))
 				if err != nil {
-					return configErr(cmd.ErrOrStderr(), err, ExitUsage)
+					return configErr(cmd.ErrOrStderr(), err)
 				}
 				egs := configGraphs(res)
 				for _, eg := range egs {

@@ -71,7 +71,8 @@ func TestDeepInputNeverCrashes(t *testing.T) {
 						t.Fatalf("crashed (%v):\n%.2000s", err, stderr.String())
 					}
 				}
-				if code != 1 || !strings.Contains(stdout.String(), filepath.Join(dir, name)+":") || !strings.Contains(stdout.String(), "nest") {
+				// Diagnostics go to stderr.
+				if code != 1 || !strings.Contains(stderr.String(), filepath.Join(dir, name)+":") || !strings.Contains(stderr.String(), "nest") {
 					t.Fatalf("exit %d, want 1 with a nesting diagnostic at the file:\n%.1000s\n%.1000s", code, stdout.String(), stderr.String())
 				}
 			})

@@ -31,7 +31,7 @@ func libraryObjects(cmd *cobra.Command, args []string, kinds func(string) bool) 
 		cfg, err = config.Load(cmd.Context(), in)
 	}
 	if err != nil {
-		return nil, configErr(cmd.ErrOrStderr(), err, ExitUsage)
+		return nil, configErr(cmd.ErrOrStderr(), err)
 	}
 	objs, err := render.Build(cmd.Context(), cfg, resultCache(cmd.Context()))
 	if err != nil {
@@ -293,7 +293,7 @@ With --print nothing is applied: the objects are printed as one YAML stream.`,
 				return withCode(ExitUsage, err)
 			}
 			if !crds {
-				return withCode(ExitUsage, errors.New("install: the cluster does not serve the Argo Workflows CRDs (argoproj.io/v1alpha1 Workflow); install Argo Workflows first"))
+				return withCode(ExitUsage, fmt.Errorf("install: %w", &apply.NotServedError{Group: "argoproj.io", Version: "v1alpha1", Resource: "workflows"}))
 			}
 			if err := applyAndPrint(cmd, &kf, objs); err != nil {
 				return err

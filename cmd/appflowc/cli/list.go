@@ -86,7 +86,11 @@ keeps the workflows created within D, --older D those that finished more than D 
 			// Rows are written as each page arrives (see listWriter).
 			lw := &listWriter{p: p, w: cmd.OutOrStdout(), format: output.value, now: now, allNamespaces: allNamespaces, noHeaders: noHeaders}
 			if err := c.EachWorkflowMatching(cmd.Context(), ns, opts, lw.page); err != nil {
-				_ = lw.close()
+				// Rows already out stay valid output (a JSON array closed); with none, no
+				// header or "[]", which a script would read as "no workflows".
+				if lw.n > 0 || lw.head {
+					_ = lw.close()
+				}
 				return withCode(ExitUsage, err)
 			}
 			return lw.close()

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/appflowc/appflowc/internal/plural"
 	"github.com/appflowc/appflowc/render"
 )
 
@@ -34,7 +35,8 @@ Renders are incremental: an entry whose data, file, flags and the rest of the co
 taken from the result cache, and unchanged files are hard-linked from the previous DIR
 (a config with patches is always rendered whole; APPFLOWC_NO_CACHE=1 turns caching off).
 Output is byte-for-byte deterministic. With --check nothing is written: the render is
-compared with DIR and a unified diff printed (exit 0 identical, 1 drift, 2 error).
+compared with DIR and a unified diff printed (exit 0 identical, 1 drift or config
+errors, 2 usage or I/O error).
 Removing previewed Applications fails unless --allow-deletions is given.`,
 		Example: `  appflowc render examples/quickstart -o out
   appflowc render . -o deploy --expand
@@ -59,11 +61,9 @@ Removing previewed Applications fails unless --allow-deletions is given.`,
 			res, err := render.Render(cmd.Context(), in, opts)
 			prog.Stop()
 			if err != nil {
-				code := ExitFailed
-				if check {
-					code = ExitUsage // --check: 1 means drift only, so CI can tell it from breakage
-				}
-				return configErr(cmd.ErrOrStderr(), err, code)
+				// With --check too: a config that does not render fails the check like
+				// drift does (1), as in every other command; stderr says which it was.
+				return configErr(cmd.ErrOrStderr(), err)
 			}
 			w := cmd.OutOrStdout()
 			if out == "-" {
@@ -96,21 +96,21 @@ Removing previewed Applications fails unless --allow-deletions is given.`,
 				}
 				d := render.Compare(res.Files, old)
 				if d.Empty() {
-					fmt.Fprintf(w, "%s is up to date (%d files)\n", out, len(res.Files))
+					fmt.Fprintf(w, "%s is up to date (%s)\n", out, plural.N(len(res.Files), "file"))
 					return nil
 				}
 				fmt.Fprint(w, d.Diff)
 				return withCode(ExitFailed, fmt.Errorf("render --check: %s is out of date: %d changed, %d added, %d removed (run appflowc render to update it)",
 					out, len(d.Changed), len(d.Added), len(d.Removed)))
 			}
-			prog = startProgress(cmd, cmd.ErrOrStderr(), "writing "+plural(len(res.Files), "file"))
+			prog = startProgress(cmd, cmd.ErrOrStderr(), "writing "+plural.N(len(res.Files), "file"))
 			err = render.WriteDirReusing(cmd.Context(), out, res.Files, opts.Cache)
 			prog.Stop()
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
 			abs, _ := filepath.Abs(out)
-			fmt.Fprintf(cmd.ErrOrStderr(), "rendered %d files into %s%s\n", len(res.Files), relOr(abs), reusedNote(res.Reused, len(existing) > 0))
+			fmt.Fprintf(cmd.ErrOrStderr(), "rendered %s into %s%s\n", plural.N(len(res.Files), "file"), relOr(abs), reusedNote(res.Reused, len(existing) > 0))
 			return nil
 		},
 	}
@@ -154,14 +154,10 @@ func reusedNote(n int, existed bool) string {
 	switch {
 	case n == 0:
 		return ""
-	case !existed && n == 1:
-		return " (1 entry reused from the result cache of an earlier render)"
 	case !existed:
-		return fmt.Sprintf(" (%d entries reused from the result cache of an earlier render)", n)
-	case n == 1:
-		return " (1 entry unchanged since the last render, reused)"
+		return " (" + plural.N(n, "entry") + " reused from the result cache of an earlier render)"
 	}
-	return fmt.Sprintf(" (%d entries unchanged since the last render, reused)", n)
+	return " (" + plural.N(n, "entry") + " unchanged since the last render, reused)"
 }
 
 // outputFormats are words other commands take as -o; render's -o is a directory.

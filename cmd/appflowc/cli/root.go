@@ -20,16 +20,32 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/appflowc/appflowc/diag"
+	"github.com/appflowc/appflowc/internal/plural"
 	"github.com/appflowc/appflowc/internal/safetext"
 )
 
-// Exit codes shared by the commands.
+// Exit codes shared by every command; exitCodesHelp says what each means, and
+// TestEveryCommandsExitCodes runs each command into each code it can give.
 const (
 	ExitOK          = 0
-	ExitFailed      = 1 // the check failed: config errors, drift, a failed workflow
-	ExitUsage       = 2 // bad flags, unreadable input, unreachable cluster
+	ExitFailed      = 1 // the check failed: config errors, drift, differences, a failed workflow
+	ExitUsage       = 2 // bad flags, unreadable input, no kubeconfig, cluster unreachable or refusing
 	ExitInterrupted = 130
 )
+
+// exitCodesHelp is the exit-code table, in appflowc --help, appflowc help exit-codes
+// and the README.
+const exitCodesHelp = `Exit status, the same for every command:
+  0    success
+  1    the check failed: the config has errors (vet, render, graph, diff, apply,
+       submit, ui, install, templates create), render --check found drift, diff found
+       differences, a Workflow failed or was deleted (apply --watch, logs -f, watch,
+       wait, retry -w), Argo's rules refused an action (suspend of a finished workflow)
+  2    usage or environment: bad flags or arguments, unreadable input, no kubeconfig,
+       the cluster unreachable, refusing the credentials or the rights, Argo's CRDs
+       missing, a pre-flight problem
+  130  interrupted (Ctrl-C); Workflows already submitted keep running
+Diagnostics go to stderr, data (manifests, lists, diffs, -o json reports) to stdout.`
 
 // exitError carries an exit code through cobra's RunE; its message, if any, is printed once by Main.
 type exitError struct {
@@ -195,7 +211,9 @@ func NewRootCmd() *cobra.Command {
 		Short: "Compile GitOps configs into Argo Workflows manifests",
 		Long: `appflowc checks configs that describe Argo CD Applications, ApplicationSets and
 infrastructure prerequisites (written in CUE, YAML, JSON or Jsonnet), compiles them into
-Argo Workflows manifests on disk, and can submit them to a cluster and follow them.`,
+Argo Workflows manifests on disk, and can submit them to a cluster and follow them.
+
+` + exitCodesHelp,
 		SilenceErrors: true,
 		SilenceUsage:  true,
 		// Defaults from ~/.config/appflowc/config.yaml, for flags not given.
@@ -203,23 +221,64 @@ Argo Workflows manifests on disk, and can submit them to a cluster and follow th
 	}
 	root.PersistentFlags().Bool("no-color", false, "never colour output (colour is used only on terminals; NO_COLOR is honoured too)")
 	root.AddCommand(newVersionCmd(), newVetCmd(), newRenderCmd(), newApplyCmd(), newDiffCmd(), newListCmd(), newStatusCmd(),
-		newTemplatesCmd(), newInstallCmd(), newDeleteCmd(), newLogsCmd(), newConfigCmd(), newExplainCmd(), newGraphCmd(), newInitCmd(), newSubmitCmd(), newUICmd())
+		newTemplatesCmd(), newInstallCmd(), newDeleteCmd(), newLogsCmd(), newConfigCmd(), newExplainCmd(), newGraphCmd(), newInitCmd(), newSubmitCmd(), newUICmd(),
+		// A help topic (no Run): appflowc help exit-codes.
+		&cobra.Command{Use: "exit-codes", Short: "What appflowc's exit status means, for every command", Long: exitCodesHelp,
+			Example: "  appflowc vet deploy 2>/dev/null; echo $?   # 1: the config has errors"})
 	root.AddCommand(newControlCmds()...)
 	root.AddCommand(newWatchCmd(), newWaitCmd())
+	root.InitDefaultCompletionCmd() // cobra adds it only when executing: here, so that it is checked below
+	completionExamples(root)
+	for _, c := range root.Commands() {
+		requireKnownSubcommand(c)
+	}
 	return root
 }
 
-// configErr prints config problems as diagnostics and exits with code (1 for vet and
-// render, where they are the check's verdict; 2 where a 1 means something else, such as
-// drift for render --check or a failed workflow for apply). Other errors exit 2.
-func configErr(w io.Writer, err error, code int) error {
+// configErr prints config problems as diagnostics (on w, stderr) and exits 1, in every
+// command that reads a config: the exit-code table (exitCodesHelp) has one code for a
+// config that fails validation. Other errors (unreadable input) exit 2.
+func configErr(w io.Writer, err error) error {
 	var dl diag.List
 	if errors.As(err, &dl) {
 		_ = dl.WriteText(w)
-		return withCode(code, fmt.Errorf("%d error(s) in config", len(dl)))
+		return withCode(ExitFailed, fmt.Errorf("%s in config", plural.N(len(dl), "error")))
 	}
 	if errors.Is(err, context.Canceled) {
 		return err
 	}
 	return withCode(ExitUsage, err)
+}
+
+// requireKnownSubcommand makes "appflowc templates nosuch" a usage error (exit 2):
+// cobra shows the help of a command that only groups others and exits 0 whatever its
+// arguments (spf13/cobra#706). Alone, such a command still shows its help.
+func requireKnownSubcommand(c *cobra.Command) {
+	if !c.HasSubCommands() || c.Runnable() {
+		return
+	}
+	c.Args = cobra.NoArgs
+	c.RunE = func(cmd *cobra.Command, _ []string) error { return cmd.Help() }
+	for _, sub := range c.Commands() {
+		requireKnownSubcommand(sub)
+	}
+}
+
+// completionExamples gives cobra's completion commands the examples every command has.
+func completionExamples(root *cobra.Command) {
+	ex := map[string]string{
+		"bash":       "  source <(appflowc completion bash)",
+		"zsh":        "  appflowc completion zsh > \"${fpath[1]}/_appflowc\"",
+		"fish":       "  appflowc completion fish > ~/.config/fish/completions/appflowc.fish",
+		"powershell": "  appflowc completion powershell | Out-String | Invoke-Expression",
+	}
+	for _, c := range root.Commands() {
+		if c.Name() != "completion" {
+			continue
+		}
+		c.Example = ex["bash"] + "\n" + ex["zsh"]
+		for _, sub := range c.Commands() {
+			sub.Example = ex[sub.Name()]
+		}
+	}
 }

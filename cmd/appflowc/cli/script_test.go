@@ -47,7 +47,7 @@ func (h homeTrap) Run() int {
 		return nil
 	})
 	if len(landed) > 0 {
-		fmt.Fprintf(os.Stderr, "FAIL: tests wrote %d file(s) into the process's HOME instead of one of their own (use cli.RunEnv), first:\n%v\n",
+		fmt.Fprintf(os.Stderr, "FAIL: tests wrote %d files into the process's HOME instead of one of their own (use cli.RunEnv), first:\n%v\n",
 			len(landed), landed[:min(len(landed), 5)])
 		return 1
 	}

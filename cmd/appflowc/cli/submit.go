@@ -16,6 +16,7 @@ import (
 	"github.com/appflowc/appflowc/apply"
 	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/diag"
+	"github.com/appflowc/appflowc/internal/plural"
 	"github.com/appflowc/appflowc/render"
 )
 
@@ -470,7 +471,7 @@ func submitEntry(cmd *cobra.Command, kf *kubeFlags, s submission) error {
 				}
 			}
 			fmt.Fprintln(cmd.ErrOrStderr(), strings.Join(lines, "\n"))
-			return withCode(ExitUsage, fmt.Errorf("%s: %s in the flags", s.what, plural(len(lines), "error")))
+			return withCode(ExitFailed, fmt.Errorf("%s: %s in the flags", s.what, plural.N(len(lines), "error")))
 		}
 		return withCode(ExitUsage, err)
 	}

@@ -46,7 +46,7 @@ browser; it prints the address. Ctrl-C stops it.`,
 				}
 				res, err := render.Render(cmd.Context(), in, renderOptions(cmd.Context()))
 				if err != nil {
-					return configErr(cmd.ErrOrStderr(), err, ExitFailed)
+					return configErr(cmd.ErrOrStderr(), err)
 				}
 				if !cmd.Flags().Changed("namespace") {
 					opts.Namespace = res.Config.Appflow.Namespace

@@ -36,19 +36,20 @@ It needs no kubeconfig and no network. Exit status: 0 clean, 1 errors, 2 usage o
 			res, err := vet.Run(cmd.Context(), in, opts)
 			prog.Stop()
 			if err != nil {
-				return configErr(cmd.ErrOrStderr(), err, ExitFailed)
+				return configErr(cmd.ErrOrStderr(), err)
 			}
 			if output.value == "json" {
 				if err := res.Diags.WriteJSON(cmd.OutOrStdout(), res.Summary()); err != nil {
 					return withCode(ExitUsage, err)
 				}
-			} else {
-				if err := res.Diags.WriteText(cmd.OutOrStdout()); err != nil {
+			} else if len(res.Diags) > 0 {
+				// Diagnostics, like every command's, go to stderr (where editors and CI
+				// annotate from; kubectl's convention); -o json is data and stays on stdout.
+				if err := res.Diags.WriteText(cmd.ErrOrStderr()); err != nil {
 					return withCode(ExitUsage, err)
 				}
-				if len(res.Diags) == 0 {
-					fmt.Fprintln(cmd.OutOrStdout(), res.Summary())
-				}
+			} else {
+				fmt.Fprintln(cmd.OutOrStdout(), res.Summary())
 			}
 			if len(res.Diags) > 0 {
 				return withCode(ExitFailed, fmt.Errorf("vet: %s", res.Summary()))

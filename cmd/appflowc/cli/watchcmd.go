@@ -13,6 +13,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/appflowc/appflowc/apply"
+	"github.com/appflowc/appflowc/internal/plural"
 	"github.com/appflowc/appflowc/internal/safetext"
 )
 
@@ -96,7 +97,7 @@ func watchWorkflows(ctx context.Context, cmd *cobra.Command, c *apply.Client, ns
 	case err != nil:
 		return interrupted(cmd, ctx, withCode(ExitUsage, err), names)
 	case failed > 0:
-		return withCode(ExitFailed, fmt.Errorf("%s of %d did not succeed", plural(failed, "workflow"), len(outcomes)))
+		return withCode(ExitFailed, fmt.Errorf("%s of %d did not succeed", plural.N(failed, "workflow"), len(outcomes)))
 	}
 	return nil
 }
@@ -229,6 +230,8 @@ found unless --ignore-not-found), 2 bad usage or an unreachable cluster, 130 int
 func exists(ctx context.Context, c *apply.Client, ns, name string) error {
 	_, err := c.Status(ctx, ns, name)
 	switch {
+	case apply.IsNotServed(err): // no Workflow kind at all: Argo is not installed (exit 2)
+		return withCode(ExitUsage, err)
 	case apierrors.IsNotFound(err):
 		return withCode(ExitFailed, fmt.Errorf("workflow %s not found in namespace %s", name, ns))
 	case err != nil:
