@@ -502,7 +502,7 @@ func TestListAndStatusCommands(t *testing.T) {
 	if !strings.Contains(comp, failName+"\tFailed\n") || strings.Contains(comp, "listok-") {
 		t.Errorf("completion of status listfail:\n%s", comp)
 	}
-	if _, errOut := appflowc(t, ctx, 2, "status", "no-such-workflow", "-n", ns); !strings.Contains(errOut, "not found") {
+	if _, errOut := appflowc(t, ctx, 1, "status", "no-such-workflow", "-n", ns); !strings.Contains(errOut, "not found") {
 		t.Errorf("status of a missing workflow: %s", errOut)
 	}
 }

@@ -41,6 +41,11 @@ func TestControlAgainstAHostileCluster(t *testing.T) {
 		{[]string{"retry", "wf-name" + evil}, ExitUsage, "is not a workflow name"},
 		{[]string{"wait", "nope", "--ignore-not-found"}, ExitOK, "workflow nope not found"},
 		{[]string{"wait", "nope"}, ExitFailed, "workflow nope not found"},
+		// A named workflow that is not there is 1 for every command, as kubectl get's.
+		{[]string{"status", "nope"}, ExitFailed, "not found"},
+		{[]string{"logs", "nope"}, ExitFailed, "not found"},
+		{[]string{"watch", "nope"}, ExitFailed, "workflow nope not found"},
+		{[]string{"stop", "nope"}, ExitFailed, "not found"},
 		{[]string{"stop"}, ExitUsage, "name workflows, or choose them with -l SELECTOR or --all"},
 		{[]string{"retry", "a", "b", "-w"}, ExitUsage, "-w follows one workflow"},
 		{[]string{"resubmit", "wf-evil", "--dry-run=client"}, ExitOK, "workflow wf-evil resubmitted (dry run)"},

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	_ "embed"
 	"os"
 	"path/filepath"
 	"time"
@@ -25,6 +26,13 @@ func WriteDocs(dir string) error {
 	if err := doc.GenMarkdownTree(root, md); err != nil {
 		return err
 	}
+	// The hand-written pages of docs/cli (make docs rewrites the directory whole) are
+	// kept in doc/ beside this file and written with the generated ones.
+	for _, name := range []string{"argo-parity.md"} {
+		if err := os.WriteFile(filepath.Join(md, name), handWritten(name), 0o644); err != nil {
+			return err
+		}
+	}
 	return doc.GenManTree(root, &doc.GenManHeader{Title: "APPFLOWC", Section: "1", Source: "appflowc", Manual: "appflowc manual", Date: &manDate}, man)
 }
 
@@ -33,6 +41,17 @@ func disableAutoGen(c *cobra.Command) {
 	for _, sub := range c.Commands() {
 		disableAutoGen(sub)
 	}
+}
+
+//go:embed doc/argo-parity.md
+var argoParity []byte
+
+func handWritten(name string) []byte {
+	switch name {
+	case "argo-parity.md":
+		return argoParity
+	}
+	return nil
 }
 
 // manDate is the date in the man pages' footer; bump it when the CLI changes materially.

@@ -375,7 +375,7 @@ func newStatusCmd() *cobra.Command {
 				}
 			}
 			if err != nil {
-				return withCode(ExitUsage, err)
+				return lookupErr(err)
 			}
 			warnCycles(cmd, "Workflow/"+ns+"/"+name, st.Cycles)
 			if ok, err := writeData(painter{on: colorful(cmd, w)}, w, output.value, st); ok {
@@ -483,10 +483,7 @@ characters). NAME may be given as workflow/NAME, as list -o name prints it.`,
 			if errors.As(err, &gone) {
 				return withCode(ExitFailed, err)
 			}
-			if err != nil {
-				return withCode(ExitUsage, err)
-			}
-			return nil
+			return lookupErr(err)
 		},
 	}
 	kf.register(cmd)

@@ -229,13 +229,21 @@ found unless --ignore-not-found), 2 bad usage or an unreachable cluster, 130 int
 // found" (exit 1) and not a wait for a workflow that will never come.
 func exists(ctx context.Context, c *apply.Client, ns, name string) error {
 	_, err := c.Status(ctx, ns, name)
-	switch {
-	case apply.IsNotServed(err): // no Workflow kind at all: Argo is not installed (exit 2)
-		return withCode(ExitUsage, err)
-	case apierrors.IsNotFound(err):
+	if apierrors.IsNotFound(err) && !apply.IsNotServed(err) {
 		return withCode(ExitFailed, fmt.Errorf("workflow %s not found in namespace %s", name, ns))
-	case err != nil:
-		return withCode(ExitUsage, err)
 	}
-	return nil
+	return lookupErr(err)
+}
+
+// lookupErr is the exit code of reading a named object: not found is 1, as kubectl get's
+// (the object asked about is not there); the Workflow kind not served (Argo not
+// installed) and every other failure is the environment's, 2.
+func lookupErr(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case apierrors.IsNotFound(err) && !apply.IsNotServed(err):
+		return withCode(ExitFailed, err)
+	}
+	return withCode(ExitUsage, err)
 }
