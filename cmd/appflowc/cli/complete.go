@@ -20,19 +20,11 @@ import (
 // no place for them.
 func (k *kubeFlags) workflowNames(max int) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-		if max > 0 && len(args) >= max {
+		ctx, c, ns, done, ok := k.completing(cmd, args, max)
+		if !ok {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		// Cobra runs no PersistentPreRun for completions: take the user's defaults here.
-		if err := applyUserConfig(cmd); err != nil {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		c, ns, err := k.clientNS(cmd.Context())
-		if err != nil {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Second)
-		defer cancel()
+		defer done()
 		// One page at most: a prompt needs a few names, not a namespace of 100,000. Only
 		// names a user could type are offered (a name with control characters can only
 		// come from a broken or hostile API server), and the phase is escaped.
@@ -49,6 +41,25 @@ func (k *kubeFlags) workflowNames(max int) cobra.CompletionFunc {
 	}
 }
 
+// completing is what a completion of cluster names needs: the user's defaults (cobra
+// runs no PersistentPreRun for completions), a client and namespace, and 5 s for the
+// API server to answer; ok is false when no more argument is wanted or there is no
+// cluster to ask.
+func (k *kubeFlags) completing(cmd *cobra.Command, args []string, max int) (ctx context.Context, c *apply.Client, ns string, done func(), ok bool) {
+	if max > 0 && len(args) >= max {
+		return nil, nil, "", nil, false
+	}
+	if err := applyUserConfig(cmd); err != nil {
+		return nil, nil, "", nil, false
+	}
+	c, ns, err := k.clientNS(cmd.Context())
+	if err != nil {
+		return nil, nil, "", nil, false
+	}
+	ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Second)
+	return ctx, c, ns, cancel, true
+}
+
 // explainNames completes explain's argument from the schema: definitions and top-level
 // fields, and after a dot the fields below (applications.source.<TAB>). NoSpace after a
 // path that has fields of its own would be nicer, but cobra applies a directive to all
@@ -63,18 +74,11 @@ func explainNames(cmd *cobra.Command, args []string, toComplete string) ([]strin
 // templateNames completes WorkflowTemplate names from the cluster, as workflowNames does.
 func (k *kubeFlags) templateNames(max int) cobra.CompletionFunc {
 	return func(cmd *cobra.Command, args []string, toComplete string) ([]string, cobra.ShellCompDirective) {
-		if max > 0 && len(args) >= max {
+		ctx, c, ns, done, ok := k.completing(cmd, args, max)
+		if !ok {
 			return nil, cobra.ShellCompDirectiveNoFileComp
 		}
-		if err := applyUserConfig(cmd); err != nil {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		c, ns, err := k.clientNS(cmd.Context())
-		if err != nil {
-			return nil, cobra.ShellCompDirectiveNoFileComp
-		}
-		ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Second)
-		defer cancel()
+		defer done()
 		ts, err := c.ListTemplates(ctx, ns)
 		if err != nil {
 			return nil, cobra.ShellCompDirectiveNoFileComp
