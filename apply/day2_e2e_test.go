@@ -85,7 +85,7 @@ func TestDay2Flags(t *testing.T) {
 
 	// A name as list -o name prints it.
 	has("status workflow/NAME", run("status", "workflow/"+done, "-n", ns), []string{"Phase:     Succeeded"}, nil)
-	if _, errOut := appflowc(t, ctx, 2, "status", "cronworkflow/"+done, "-n", ns); !strings.Contains(errOut, "not found") {
+	if _, errOut := appflowc(t, ctx, 1, "status", "cronworkflow/"+done, "-n", ns); !strings.Contains(errOut, "not found") {
 		t.Errorf("status cronworkflow/NAME of a Workflow: %s", errOut)
 	}
 
@@ -138,7 +138,7 @@ func TestDay2Flags(t *testing.T) {
 	}
 	run("templates", "get", "application-create", "-n", ns) // still there
 	run("templates", "delete", "application-create", "-n", ns)
-	if _, errOut := appflowc(t, ctx, 2, "templates", "get", "application-create", "-n", ns); !strings.Contains(errOut, "not found") {
+	if _, errOut := appflowc(t, ctx, 1, "templates", "get", "application-create", "-n", ns); !strings.Contains(errOut, "not found") {
 		t.Errorf("templates get after delete: %s", errOut)
 	}
 	if _, err := c.GetTemplate(ctx, ns, "applicationset-create"); err != nil {

@@ -175,13 +175,14 @@ func TestMissingCRDsNameTheProduct(t *testing.T) {
 
 // TestMissingObjectIsNotMissingCRD: a workflow that does not exist, on a cluster that
 // serves Workflows, is a NotFound with its own next step, not a missing CRD: the API
-// server's 404 with a Status is told from its plain-text 404 for an unserved path.
+// server's 404 with a Status is told from its plain-text 404 for an unserved path. Its
+// exit status is 1, the thing asked about not being there (the table's row 1).
 func TestMissingObjectIsNotMissingCRD(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	c := newCluster(t)
 	code, _, errOut := c.run(t, ctx, "status", "nope")
-	if code != ExitUsage || !strings.Contains(errOut, "not found") || !strings.Contains(errOut, "appflowc: next: list the workflows with appflowc list") ||
+	if code != ExitFailed || !strings.Contains(errOut, "not found") || !strings.Contains(errOut, "appflowc: next: list the workflows with appflowc list") ||
 		strings.Contains(errOut, "CRD") || strings.Contains(errOut, "does not serve") {
 		t.Errorf("status of a missing workflow: exit %d\n%s", code, errOut)
 	}

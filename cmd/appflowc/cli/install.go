@@ -143,7 +143,7 @@ metadata.managedFields (as kubectl get does).`,
 			}
 			u, err := c.GetTemplate(cmd.Context(), ns, name)
 			if err != nil {
-				return withCode(ExitUsage, err)
+				return lookupErr(err)
 			}
 			unstructured.RemoveNestedField(u.Object, "metadata", "managedFields")
 			w := cmd.OutOrStdout()

@@ -363,7 +363,7 @@ func newStatusCmd() *cobra.Command {
 			if cronOnly {
 				cs, err := c.CronStatus(cmd.Context(), ns, name)
 				if err != nil {
-					return withCode(ExitUsage, err)
+					return lookupErr(err)
 				}
 				return writeCronStatus(painter{on: colorful(cmd, w)}, w, cs, output.value, time.Now())
 			}
