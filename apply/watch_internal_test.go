@@ -31,7 +31,8 @@ func TestStatusLine(t *testing.T) {
 		"metadata": map[string]any{"name": "wf-1"},
 		"status":   map[string]any{"phase": "Running", "progress": "1/6", "nodes": nodes},
 	}}
-	if got, want := statusLine(u, nil), "wf-1  Running  1/6  step: a(0),b(1),c(2),+2 more"; got != want {
+	// Progress is counted from the steps (five running: 0/5), not Argo's status.progress.
+	if got, want := statusLine(u, nil), "wf-1  Running  0/5  step: a(0),b(1),c(2),+2 more"; got != want {
 		t.Errorf("statusLine = %q, want %q", got, want)
 	}
 	if got := statusLine(u, func(p string) string { return "<" + p + ">" }); !strings.Contains(got, "  <Running>  ") {
