@@ -208,7 +208,25 @@ func notServedResponse(req *http.Request, resp *http.Response) error {
 		return nil
 	}
 	resp.Body.Close()
+	if strings.TrimSpace(string(body)) != "404 page not found" {
+		// Not the API server's own words for an unserved path: something else answered
+		// (a web server or a proxy in front of nothing), and its 404 says nothing of CRDs.
+		return &NotAPIServerError{Host: req.URL.Host, ContentType: resp.Header.Get("Content-Type")}
+	}
 	return &NotServedError{Group: group, Version: version, Resource: rest[0]}
+}
+
+// NotAPIServerError is a 404 that is neither a Kubernetes Status nor the API server's
+// plain "404 page not found": the kubeconfig points at something that is not an API
+// server.
+type NotAPIServerError struct{ Host, ContentType string }
+
+func (e *NotAPIServerError) Error() string {
+	ct := e.ContentType
+	if ct == "" {
+		ct = "no content type"
+	}
+	return fmt.Sprintf("%s answered 404 with %s: it is not a Kubernetes API server", e.Host, ct)
 }
 
 // retryAfter drops a Retry-After that asks for a longer wait than a request may take:

@@ -14,6 +14,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // Trouble is what went wrong talking to a cluster, told apart by what the user must do
@@ -22,18 +23,20 @@ import (
 type Trouble int
 
 const (
-	TroubleOther     Trouble = iota // not a cluster error appflowc can say more about
-	Unreachable                     // connection refused, DNS, no route: nothing answers
-	TLSUntrusted                    // something answers, but its certificate is not trusted
-	TimedOut                        // the API server did not answer within --request-timeout
-	Unauthorized                    // 401: the credentials were refused
-	Forbidden                       // 403: the caller lacks an RBAC right
-	WorkflowsMissing                // Argo Workflows' CRDs are not served
-	ArgoCDMissing                   // Argo CD's CRDs are not served
-	CRDMissing                      // another kind is not served
-	Overloaded                      // 429 with a Retry-After longer than a request may take
-	Unavailable                     // 503: the API server (or an API it aggregates) is not ready
-	Redirected                      // the API server redirected (not followed)
+	TroubleOther      Trouble = iota // not a cluster error appflowc can say more about
+	Unreachable                      // connection refused, DNS, no route: nothing answers
+	TLSUntrusted                     // something answers, but its certificate is not trusted
+	TimedOut                         // the API server did not answer within --request-timeout
+	Unauthorized                     // 401: the credentials were refused
+	Forbidden                        // 403: the caller lacks an RBAC right
+	WorkflowsMissing                 // Argo Workflows' CRDs are not served
+	ArgoCDMissing                    // Argo CD's CRDs are not served
+	CRDMissing                       // another kind is not served
+	Overloaded                       // 429 with a Retry-After longer than a request may take
+	Unavailable                      // 503: the API server (or an API it aggregates) is not ready
+	Redirected                       // the API server redirected (not followed)
+	NotAPIServer                     // what answered is not a Kubernetes API server
+	ClientCertRefused                // the API server refused the client certificate
 )
 
 // Argo's install guides, named in next steps.
@@ -115,6 +118,7 @@ func Diagnose(err error) Diagnosis {
 	msg := err.Error()
 	var ns *NotServedError
 	var redirect *RedirectError
+	var notAPI *NotAPIServerError
 	var unknownCA x509.UnknownAuthorityError
 	var hostname x509.HostnameError
 	var certInvalid x509.CertificateInvalidError
@@ -125,17 +129,20 @@ func Diagnose(err error) Diagnosis {
 		return Diagnosis{Redirected, "point --kubeconfig (or --context) at the API server itself, not at a proxy that redirects"}
 	case errors.As(err, &ns):
 		return notServed(troubleOfGroup(ns.Group, ns.Resource))
+	case errors.As(err, &notAPI):
+		return Diagnosis{NotAPIServer, "the kubeconfig's server is not a Kubernetes API server (a web server or proxy answered): check the server URL of --context (kubectl config view --minify)"}
 	case apierrors.IsTooManyRequests(err):
 		return Diagnosis{Overloaded, "the API server is overloaded and asked to come back later (appflowc does not wait longer than --request-timeout): try again later"}
 	case apierrors.IsServiceUnavailable(err):
 		return Diagnosis{Unavailable, "the API server answered 503 Service Unavailable (starting, or an API it aggregates is down): try again in a moment; if it persists, kubectl get --raw '/readyz?verbose' and kubectl get apiservices"}
-	case errors.Is(err, context.DeadlineExceeded) || strings.Contains(msg, "Client.Timeout exceeded") || isTimeout(err):
-		return Diagnosis{TimedOut, "the API server did not answer within --request-timeout: is the cluster running (kubectl cluster-info)? Or allow more (--request-timeout 2m, or requestTimeout: in ~/.config/appflowc/config.yaml)"}
 	case apierrors.IsUnauthorized(err):
 		return Diagnosis{Unauthorized, "the cluster refused your credentials (401): log in again or refresh the kubeconfig's token, or pick another --context (kubectl auth whoami shows who you are)"}
 	case apierrors.IsForbidden(err):
 		ask := "kubectl auth can-i --list"
-		if m := forbiddenRe.FindStringSubmatch(msg); m != nil {
+		// The parts come from the server's message: only names a Kubernetes object can
+		// have make the suggested command, so that it is one a user can paste.
+		if m := forbiddenRe.FindStringSubmatch(msg); m != nil && verbRe.MatchString(m[1]) && resourceRe.MatchString(m[2]) &&
+			(m[3] == "" || len(validation.IsDNS1123Subdomain(m[3])) == 0) && (m[4] == "" || len(validation.IsDNS1123Label(m[4])) == 0) {
 			res := m[2]
 			if m[3] != "" {
 				res += "." + m[3]
@@ -146,6 +153,15 @@ func Diagnose(err error) Diagnosis {
 			}
 		}
 		return Diagnosis{Forbidden, "your user lacks an RBAC right (check with: " + ask + "): ask a cluster admin for a Role granting it, or use a --context with more rights"}
+	case isAPIStatus(err):
+		// The API server answered (a 500 of a failing webhook, a 504 of etcd): the words
+		// in its message ("connection refused", "x509:") are about something behind it.
+		return Diagnosis{}
+	case errors.Is(err, context.DeadlineExceeded) || strings.Contains(msg, "Client.Timeout exceeded") || isTimeout(err):
+		return Diagnosis{TimedOut, "the API server did not answer within --request-timeout: is the cluster running (kubectl cluster-info)? Or allow more (--request-timeout 2m, or requestTimeout: in ~/.config/appflowc/config.yaml)"}
+	case strings.Contains(msg, "remote error: tls:"):
+		// A TLS alert from the server: it refused what we sent, the client certificate.
+		return Diagnosis{ClientCertRefused, "the API server refused your client certificate (expired, or not signed by a CA it trusts): renew it or log in again, or pick another --context (kubectl config view --minify)"}
 	case errors.As(err, &unknownCA) || errors.As(err, &hostname) || errors.As(err, &certInvalid) ||
 		strings.Contains(msg, "x509:") || strings.Contains(msg, "tls: ") || strings.Contains(msg, "server gave HTTP response to HTTPS client"):
 		return Diagnosis{TLSUntrusted, "the TLS connection to the API server failed (its certificate is not trusted for this address, or it does not speak TLS): check the kubeconfig's server URL and certificate-authority (kubectl cluster-info)"}
@@ -172,6 +188,20 @@ func notServed(t Trouble) Diagnosis {
 	}
 	return Diagnosis{t, "install the CRD that defines it"}
 }
+
+// isAPIStatus reports whether err is an answer of the API server (a Status), as opposed
+// to a transport error.
+func isAPIStatus(err error) bool {
+	var st apierrors.APIStatus
+	return errors.As(err, &st)
+}
+
+// verbRe and resourceRe are what a verb and a resource (with a subresource) of an RBAC
+// rule look like.
+var (
+	verbRe     = regexp.MustCompile(`^[a-z]+$`)
+	resourceRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9.-]*[a-z0-9])?(/[a-z]+)?$`)
+)
 
 func isTimeout(err error) bool {
 	var t interface{ Timeout() bool }

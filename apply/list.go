@@ -374,6 +374,12 @@ func (c *Client) DeleteWorkflows(ctx context.Context, namespace string, opts Del
 	case "server":
 		do.DryRun = []string{metav1.DryRunAll}
 	case "client":
+		// What would be deleted: a named workflow that is not there would not be.
+		for _, r := range refs[:len(opts.Names)] {
+			if _, err := c.dyn.Resource(WorkflowsGVR).Namespace(r.Namespace).Get(ctx, r.Name, metav1.GetOptions{}); err != nil {
+				return nil, fmt.Errorf("%s: %w", r, err)
+			}
+		}
 		return refs, nil
 	default:
 		return nil, fmt.Errorf("delete: dry run %q: want server or client", opts.DryRun)

@@ -28,11 +28,23 @@ func (k *kubeFlags) workflowNames(max int) cobra.CompletionFunc {
 		// One page at most: a prompt needs a few names, not a namespace of 100,000. Only
 		// names a user could type are offered (a name with control characters can only
 		// come from a broken or hostile API server), and the phase is escaped.
+		// NAME or KIND/NAME as typed (workflow/<TAB> completes as kubectl's pod/<TAB>); a
+		// name given either way is not offered again.
+		given := map[string]bool{}
+		for _, a := range args {
+			if n, err := workflowName(a); err == nil {
+				given[n] = true
+			}
+		}
+		prefix, partial := "", toComplete
+		if kind, rest, ok := strings.Cut(toComplete, "/"); ok && isWorkflowKind(kind) {
+			prefix, partial = kind+"/", rest
+		}
 		var out []string
 		_ = c.EachWorkflow(ctx, ns, "", "", func(wfs []apply.WorkflowSummary) error {
 			for _, w := range wfs {
-				if len(validation.IsDNS1123Subdomain(w.Name)) == 0 && strings.HasPrefix(w.Name, toComplete) && !slices.Contains(args, w.Name) {
-					out = append(out, w.Name+"\t"+safetext.Field(w.Phase, 32))
+				if len(validation.IsDNS1123Subdomain(w.Name)) == 0 && strings.HasPrefix(w.Name, partial) && !given[w.Name] {
+					out = append(out, prefix+w.Name+"\t"+safetext.Field(w.Phase, 32))
 				}
 			}
 			return apply.ErrEnough

@@ -51,6 +51,7 @@ func (a *ageFlag) Set(v string) error {
 
 // parseAge reads 10m, 3h, 1d or 2d12h; a negative or zero age is refused.
 func parseAge(v string) (time.Duration, error) {
+	orig := v
 	var days time.Duration
 	if i := strings.IndexByte(v, 'd'); i > 0 {
 		n, err := strconv.ParseUint(v[:i], 10, 16)
@@ -59,6 +60,9 @@ func parseAge(v string) (time.Duration, error) {
 		}
 		days, v = time.Duration(n)*24*time.Hour, v[i+1:]
 		if v == "" {
+			if days == 0 {
+				return 0, fmt.Errorf("invalid duration %q: an age is more than 0", orig)
+			}
 			return days, nil
 		}
 	}

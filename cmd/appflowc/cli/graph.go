@@ -46,7 +46,7 @@ coloured by phase. -o mermaid is for pull-request descriptions (GitHub renders i
 				}
 				u, err := c.Get(cmd.Context(), "argoproj.io/v1alpha1", "Workflow", ns, workflow)
 				if err != nil {
-					return withCode(ExitUsage, err)
+					return lookupErr(err)
 				}
 				nodes := apply.NodesOf(u)
 				g, cycles := graph.FromRun(workflow, graph.RunNodes(nodes))

@@ -17,6 +17,7 @@ import (
 	schema "github.com/appflowc/appflowc/cue"
 	"github.com/appflowc/appflowc/cue/argo"
 	"github.com/appflowc/appflowc/internal/plural"
+	"github.com/appflowc/appflowc/internal/safetext"
 )
 
 const initApp = `package config
@@ -194,10 +195,14 @@ func runInit(w io.Writer, dir string, force bool) error {
 			return withCode(ExitUsage, fmt.Errorf("init: %w", err))
 		}
 		rel = filepath.ToSlash(rel)
-		at := func(p string) string { return relOr(filepath.Join(root, p)) }
+		if !plainPath.MatchString(rel) {
+			// The path goes into YAML and into shell commands (the hook's entry, CI's run:):
+			// a space, a quote, "$(...)" or " #" would change what they do.
+			return withCode(ExitUsage, fmt.Errorf("init: the config directory %s has characters that the CI and pre-commit files would have to quote; name it with letters, digits, '.', '_', '-' and '/'", safetext.Field(rel, 128)))
+		}
 		hooks = []shared{
-			{at(".pre-commit-config.yaml"), initPreCommit(rel), "add this under its repos:\n" + initPreCommitRepo(rel)},
-			{at(".github/workflows/appflowc.yaml"), initCI(rel), "add these steps to its job:\n" + initCISteps(rel)},
+			{".pre-commit-config.yaml", initPreCommit(rel), "add this under its repos:\n" + initPreCommitRepo(rel)},
+			{".github/workflows/appflowc.yaml", initCI(rel), "add these steps to its job:\n" + initCISteps(rel)},
 		}
 	}
 	paths := make([]string, 0, len(files))
@@ -216,53 +221,85 @@ func runInit(w io.Writer, dir string, force bool) error {
 			return withCode(ExitUsage, fmt.Errorf("init: %s already has %s; nothing was written (--force overwrites)", cfgDir, strings.Join(exist, ", ")))
 		}
 	}
-	write := func(full, content string, excl bool) error {
-		if err := os.MkdirAll(filepath.Dir(full), 0o755); err != nil {
-			return withCode(ExitUsage, fmt.Errorf("init: %w", err))
-		}
-		flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-		if excl {
-			flags = os.O_WRONLY | os.O_CREATE | os.O_EXCL
-		}
-		f, err := os.OpenFile(full, flags, 0o644)
-		if err == nil {
-			_, err = f.WriteString(content)
-			if cerr := f.Close(); err == nil {
-				err = cerr
-			}
-		}
-		if err != nil {
-			return withCode(ExitUsage, fmt.Errorf("init: %w", errors.Unwrap(err)))
-		}
-		return nil
+	// Files are written through os.Root: a symbolic link planted in the repository
+	// (.github, cue.mod, app.cue) cannot lead a write outside the directory it is in.
+	if err := os.MkdirAll(cfgDir, 0o755); err != nil {
+		return withCode(ExitUsage, fmt.Errorf("init: %w", err))
 	}
+	cfgRoot, err := os.OpenRoot(cfgDir)
+	if err != nil {
+		return withCode(ExitUsage, fmt.Errorf("init: %w", err))
+	}
+	defer cfgRoot.Close()
 	for _, p := range paths {
-		full := filepath.Join(cfgDir, p)
-		if err := write(full, files[p], false); err != nil {
-			return err
+		if err := writeIn(cfgRoot, p, files[p], false); err != nil {
+			return withCode(ExitUsage, fmt.Errorf("init: %s: %w", filepath.Join(cfgDir, p), err))
 		}
 		if !strings.HasPrefix(p, vendor) {
-			fmt.Fprintf(w, "created %s\n", full)
+			fmt.Fprintf(w, "created %s\n", filepath.Join(cfgDir, p))
 		}
 	}
 	fmt.Fprintf(w, "created %s (the schema, %s)\n", filepath.Join(cfgDir, vendor), plural.N(len(names), "file"))
-	for _, h := range hooks {
-		// The repository's own files: created when absent, never replaced (O_EXCL).
-		err := write(h.path, h.content, true)
-		switch {
-		case err == nil:
-			fmt.Fprintf(w, "created %s\n", h.path)
-		case errors.Is(err, fs.ErrExist):
-			if old, rerr := os.ReadFile(h.path); rerr == nil && string(old) == h.content {
-				fmt.Fprintf(w, "kept %s (unchanged)\n", h.path)
-			} else {
-				fmt.Fprintf(w, "kept %s (it exists); %s", h.path, h.addInstead)
+	if len(hooks) > 0 {
+		repo, err := os.OpenRoot(root)
+		if err != nil {
+			return withCode(ExitUsage, fmt.Errorf("init: %w", err))
+		}
+		defer repo.Close()
+		for _, h := range hooks {
+			// The repository's own files: created when absent, never replaced.
+			shown := relOr(filepath.Join(root, h.path))
+			err := writeIn(repo, h.path, h.content, true)
+			switch {
+			case err == nil:
+				fmt.Fprintf(w, "created %s\n", shown)
+			case errors.Is(err, fs.ErrExist):
+				if old, rerr := repo.ReadFile(h.path); rerr == nil && string(old) == h.content {
+					fmt.Fprintf(w, "kept %s (unchanged)\n", shown)
+				} else {
+					fmt.Fprintf(w, "kept %s (it exists); %s", shown, h.addInstead)
+				}
+			default:
+				return withCode(ExitUsage, fmt.Errorf("init: %s: %w", shown, err))
 			}
-		default:
-			return err
 		}
 	}
 	fmt.Fprintf(w, "\nnext:\n  appflowc vet %s\n  appflowc render %s -o %s\n  appflowc graph %s\n",
 		cfgDir, cfgDir, filepath.Join(cfgDir, "rendered"), cfgDir)
 	return nil
+}
+
+// plainPath is a config path the CI and pre-commit files can hold unquoted.
+var plainPath = regexp.MustCompile(`^[A-Za-z0-9._/-]+$`)
+
+// writeIn writes name (slash-separated, below r) with content. excl: only if it does not
+// exist (fs.ErrExist otherwise). Else it replaces name whole: written beside it and
+// renamed over it, so that a symbolic link is replaced, not written through, and a
+// failed write leaves the old file.
+func writeIn(r *os.Root, name, content string, excl bool) error {
+	if dir := path.Dir(name); dir != "." {
+		if err := r.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	target := name
+	if !excl {
+		target = name + ".appflowc-init"
+		_ = r.Remove(target)
+	}
+	f, err := r.OpenFile(target, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o644)
+	if err != nil {
+		return err
+	}
+	_, err = f.WriteString(content)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && !excl {
+		err = r.Rename(target, name)
+	}
+	if err != nil && !excl {
+		_ = r.Remove(target)
+	}
+	return err
 }

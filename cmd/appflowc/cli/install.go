@@ -225,7 +225,7 @@ delete without doing it; --dry-run=client only lists them; a bare --dry-run is s
 			for _, n := range names {
 				if !dryRun.client() {
 					if err := c.DeleteTemplate(cmd.Context(), ns, n, dryRun.server()); err != nil {
-						return withCode(ExitUsage, err)
+						return lookupErr(err)
 					}
 				}
 				safetext.Fprintf(cmd.OutOrStdout(), "WorkflowTemplate/%s/%s deleted%s\n", ns, n, suffix)
@@ -377,7 +377,7 @@ would be deleted; a bare --dry-run is server.`,
 				safetext.Fprintf(cmd.OutOrStdout(), "%s deleted%s\n", r, suffix)
 			}
 			if err != nil {
-				return withCode(ExitUsage, err)
+				return lookupErr(err)
 			}
 			return nil
 		},

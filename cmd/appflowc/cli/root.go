@@ -165,7 +165,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if ee.err != nil {
 			fmt.Fprintln(stderr, "appflowc:", errorText(ee.err))
 			if hint := nextStep(ee.err); hint != "" && !strings.Contains(ee.err.Error(), hint) {
-				fmt.Fprintln(stderr, "appflowc: next:", hint)
+				fmt.Fprintln(stderr, "appflowc: next:", safetext.Escape(hint)) // it may quote the server
 			}
 		}
 		return ee.code

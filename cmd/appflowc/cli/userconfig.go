@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"maps"
 	"os"
@@ -13,7 +14,9 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
+	"unicode"
 
 	"github.com/spf13/cobra"
 	yaml "go.yaml.in/yaml/v3"
@@ -23,6 +26,7 @@ import (
 	"github.com/appflowc/appflowc/apply"
 	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/diag"
+	"github.com/appflowc/appflowc/internal/safetext"
 )
 
 // userConfig is ~/.config/appflowc/config.yaml: defaults for the cluster commands.
@@ -117,7 +121,7 @@ func loadUserConfig(ctx context.Context) (userConfig, string, bool, error) {
 	if err != nil {
 		return uc, "", false, nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := readUserConfig(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return uc, path, false, nil
 	}
@@ -129,6 +133,25 @@ func loadUserConfig(ctx context.Context) (userConfig, string, bool, error) {
 	}
 	uc, err = parseUserConfig(path, data)
 	return uc, path, true, err
+}
+
+// readUserConfig reads at most maxUserConfig+1 bytes of a regular file (through a
+// symlink, as dotfiles managers link it): a FIFO would block every command before it
+// starts, /dev/zero would never end.
+func readUserConfig(path string) ([]byte, error) {
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("not a regular file (%s)", st.Mode().Type())
+	}
+	return io.ReadAll(io.LimitReader(f, maxUserConfig+1))
 }
 
 // userConfigError is what is wrong with the file: positioned diagnostics, one per line.
@@ -164,6 +187,10 @@ func parseUserConfig(path string, data []byte) (userConfig, error) {
 	str := func(key string, v *yaml.Node) (string, bool) {
 		if v.Kind != yaml.ScalarNode || v.Tag == "!!null" || v.Tag == "!!map" || v.Tag == "!!seq" {
 			errs.Add(pos(v), key, "expected a string", "")
+			return "", false
+		}
+		if strings.IndexFunc(v.Value, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r) }) >= 0 {
+			errs.Add(pos(v), key, fmt.Sprintf("%s holds a control character", safetext.Field(v.Value, 64)), "write the value without escapes")
 			return "", false
 		}
 		return v.Value, true
@@ -230,6 +257,10 @@ func parseOutput(v *yaml.Node, pos func(*yaml.Node) diag.Pos, errs *diag.List) o
 		names := slices.Sorted(maps.Keys(outputCommands))
 		for i := 0; i+1 < len(v.Content); i += 2 {
 			k, f := v.Content[i], v.Content[i+1]
+			if _, twice := o.PerCommand[k.Value]; twice {
+				errs.Add(pos(k), "output."+k.Value, "key given twice", "")
+				continue
+			}
 			allowed, ok := outputCommands[k.Value]
 			if !ok {
 				hint := "commands with -o: " + strings.Join(names, ", ")
