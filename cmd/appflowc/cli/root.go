@@ -41,8 +41,8 @@ const exitCodesHelp = `Exit status, the same for every command:
        submit, ui, install, templates create), render --check found drift, diff found
        differences, a Workflow failed or was deleted (apply --watch, logs -f, watch,
        wait, retry -w), Argo's rules refused an action (suspend of a finished workflow),
-       a named workflow or template is not there (status, logs, templates get,
-       wait, watch, the control commands)
+       a named workflow or template is not there (status, logs, delete, graph
+       --workflow, templates get|delete, wait, watch, the control commands)
   2    usage or environment: bad flags or arguments, unreadable input, no kubeconfig,
        the cluster unreachable, refusing the credentials or the rights, Argo's CRDs
        missing, a pre-flight problem
