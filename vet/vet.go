@@ -32,15 +32,27 @@ type Result struct {
 	Entries int
 	Objects int
 	Diags   diag.List
+	// NotRun names the checks that could not run, and why: Argo's validation needs
+	// manifests, and manifests need a config that reads and decodes.
+	NotRun string
 }
 
 // Summary is the one-line human summary.
 func (r Result) Summary() string {
 	if len(r.Diags) > 0 {
+		if r.NotRun != "" {
+			return plural.N(len(r.Diags), "error") + "; " + r.NotRun
+		}
 		return plural.N(len(r.Diags), "error")
 	}
 	return fmt.Sprintf("ok: %s, %s, %s valid", plural.N(r.Files, "file"), plural.N(r.Entries, "entry"), plural.N(r.Objects, "manifest"))
 }
+
+// What could not run, said in the summary (see the README's "How a config is checked").
+const (
+	notRunRead   = "the schema check and Argo's validation did not run: the files must read first"
+	notRunDecode = "Argo's validation did not run: the config must decode first"
+)
 
 // Run vets a config. Config problems are returned in Result.Diags; the error is for
 // everything else (unreadable paths, cancellation).
@@ -49,6 +61,7 @@ func Run(ctx context.Context, in config.Input, opts Options) (Result, error) {
 	in.Cache = opts.Cache // files unchanged since the last run are not parsed again
 	t, err := config.LoadTree(ctx, in)
 	if err != nil {
+		res.NotRun = notRunRead
 		return res, asDiags(&res, err)
 	}
 	res.Files = len(t.Files)
@@ -56,7 +69,7 @@ func Run(ctx context.Context, in config.Input, opts Options) (Result, error) {
 	// reports in one run.
 	cfg, policyDiags := config.DecodeAll(t)
 	if cfg == nil {
-		res.Diags = policyDiags
+		res.Diags, res.NotRun = policyDiags, notRunDecode
 		return res, nil
 	}
 	res.Entries = len(cfg.Applications) + len(cfg.ApplicationSets) + len(cfg.Infra) + len(cfg.WorkflowTemplates) + len(cfg.Pipelines)
