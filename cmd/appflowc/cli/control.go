@@ -224,7 +224,8 @@ unreachable cluster, 130 interrupted.`
 			if len(created) == 1 {
 				target = created[0]
 			}
-			return watchWorkflows(ctx, cmd, c, ns, []string{target}, watchMode{live: true})
+			// As apply -w: the live view on stderr, the steps' logs on stdout.
+			return watchWorkflows(ctx, cmd, c, ns, []string{target}, watchMode{live: true, logs: cmd.OutOrStdout()})
 		},
 	}
 	kf.register(cmd)
@@ -245,11 +246,11 @@ unreachable cluster, 130 interrupted.`
 		cmd.Flags().BoolVar(&opts.RestartSuccessful, "restart-successful", false, "also run again the succeeded steps matching --node-field-selector")
 		cmd.Flags().StringVar(&opts.NodeFieldSelector, "node-field-selector", "", "with --restart-successful, the succeeded steps to run again (templateName=deploy, displayName=..., inputs.parameters.NAME.value=...)")
 		cmd.Flags().StringArrayVarP(&opts.Parameters, "parameter", "p", nil, "override an argument of the workflow: NAME=VALUE (repeatable)")
-		cmd.Flags().BoolVarP(&follow, "watch", "w", false, "follow the retried workflow until it finishes (one workflow)")
+		cmd.Flags().BoolVarP(&follow, "watch", "w", false, "follow the retried workflow until it finishes, its steps' logs on stdout (one workflow; argo's -w is --wait)")
 	case apply.ActionResubmit:
 		cmd.Flags().BoolVar(&opts.Memoized, "memoized", false, "reuse the steps that succeeded (a Failed or Error workflow only)")
 		cmd.Flags().StringArrayVarP(&opts.Parameters, "parameter", "p", nil, "override an argument of the workflow: NAME=VALUE (repeatable)")
-		cmd.Flags().BoolVarP(&follow, "watch", "w", false, "follow the new workflow until it finishes (one workflow)")
+		cmd.Flags().BoolVarP(&follow, "watch", "w", false, "follow the new workflow until it finishes, its steps' logs on stdout (one workflow; argo's -w is --wait)")
 	}
 	return cmd
 }
