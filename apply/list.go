@@ -226,6 +226,7 @@ func (c *Client) Status(ctx context.Context, namespace, name string) (*WorkflowS
 	if err != nil {
 		return nil, fmt.Errorf("Workflow/%s/%s: %w", namespace, name, err)
 	}
+	Hydrate(u)
 	return StatusOf(u), nil
 }
 

@@ -43,6 +43,26 @@ func NodesOf(u *unstructured.Unstructured) map[string]any {
 	return m
 }
 
+// Hydrate puts a compressed node status into status.nodes, once per state read, so that
+// the readers of that state (summary, progress, failure, tree, outcome) do not each
+// decompress it again; what does not decode is left as it is (NodesOf reads no nodes).
+// u must be the caller's own object: it is changed in place.
+func Hydrate(u *unstructured.Unstructured) {
+	if v, ok, _ := unstructured.NestedFieldNoCopy(u.Object, "status", "nodes"); ok {
+		if m, ok := v.(map[string]any); ok && len(m) > 0 {
+			return
+		}
+	}
+	status, _ := u.Object["status"].(map[string]any)
+	if status == nil {
+		return
+	}
+	if nodes := NodesOf(u); nodes != nil {
+		status["nodes"] = nodes
+		delete(status, "compressedNodes")
+	}
+}
+
 // DecompressNodes is Argo's file.DecodeDecompressString (base64 of gzip) with the
 // output bounded by MaxNodeStatus.
 func DecompressNodes(enc string) ([]byte, error) {

@@ -118,6 +118,7 @@ func (c *Client) Watch(ctx context.Context, namespace string, names []string, op
 				return finished(), nil
 			}
 			alive[u.GetName()] = true
+			Hydrate(u) // one decompression for all that reads this state below
 			if opts.Update != nil {
 				opts.Update(u)
 			}

@@ -143,6 +143,7 @@ func when(t time.Time) time.Time {
 
 // runOf is what the page shows of a Workflow, escaped and bounded.
 func runOf(u *unstructured.Unstructured) Run {
+	apply.Hydrate(u) // the object is the watch's, this state's only reader
 	sum := apply.SummaryOf(u)
 	r := Run{Name: field(sum.Name, maxName), Phase: field(sum.Phase, 64), Progress: field(sum.Progress, 32),
 		Created: when(u.GetCreationTimestamp().Time), Started: when(sum.Started), Finished: when(sum.Finished),

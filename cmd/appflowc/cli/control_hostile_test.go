@@ -19,8 +19,10 @@ import (
 	"github.com/argoproj/argo-workflows/v3/util/file"
 	"github.com/argoproj/argo-workflows/v3/workflow/packer"
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/appflowc/appflowc/apply"
 	"github.com/appflowc/appflowc/internal/fakeapi"
 )
 
@@ -227,5 +229,28 @@ func TestWatchLogsOfAWideFanOut(t *testing.T) {
 	<-done
 	if open > 64 {
 		t.Errorf("watch --logs of a 300-pod fan-out opened %d log streams at once", open)
+	}
+}
+
+// TestHydrateDecompressesOnce: a compressed node status is put into status.nodes once,
+// read as it reads compressed, and a status that does not decode is left as it is.
+func TestHydrateDecompressesOnce(t *testing.T) {
+	nodes := map[string]any{"wf": map[string]any{"id": "wf", "name": "wf", "type": "Steps", "phase": "Running"}}
+	data, _ := json.Marshal(nodes)
+	u := &unstructured.Unstructured{Object: map[string]any{"metadata": map[string]any{"name": "wf"},
+		"status": map[string]any{"compressedNodes": file.CompressEncodeString(string(data))}}}
+	want, _ := json.Marshal(apply.NodesOf(u))
+	apply.Hydrate(u)
+	status := u.Object["status"].(map[string]any)
+	if _, ok := status["compressedNodes"]; ok {
+		t.Error("compressedNodes kept beside the hydrated nodes")
+	}
+	if got, _ := json.Marshal(status["nodes"]); string(got) != string(want) || string(got) != string(data) {
+		t.Errorf("hydrated nodes %s, want %s", got, want)
+	}
+	bad := &unstructured.Unstructured{Object: map[string]any{"status": map[string]any{"compressedNodes": "not base64!"}}}
+	apply.Hydrate(bad)
+	if s := bad.Object["status"].(map[string]any); s["compressedNodes"] != "not base64!" || s["nodes"] != nil {
+		t.Errorf("an undecodable status was changed: %v", s)
 	}
 }
