@@ -18,7 +18,12 @@ import (
 
 	"github.com/appflowc/appflowc/internal/follow"
 	"github.com/appflowc/appflowc/internal/safetext"
+	"github.com/appflowc/appflowc/render"
 )
+
+// ManagedSelector selects what appflowc submitted: the default of every command that
+// chooses workflows by label.
+const ManagedSelector = render.LabelManagedBy + "=" + render.ManagedBy
 
 // WorkflowsGVR is the Argo Workflow resource.
 var WorkflowsGVR = schema.GroupVersionResource{Group: "argoproj.io", Version: "v1alpha1", Resource: "workflows"}
@@ -79,7 +84,7 @@ func (c *Client) Watch(ctx context.Context, namespace string, names []string, op
 	}
 	// One workflow (logs -f, which follows any workflow): by name. Several (apply's):
 	// by appflowc's label, one watch for all.
-	sel := metav1.ListOptions{LabelSelector: "app.kubernetes.io/managed-by=appflowc"}
+	sel := metav1.ListOptions{LabelSelector: ManagedSelector}
 	switch {
 	case len(names) == 1:
 		sel = metav1.ListOptions{FieldSelector: "metadata.name=" + names[0]}

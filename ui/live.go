@@ -19,7 +19,7 @@ import (
 )
 
 // managed selects what appflowc rendered or its library created.
-const managed = "app.kubernetes.io/managed-by=appflowc"
+const managed = apply.ManagedSelector
 
 // live keeps the state current from one list+watch per kind and says when it changed.
 type live struct {

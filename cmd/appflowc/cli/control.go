@@ -156,7 +156,7 @@ unreachable cluster, 130 interrupted.`
 			if bySelector {
 				sel := selector
 				if sel == "" {
-					sel = defaultSelector
+					sel = apply.ManagedSelector
 				}
 				wfs, err := c.ListWorkflows(ctx, ns, sel, "")
 				if err != nil {
@@ -254,9 +254,6 @@ unreachable cluster, 130 interrupted.`
 	}
 	return cmd
 }
-
-// defaultSelector is the label every workflow appflowc submits carries: -l's default.
-const defaultSelector = "app.kubernetes.io/managed-by=appflowc"
 
 // unanswered reports whether err is the cluster not doing its part rather than refusing
 // the action: no answer (a connection refused, a deadline, a dropped connection), an

@@ -353,7 +353,7 @@ would be deleted; a bare --dry-run is server.`,
 				return withCode(ExitUsage, errors.New("delete: name the workflows, or use --all, --selector, --completed or --older"))
 			}
 			if len(args) == 0 && opts.Selector == "" {
-				opts.Selector = "app.kubernetes.io/managed-by=appflowc" // without -l: appflowc's own
+				opts.Selector = apply.ManagedSelector // without -l: appflowc's own
 			}
 			c, ns, err := kf.clientNS(cmd.Context())
 			if err != nil {

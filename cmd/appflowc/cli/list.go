@@ -99,7 +99,7 @@ keeps the workflows created within D, --older D those that finished more than D 
 	kf.register(cmd)
 	kf.registerNamespace(cmd, "namespace of the workflows")
 	cmd.Flags().BoolVarP(&allNamespaces, "all-namespaces", "A", false, "list the workflows of every namespace (-n and the context's namespace are ignored)")
-	cmd.Flags().StringVarP(&opts.Selector, "selector", "l", "app.kubernetes.io/managed-by=appflowc", "label selector")
+	cmd.Flags().StringVarP(&opts.Selector, "selector", "l", apply.ManagedSelector, "label selector")
 	cmd.Flags().StringVar(&opts.Phase, "phase", "", "only workflows in this phase (Pending, Running, Succeeded, Failed, Error)")
 	_ = cmd.RegisterFlagCompletionFunc("phase", cobra.FixedCompletions([]string{"Pending", "Running", "Succeeded", "Failed", "Error"}, cobra.ShellCompDirectiveNoFileComp))
 	cmd.Flags().BoolVar(&opts.Running, "running", false, "only workflows not finished (Pending or Running)")
