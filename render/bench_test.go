@@ -10,6 +10,7 @@ import (
 	"testing/fstest"
 
 	"github.com/appflowc/appflowc/config"
+	"github.com/appflowc/appflowc/frontend"
 	"github.com/appflowc/appflowc/internal/benchgen"
 	"github.com/appflowc/appflowc/internal/diskcache"
 	"github.com/appflowc/appflowc/render"
@@ -80,7 +81,7 @@ func benchCompile(b *testing.B, cache *diskcache.Cache) {
 }
 
 func BenchmarkEncode1000(b *testing.B) {
-	res, err := render.Render(context.Background(), benchFS(1000, "yaml"), render.Options{})
+	res, err := frontend.Render(context.Background(), benchFS(1000, "yaml"), render.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -93,7 +94,7 @@ func BenchmarkEncode1000(b *testing.B) {
 }
 
 func BenchmarkWriteDir1000(b *testing.B) {
-	res, err := render.Render(context.Background(), benchFS(1000, "yaml"), render.Options{})
+	res, err := frontend.Render(context.Background(), benchFS(1000, "yaml"), render.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -137,7 +138,7 @@ func BenchmarkWriteDirFloor1000(b *testing.B) {
 }
 
 func benchFiles(b *testing.B) []render.File {
-	res, err := render.Render(context.Background(), benchFS(1000, "yaml"), render.Options{})
+	res, err := frontend.Render(context.Background(), benchFS(1000, "yaml"), render.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -192,7 +193,7 @@ func benchRenderDir(b *testing.B, incremental bool) {
 		if !incremental {
 			os.RemoveAll(out)
 		}
-		res, err := render.Render(context.Background(), in, render.Options{Cache: cache, Incremental: incremental})
+		res, err := frontend.Render(context.Background(), in, render.Options{Cache: cache, Incremental: incremental})
 		if err != nil {
 			b.Fatal(err)
 		}

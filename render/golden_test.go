@@ -17,6 +17,7 @@ import (
 	"sigs.k8s.io/kustomize/kyaml/filesys"
 
 	"github.com/appflowc/appflowc/config"
+	"github.com/appflowc/appflowc/frontend"
 	"github.com/appflowc/appflowc/render"
 )
 
@@ -45,7 +46,7 @@ func renderExample(t *testing.T, name string, paths []string) []render.File {
 	if paths == nil {
 		paths = []string{name}
 	}
-	res, err := render.Render(context.Background(), config.Input{FS: os.DirFS("../examples"), Paths: paths}, render.Options{Expand: true})
+	res, err := frontend.Render(context.Background(), config.Input{FS: os.DirFS("../examples"), Paths: paths}, render.Options{Expand: true})
 	if err != nil {
 		t.Fatalf("render %s: %v", name, err)
 	}
@@ -93,7 +94,7 @@ func TestDeterministicAnyFileOrder(t *testing.T) {
 		t.Fatalf("testdata/everything has %d files: the test needs several", len(paths))
 	}
 	render1 := func(paths []string) []render.File {
-		res, err := render.Render(context.Background(), config.Input{FS: os.DirFS("../testdata"), Paths: paths}, render.Options{Expand: true})
+		res, err := frontend.Render(context.Background(), config.Input{FS: os.DirFS("../testdata"), Paths: paths}, render.Options{Expand: true})
 		if err != nil {
 			t.Fatalf("render %v: %v", paths, err)
 		}
@@ -164,7 +165,7 @@ func TestGoldenBuildsWithKustomize(t *testing.T) {
 
 func TestPatchErrorsArePositioned(t *testing.T) {
 	fsys := fstest.MapFS{"c/a.yaml": {Data: []byte("patches:\n  - target: {kind: WorkflowTemplate}\n    patch: |\n      - op: replace\n        path: /spec/nope/deeper\n        value: 1\n")}}
-	_, err := render.Render(context.Background(), config.Input{FS: fsys, Paths: []string{"c"}}, render.Options{})
+	_, err := frontend.Render(context.Background(), config.Input{FS: fsys, Paths: []string{"c"}}, render.Options{})
 	if err == nil || !strings.Contains(err.Error(), "c/a.yaml:2:5: patches: kustomize cannot apply the patches") {
 		t.Fatalf("got %v", err)
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/appflowc/appflowc/internal/plural"
 )
 
-// Options configure Render. Each field names its flag.
+// Options configure a render (frontend.Run with Options.Output). Each field names its flag.
 type Options struct {
 	// Expand also writes the Applications each ApplicationSet will generate (--expand).
 	Expand bool
@@ -44,38 +44,40 @@ type Result struct {
 	Reused int
 }
 
-// Render loads, validates and compiles a config into files. Config problems (including
-// Argo's verdict on the rendered manifests) come back as a diag.List error: render never
-// produces output that vet would reject.
-func Render(ctx context.Context, in config.Input, opts Options) (*Result, error) {
-	if opts.Incremental {
-		in.Cache = opts.Cache
-	}
-	t, err := config.LoadTree(ctx, in)
-	if err != nil {
-		return nil, err
-	}
-	cfg, policyDiags := config.DecodeAll(t)
-	if cfg == nil {
-		return nil, policyDiags
-	}
-	var keys map[string][sha256.Size]byte
-	var reused map[string][]encoded
-	var location []byte
-	var bundle diskcache.Records
+// Plan is a render's part before compiling: which entries' files the result cache holds
+// (with Options.Incremental), so that only the rest is compiled. frontend.Run makes one
+// for render and hands its Todo to the compile every command shares.
+type Plan struct {
+	opts     Options
+	cfg      *config.Config
+	keys     map[string][sha256.Size]byte
+	reused   map[string][]encoded
+	location []byte
+	bundle   diskcache.Records
+	// Todo is the config without the entries taken from the cache: what must be compiled.
+	Todo *config.Config
+}
+
+// NewPlan looks up, with Options.Incremental, the entries of cfg rendered before with
+// the same inputs.
+func NewPlan(cfg *config.Config, in config.Input, opts Options) *Plan {
+	p := &Plan{opts: opts, cfg: cfg, Todo: cfg}
 	if opts.Incremental && opts.Cache != nil {
-		keys = entryKeys(cfg, opts)
-		location = renderLocation(in, opts)
-		bundle = opts.Cache.GetRecords(bundleKind, location)
-		reused = reuse(bundle, keys)
+		p.keys = entryKeys(cfg, opts)
+		p.location = renderLocation(in, opts)
+		p.bundle = opts.Cache.GetRecords(bundleKind, p.location)
+		p.reused = reuse(p.bundle, p.keys)
+		p.Todo = withoutEntries(cfg, p.reused)
 	}
-	todo := withoutEntries(cfg, reused)
-	objs, err := Compile(ctx, todo, opts.Cache)
-	if err = WithPolicy(policyDiags, err); err != nil {
-		return nil, err
-	}
-	if opts.Expand {
-		previews, err := Expand(todo)
+	return p
+}
+
+// Finish turns the compiled objects of Todo into the render's files: the previews
+// (--expand), the encoding, and the reused entries' files; it records this render's
+// entries in the cache.
+func (p *Plan) Finish(objs []Object) (*Result, error) {
+	if p.opts.Expand {
+		previews, err := Expand(p.Todo)
 		if err != nil {
 			return nil, err
 		}
@@ -85,40 +87,17 @@ func Render(ctx context.Context, in config.Input, opts Options) (*Result, error)
 	if err != nil {
 		return nil, err
 	}
-	if keys != nil {
-		remember(opts.Cache, location, keys, bundle, reused, encs)
-		for _, p := range slices.Sorted(maps.Keys(reused)) { // a stable order for messages
-			encs = append(encs, reused[p]...)
+	if p.keys != nil {
+		remember(p.opts.Cache, p.location, p.keys, p.bundle, p.reused, encs)
+		for _, k := range slices.Sorted(maps.Keys(p.reused)) { // a stable order for messages
+			encs = append(encs, p.reused[k]...)
 		}
 	}
 	files, err := assemble(encs)
 	if err != nil {
 		return nil, err
 	}
-	return &Result{Config: cfg, Objects: objs, Files: files, Reused: len(reused)}, nil
-}
-
-// WithPolicy joins the policy's complaints (config.DecodeAll) with what compiling the
-// config found (err): the two stages report in one run. Anything but config problems
-// (a cancellation, an I/O error) is returned as it is.
-func WithPolicy(policy diag.List, err error) error {
-	if len(policy) == 0 {
-		return err
-	}
-	var dl diag.List
-	if err != nil && !errors.As(err, &dl) {
-		return err
-	}
-	seen := map[string]bool{}
-	var out diag.List
-	for _, d := range append(append(diag.List{}, policy...), dl...) {
-		key := d.Pos.String() + "\x00" + d.Path + "\x00" + d.Msg
-		if !seen[key] {
-			seen[key] = true
-			out = append(out, d)
-		}
-	}
-	return out.Sort()
+	return &Result{Config: p.cfg, Objects: objs, Files: files, Reused: len(p.reused)}, nil
 }
 
 // renderLocation names where a render's bundle is kept: the config's location and the

@@ -9,9 +9,9 @@ import (
 
 	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/diag"
+	"github.com/appflowc/appflowc/frontend"
 	"github.com/appflowc/appflowc/internal/diskcache"
 	"github.com/appflowc/appflowc/internal/plural"
-	"github.com/appflowc/appflowc/render"
 )
 
 // Options configure a vet run.
@@ -40,69 +40,22 @@ type Result struct {
 // Summary is the one-line human summary.
 func (r Result) Summary() string {
 	if len(r.Diags) > 0 {
-		if r.NotRun != "" {
-			return plural.N(len(r.Diags), "error") + "; " + r.NotRun
-		}
-		return plural.N(len(r.Diags), "error")
+		return (&frontend.Problems{Diags: r.Diags, NotRun: r.NotRun}).Summary()
 	}
 	return fmt.Sprintf("ok: %s, %s, %s valid", plural.N(r.Files, "file"), plural.N(r.Entries, "entry"), plural.N(r.Objects, "manifest"))
 }
 
-// What could not run, said in the summary (see the README's "How a config is checked").
-const (
-	notRunRead   = "the schema check and Argo's validation did not run: the files must read first"
-	notRunDecode = "Argo's validation did not run: the config must decode first"
-)
-
-// Run vets a config. Config problems are returned in Result.Diags; the error is for
-// everything else (unreadable paths, cancellation).
+// Run vets a config: the front half every command runs (frontend.Run), without writing
+// anything. Config problems are returned in Result.Diags; the error is for everything
+// else (unreadable paths, cancellation).
 func Run(ctx context.Context, in config.Input, opts Options) (Result, error) {
-	var res Result
-	in.Cache = opts.Cache // files unchanged since the last run are not parsed again
-	t, err := config.LoadTree(ctx, in)
+	res, err := frontend.Run(ctx, in, frontend.Options{Cache: opts.Cache, SkipSchema: opts.SkipSchema})
+	var p *frontend.Problems
+	if errors.As(err, &p) {
+		return Result{Diags: p.Diags, NotRun: p.NotRun}, nil
+	}
 	if err != nil {
-		res.NotRun = notRunRead
-		return res, asDiags(&res, err)
+		return Result{}, err
 	}
-	res.Files = len(t.Files)
-	// A config with policy complaints only is compiled and validated too: every stage
-	// reports in one run.
-	cfg, policyDiags := config.DecodeAll(t)
-	if cfg == nil {
-		res.Diags, res.NotRun = policyDiags, notRunDecode
-		return res, nil
-	}
-	res.Entries = len(cfg.Applications) + len(cfg.ApplicationSets) + len(cfg.Infra) + len(cfg.WorkflowTemplates) + len(cfg.Pipelines)
-	// The schema check and the compile (with Argo's validation) are independent: they
-	// run side by side, and the schema's verdict, if any, is reported as before.
-	var schemaDiags diag.List
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		if !opts.SkipSchema {
-			schemaDiags = config.CheckSchemaCached(t, opts.Cache, in.Location())
-		}
-	}()
-	objs, err := render.Compile(ctx, cfg, opts.Cache)
-	<-done
-	// The schema is the second line: where the decoder already refused the config (its
-	// policy complaints), the schema's verdict on the same values says it less well.
-	if len(schemaDiags) > 0 && len(policyDiags) == 0 {
-		res.Diags = schemaDiags
-		return res, nil
-	}
-	if err := render.WithPolicy(policyDiags, err); err != nil {
-		return res, asDiags(&res, err)
-	}
-	res.Objects = len(objs)
-	return res, nil
-}
-
-func asDiags(res *Result, err error) error {
-	var dl diag.List
-	if errors.As(err, &dl) {
-		res.Diags = dl
-		return nil
-	}
-	return err
+	return Result{Files: res.InputFiles, Entries: res.Entries, Objects: len(res.Objects)}, nil
 }

@@ -10,6 +10,7 @@ import (
 	"testing/fstest"
 
 	"github.com/appflowc/appflowc/config"
+	"github.com/appflowc/appflowc/frontend"
 	"github.com/appflowc/appflowc/internal/diskcache"
 	"github.com/appflowc/appflowc/internal/plural"
 	"github.com/appflowc/appflowc/render"
@@ -145,7 +146,7 @@ func TestEveryStageInOneRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, rerr := render.Render(context.Background(), input(map[string]string{"t.yaml": tmpl}), render.Options{})
+	_, rerr := frontend.Render(context.Background(), input(map[string]string{"t.yaml": tmpl}), render.Options{})
 	for _, w := range want {
 		if !strings.Contains(res.Diags.Error(), w) {
 			t.Errorf("vet: %q missing from\n%v", w, res.Diags)

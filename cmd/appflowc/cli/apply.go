@@ -258,7 +258,7 @@ func loadObjects(cmd *cobra.Command, args []string) ([]render.Object, error) {
 	if err != nil {
 		return nil, withCode(ExitUsage, err)
 	}
-	res, err := render.Render(cmd.Context(), in, renderOptions(cmd.Context()))
+	res, err := compileConfig(cmd.Context(), in)
 	if err != nil {
 		return nil, configErr(cmd.ErrOrStderr(), err)
 	}

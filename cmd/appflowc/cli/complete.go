@@ -12,7 +12,6 @@ import (
 	"github.com/appflowc/appflowc/apply"
 	schema "github.com/appflowc/appflowc/cue"
 	"github.com/appflowc/appflowc/internal/safetext"
-	"github.com/appflowc/appflowc/render"
 )
 
 // workflowNames completes workflow names from the cluster, as kubectl does; at most max
@@ -119,7 +118,7 @@ func entryNames(cmd *cobra.Command, args []string, toComplete string) ([]string,
 	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Second)
 	defer cancel()
-	res, err := render.Render(ctx, in, renderOptions(ctx))
+	res, err := compileConfig(ctx, in)
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}

@@ -7,8 +7,9 @@ import (
 	"strings"
 
 	"github.com/appflowc/appflowc/apply"
+	"github.com/appflowc/appflowc/config"
+	"github.com/appflowc/appflowc/frontend"
 	"github.com/appflowc/appflowc/internal/diskcache"
-	"github.com/appflowc/appflowc/render"
 	"github.com/appflowc/appflowc/vet"
 )
 
@@ -76,9 +77,10 @@ func secretSource(ctx context.Context, baseDir string) apply.SecretSource {
 	return src
 }
 
-// renderOptions are render's defaults for this run (its result cache).
-func renderOptions(ctx context.Context) render.Options {
-	return render.Options{Cache: resultCache(ctx)}
+// compileConfig runs a config through the front half every command shares (vet's
+// checks, compile, Argo's validation) with this run's result cache; it writes nothing.
+func compileConfig(ctx context.Context, in config.Input) (*frontend.Result, error) {
+	return frontend.Run(ctx, in, frontend.Options{Cache: resultCache(ctx)})
 }
 
 // vetOptions are vet's defaults for this run (its result cache).

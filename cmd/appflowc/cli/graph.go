@@ -10,6 +10,7 @@ import (
 
 	"github.com/appflowc/appflowc/apply"
 	"github.com/appflowc/appflowc/config"
+	"github.com/appflowc/appflowc/frontend"
 	"github.com/appflowc/appflowc/graph"
 	"github.com/appflowc/appflowc/internal/safetext"
 	"github.com/appflowc/appflowc/render"
@@ -57,7 +58,7 @@ coloured by phase. -o mermaid is for pull-request descriptions (GitHub renders i
 				if err != nil {
 					return withCode(ExitUsage, err)
 				}
-				res, err := render.Render(cmd.Context(), in, renderOptions(cmd.Context()))
+				res, err := compileConfig(cmd.Context(), in)
 				if err != nil {
 					return configErr(cmd.ErrOrStderr(), err)
 				}
@@ -106,7 +107,7 @@ type entryGraph struct {
 
 // configGraphs draws each Workflow and CronWorkflow of a render, resolved through the
 // WorkflowTemplates it renders, in the render's order.
-func configGraphs(res *render.Result) []entryGraph {
+func configGraphs(res *frontend.Result) []entryGraph {
 	templates := map[string]*wfv1.WorkflowTemplate{}
 	for _, o := range res.Objects {
 		if wt, ok := o.Obj.(*wfv1.WorkflowTemplate); ok {

@@ -19,23 +19,27 @@ import (
 // libraryObjects renders the library and RBAC for the config in args (its appflow
 // settings), or for the default settings when no config is given.
 func libraryObjects(cmd *cobra.Command, args []string, kinds func(string) bool) ([]render.Object, error) {
-	var cfg *config.Config
-	var err error
+	var objs []render.Object
 	if len(args) == 0 {
-		cfg, err = config.Decode(&config.Tree{Root: &config.Node{Kind: config.Map}})
-	} else {
-		var in config.Input
-		if in, err = configInput(cmd, args); err != nil {
+		cfg, err := config.Decode(&config.Tree{Root: &config.Node{Kind: config.Map}})
+		if err != nil {
 			return nil, withCode(ExitUsage, err)
 		}
-		cfg, err = config.Load(cmd.Context(), in)
-	}
-	if err != nil {
-		return nil, configErr(cmd.ErrOrStderr(), err)
-	}
-	objs, err := render.Build(cmd.Context(), cfg, resultCache(cmd.Context()))
-	if err != nil {
-		return nil, withCode(ExitUsage, err)
+		if objs, err = render.Build(cmd.Context(), cfg, resultCache(cmd.Context())); err != nil {
+			return nil, withCode(ExitUsage, err)
+		}
+	} else {
+		// A config's library is what render writes of it: through every check vet makes,
+		// patches applied.
+		in, err := configInput(cmd, args)
+		if err != nil {
+			return nil, withCode(ExitUsage, err)
+		}
+		res, err := compileConfig(cmd.Context(), in)
+		if err != nil {
+			return nil, configErr(cmd.ErrOrStderr(), err)
+		}
+		objs = res.Objects
 	}
 	var out []render.Object
 	for _, o := range objs {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/appflowc/appflowc/frontend"
 	"github.com/appflowc/appflowc/internal/plural"
 	"github.com/appflowc/appflowc/render"
 )
@@ -58,7 +59,7 @@ Removing previewed Applications fails unless --allow-deletions is given.`,
 			}
 			opts.Cache = resultCache(cmd.Context())
 			prog := startProgress(cmd, cmd.ErrOrStderr(), "rendering")
-			res, err := render.Render(cmd.Context(), in, opts)
+			res, err := frontend.Run(cmd.Context(), in, frontend.Options{Cache: opts.Cache, Output: &opts})
 			prog.Stop()
 			if err != nil {
 				// With --check too: a config that does not render fails the check like

@@ -20,6 +20,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/appflowc/appflowc/diag"
+	"github.com/appflowc/appflowc/frontend"
 	"github.com/appflowc/appflowc/internal/plural"
 	"github.com/appflowc/appflowc/internal/safetext"
 )
@@ -241,6 +242,16 @@ Argo Workflows manifests on disk, and can submit them to a cluster and follow th
 // command that reads a config: the exit-code table (exitCodesHelp) has one code for a
 // config that fails validation. Other errors (unreadable input) exit 2.
 func configErr(w io.Writer, err error) error {
+	var p *frontend.Problems
+	if errors.As(err, &p) {
+		_ = p.Diags.WriteText(w)
+		// Every command says what vet says: how many, and which checks did not run.
+		msg := plural.N(len(p.Diags), "error") + " in config"
+		if p.NotRun != "" {
+			msg += "; " + p.NotRun
+		}
+		return withCode(ExitFailed, errors.New(msg))
+	}
 	var dl diag.List
 	if errors.As(err, &dl) {
 		_ = dl.WriteText(w)

@@ -17,7 +17,6 @@ import (
 	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/diag"
 	"github.com/appflowc/appflowc/internal/plural"
-	"github.com/appflowc/appflowc/render"
 )
 
 // sourceFlags are the source and sync flags shared by `submit app` and `submit appset`.
@@ -452,7 +451,7 @@ func submitEntry(cmd *cobra.Command, kf *kubeFlags, s submission) error {
 		return err
 	}
 	in := config.Input{FS: fstest.MapFS{"flags/submit.yaml": {Data: data}}, Paths: []string{"flags"}}
-	res, err := render.Render(cmd.Context(), in, renderOptions(cmd.Context()))
+	res, err := compileConfig(cmd.Context(), in)
 	if err != nil {
 		var dl diag.List
 		if errors.As(err, &dl) {

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/appflowc/appflowc/config"
+	"github.com/appflowc/appflowc/frontend"
 	"github.com/appflowc/appflowc/graph"
 	"github.com/appflowc/appflowc/render"
 	"github.com/appflowc/appflowc/ui"
@@ -44,7 +45,7 @@ browser; it prints the address. Ctrl-C stops it.`,
 				if err != nil {
 					return withCode(ExitUsage, err)
 				}
-				res, err := render.Render(cmd.Context(), in, renderOptions(cmd.Context()))
+				res, err := compileConfig(cmd.Context(), in)
 				if err != nil {
 					return configErr(cmd.ErrOrStderr(), err)
 				}
@@ -96,7 +97,7 @@ browser; it prints the address. Ctrl-C stops it.`,
 
 // uiEntries are the config's entries as the page lists them: name and kind as their runs
 // are labelled, where they are in the config, and their steps as graph draws them.
-func uiEntries(res *render.Result) []ui.ConfigEntry {
+func uiEntries(res *frontend.Result) []ui.ConfigEntry {
 	out := []ui.ConfigEntry{}
 	for _, eg := range configGraphs(res) {
 		var labels map[string]string
