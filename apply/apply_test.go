@@ -19,6 +19,7 @@ import (
 	"github.com/appflowc/appflowc/apply"
 	"github.com/appflowc/appflowc/cmd/appflowc/cli"
 	"github.com/appflowc/appflowc/config"
+	"github.com/appflowc/appflowc/frontend"
 	"github.com/appflowc/appflowc/internal/testenv"
 	"github.com/appflowc/appflowc/render"
 	corev1 "k8s.io/api/core/v1"
@@ -69,7 +70,7 @@ func inNamespace(ns string) string { return "appflow:\n  namespace: " + ns + "\n
 func renderConfig(t *testing.T, ns, src string) []render.Object {
 	t.Helper()
 	fsys := fstest.MapFS{"c/app.yaml": {Data: []byte(src)}, "c/namespace.yaml": {Data: []byte(inNamespace(ns))}}
-	res, err := render.Render(context.Background(), config.Input{FS: fsys, Paths: []string{"c"}}, render.Options{})
+	res, err := frontend.Render(context.Background(), config.Input{FS: fsys, Paths: []string{"c"}}, render.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -432,7 +433,7 @@ func TestSecretsFromTheOperatorsEnvironment(t *testing.T) {
 		t.Fatalf("secret data %v", data)
 	}
 	// The rendered Workflow carries the Secret's name and keys only.
-	res, err := render.Render(ctx, config.Input{FS: os.DirFS(dir), Paths: []string{"."}}, render.Options{})
+	res, err := frontend.Render(ctx, config.Input{FS: os.DirFS(dir), Paths: []string{"."}}, render.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
