@@ -17,7 +17,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/client-go/dynamic"
 
-	"github.com/appflowc/appflowc/render"
+	"github.com/appflowc/appflowc/manifest"
 )
 
 // FieldManager is the server-side apply field manager of everything appflowc applies.
@@ -82,8 +82,8 @@ func stage(kind string) int {
 
 // Apply applies objs in dependency order and creates their Workflows. Preview objects
 // are skipped. It stops at the first error, which names the object.
-func (c *Client) Apply(ctx context.Context, objs []render.Object, opts Options) ([]Change, error) {
-	var todo []render.Object
+func (c *Client) Apply(ctx context.Context, objs []manifest.Object, opts Options) ([]Change, error) {
+	var todo []manifest.Object
 	for _, o := range objs {
 		if !o.Preview {
 			todo = append(todo, o)
@@ -104,7 +104,7 @@ func (c *Client) Apply(ctx context.Context, objs []render.Object, opts Options) 
 	return changes, nil
 }
 
-func (c *Client) resource(ctx context.Context, o render.Object) (dynamic.ResourceInterface, error) {
+func (c *Client) resource(ctx context.Context, o manifest.Object) (dynamic.ResourceInterface, error) {
 	gv, err := schema.ParseGroupVersion(o.APIVersion)
 	if err != nil {
 		return nil, err
@@ -124,9 +124,9 @@ func (c *Client) resource(ctx context.Context, o render.Object) (dynamic.Resourc
 	return c.dyn.Resource(m.Resource), nil
 }
 
-func (c *Client) applyOne(ctx context.Context, o render.Object, opts Options) (Change, error) {
+func (c *Client) applyOne(ctx context.Context, o manifest.Object, opts Options) (Change, error) {
 	ch := Change{Kind: o.Kind, Namespace: o.Namespace, Name: o.Name}
-	obj, err := render.ToMap(o.Obj)
+	obj, err := manifest.ToMap(o.Obj)
 	if err != nil {
 		return ch, fmt.Errorf("%s: %w", o.ID(), err)
 	}
@@ -176,7 +176,7 @@ func (c *Client) applyOne(ctx context.Context, o render.Object, opts Options) (C
 
 // serverApply reads the live object (nil when absent) and server-side applies u,
 // returning both versions.
-func serverApply(ctx context.Context, ri dynamic.ResourceInterface, o render.Object, u *unstructured.Unstructured, dry []string) (before, after *unstructured.Unstructured, err error) {
+func serverApply(ctx context.Context, ri dynamic.ResourceInterface, o manifest.Object, u *unstructured.Unstructured, dry []string) (before, after *unstructured.Unstructured, err error) {
 	before, err = ri.Get(ctx, u.GetName(), metav1.GetOptions{})
 	switch {
 	case apierrors.IsNotFound(err):
@@ -206,7 +206,7 @@ func sameContent(a, b *unstructured.Unstructured) bool {
 
 // Get reads one object, for callers that check what apply did.
 func (c *Client) Get(ctx context.Context, apiVersion, kind, namespace, name string) (*unstructured.Unstructured, error) {
-	ri, err := c.resource(ctx, render.Object{APIVersion: apiVersion, Kind: kind, Namespace: namespace, Name: name})
+	ri, err := c.resource(ctx, manifest.Object{APIVersion: apiVersion, Kind: kind, Namespace: namespace, Name: name})
 	if err != nil {
 		return nil, err
 	}

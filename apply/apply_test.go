@@ -21,6 +21,7 @@ import (
 	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/frontend"
 	"github.com/appflowc/appflowc/internal/testenv"
+	"github.com/appflowc/appflowc/manifest"
 	"github.com/appflowc/appflowc/render"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -67,7 +68,7 @@ var nonDNS = regexp.MustCompile(`[^a-z0-9]+`)
 // inNamespace is the config file that puts a config's Workflows and templates in ns.
 func inNamespace(ns string) string { return "appflow:\n  namespace: " + ns + "\n" }
 
-func renderConfig(t *testing.T, ns, src string) []render.Object {
+func renderConfig(t *testing.T, ns, src string) []manifest.Object {
 	t.Helper()
 	fsys := fstest.MapFS{"c/app.yaml": {Data: []byte(src)}, "c/namespace.yaml": {Data: []byte(inNamespace(ns))}}
 	res, err := frontend.Render(context.Background(), config.Input{FS: fsys, Paths: []string{"c"}}, render.Options{})
@@ -184,9 +185,9 @@ func TestApplyIsOrderedAndIdempotent(t *testing.T) {
 	}
 }
 
-// stepsWorkflow is testenv's two-step Workflow as a render.Object.
-func stepsWorkflow(ns, name, exitCode string) render.Object {
-	return render.Object{APIVersion: "argoproj.io/v1alpha1", Kind: "Workflow", Namespace: ns, Name: name + "-", Obj: testenv.StepsWorkflow(ns, name, exitCode)}
+// stepsWorkflow is testenv's two-step Workflow as a manifest.Object.
+func stepsWorkflow(ns, name, exitCode string) manifest.Object {
+	return manifest.Object{APIVersion: "argoproj.io/v1alpha1", Kind: "Workflow", Namespace: ns, Name: name + "-", Obj: testenv.StepsWorkflow(ns, name, exitCode)}
 }
 
 // TestWatchFollowsWorkflowsToTheEnd follows two Workflows with one watch: one succeeds,
@@ -197,7 +198,7 @@ func TestWatchFollowsWorkflowsToTheEnd(t *testing.T) {
 	defer cancel()
 	c := stackClient(t)
 	ns := testNamespace(t)
-	changes, err := c.Apply(ctx, []render.Object{stepsWorkflow(ns, "watch-ok", "0"), stepsWorkflow(ns, "watch-fail", "3")}, apply.Options{})
+	changes, err := c.Apply(ctx, []manifest.Object{stepsWorkflow(ns, "watch-ok", "0"), stepsWorkflow(ns, "watch-fail", "3")}, apply.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +297,7 @@ func TestWatchSurvivesAPIServerRestart(t *testing.T) {
 	// the watch has to resume.
 	wf := stepsWorkflow(ns, "restart", "0")
 	wf.Obj.(map[string]any)["spec"].(map[string]any)["suspend"] = true
-	changes, err := c.Apply(ctx, []render.Object{wf}, apply.Options{})
+	changes, err := c.Apply(ctx, []manifest.Object{wf}, apply.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -454,7 +455,7 @@ func TestListAndStatusCommands(t *testing.T) {
 	defer cancel()
 	c := stackClient(t)
 	ns := testNamespace(t)
-	changes, err := c.Apply(ctx, []render.Object{stepsWorkflow(ns, "listok", "0"), stepsWorkflow(ns, "listfail", "3")}, apply.Options{})
+	changes, err := c.Apply(ctx, []manifest.Object{stepsWorkflow(ns, "listok", "0"), stepsWorkflow(ns, "listfail", "3")}, apply.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -531,7 +532,7 @@ func TestInstallTemplatesDelete(t *testing.T) {
 	}
 	c := stackClient(t)
 	ns := testNamespace(t)
-	changes, err := c.Apply(ctx, []render.Object{stepsWorkflow(ns, "delone", "0"), stepsWorkflow(ns, "deltwo", "0")}, apply.Options{})
+	changes, err := c.Apply(ctx, []manifest.Object{stepsWorkflow(ns, "delone", "0"), stepsWorkflow(ns, "deltwo", "0")}, apply.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -572,7 +573,7 @@ func TestLogsCommand(t *testing.T) {
 		out, _ := appflowc(t, ctx, 0, append(args, "-n", ns)...)
 		return out
 	}
-	changes, err := c.Apply(ctx, []render.Object{stepsWorkflow(ns, "logs", "0")}, apply.Options{})
+	changes, err := c.Apply(ctx, []manifest.Object{stepsWorkflow(ns, "logs", "0")}, apply.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

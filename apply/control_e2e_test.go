@@ -16,13 +16,13 @@ import (
 
 	"github.com/appflowc/appflowc/apply"
 	"github.com/appflowc/appflowc/cmd/appflowc/cli"
-	"github.com/appflowc/appflowc/render"
+	"github.com/appflowc/appflowc/manifest"
 )
 
 // controlWorkflow has a step "prepare", then (with approval) a suspend step "approve",
 // then "deploy", whose exit code is the workflow parameter "code": a retry with
 // -p code=0 makes a failed run succeed, as a fixed deployment would.
-func controlWorkflow(ns, name, code string, approval bool, labels map[string]any) render.Object {
+func controlWorkflow(ns, name, code string, approval bool, labels map[string]any) manifest.Object {
 	steps := []any{[]any{map[string]any{"name": "prepare", "template": "step"}}}
 	if approval {
 		steps = append(steps, []any{map[string]any{"name": "approve", "template": "approve"}})
@@ -48,7 +48,7 @@ func controlWorkflow(ns, name, code string, approval bool, labels map[string]any
 			},
 		},
 	}
-	return render.Object{APIVersion: "argoproj.io/v1alpha1", Kind: "Workflow", Namespace: ns, Name: name + "-", Obj: obj}
+	return manifest.Object{APIVersion: "argoproj.io/v1alpha1", Kind: "Workflow", Namespace: ns, Name: name + "-", Obj: obj}
 }
 
 // waitWorkflow polls a workflow until cond holds.
@@ -103,7 +103,7 @@ func TestRetryResubmitWaitWatch(t *testing.T) {
 	defer cancel()
 	c := stackClient(t)
 	ns := testNamespace(t)
-	changes, err := c.Apply(ctx, []render.Object{controlWorkflow(ns, "ctl-retry", "3", false, nil)}, apply.Options{})
+	changes, err := c.Apply(ctx, []manifest.Object{controlWorkflow(ns, "ctl-retry", "3", false, nil)}, apply.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +216,7 @@ func TestSuspendResumeStopTerminate(t *testing.T) {
 	defer cancel()
 	c := stackClient(t)
 	ns := testNamespace(t)
-	objs := []render.Object{
+	objs := []manifest.Object{
 		controlWorkflow(ns, "approve", "0", true, nil),
 		controlWorkflow(ns, "reject", "0", true, nil),
 		controlWorkflow(ns, "pause", "0", true, nil),

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/appflowc/appflowc/apply"
-	"github.com/appflowc/appflowc/render"
+	"github.com/appflowc/appflowc/manifest"
 )
 
 // TestDay2Flags runs the kubectl/argo-style flags against the real control plane: list
@@ -26,7 +26,7 @@ func TestDay2Flags(t *testing.T) {
 	// One run that finishes, one held Running (spec.suspend), one in another namespace.
 	held := stepsWorkflow(ns, "dayheld", "0")
 	held.Obj.(map[string]any)["spec"].(map[string]any)["suspend"] = true
-	changes, err := c.Apply(ctx, []render.Object{stepsWorkflow(ns, "daydone", "0"), held, stepsWorkflow(other, "dayother", "0")}, apply.Options{})
+	changes, err := c.Apply(ctx, []manifest.Object{stepsWorkflow(ns, "daydone", "0"), held, stepsWorkflow(other, "dayother", "0")}, apply.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

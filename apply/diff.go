@@ -10,7 +10,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
-	"github.com/appflowc/appflowc/render"
+	"github.com/appflowc/appflowc/internal/udiff"
+	"github.com/appflowc/appflowc/manifest"
 )
 
 // ObjectDiff is what apply would do to one object.
@@ -26,7 +27,7 @@ type ObjectDiff struct {
 // Diff computes, without changing anything, what Apply would change: each object is
 // server-side applied as a dry run and compared with its live version. Workflows are
 // always new (they are created from a generateName), so they are reported as Submitted.
-func (c *Client) Diff(ctx context.Context, objs []render.Object) ([]ObjectDiff, error) {
+func (c *Client) Diff(ctx context.Context, objs []manifest.Object) ([]ObjectDiff, error) {
 	var out []ObjectDiff
 	// Namespaces this apply creates that do not exist yet: objects in them cannot be dry
 	// run on the server, so they are shown as they would be sent.
@@ -56,9 +57,9 @@ func (c *Client) Diff(ctx context.Context, objs []render.Object) ([]ObjectDiff, 
 	return out, nil
 }
 
-func (c *Client) diffOne(ctx context.Context, o render.Object, inNewNamespace bool) (ObjectDiff, error) {
+func (c *Client) diffOne(ctx context.Context, o manifest.Object, inNewNamespace bool) (ObjectDiff, error) {
 	d := ObjectDiff{ID: o.ID()}
-	obj, err := render.ToMap(o.Obj)
+	obj, err := manifest.ToMap(o.Obj)
 	if err != nil {
 		return d, fmt.Errorf("%s: %w", o.ID(), err)
 	}
@@ -73,7 +74,7 @@ func (c *Client) diffOne(ctx context.Context, o render.Object, inNewNamespace bo
 			maskSecrets(nil, local)
 		}
 		d.Action = Created
-		d.Diff = render.UnifiedDiff("live/"+o.ID(), "apply/"+o.ID(), "", toYAML(local))
+		d.Diff = udiff.Unified("live/"+o.ID(), "apply/"+o.ID(), "", toYAML(local))
 		return d, nil
 	}
 	ri, err := c.resource(ctx, o)
@@ -103,7 +104,7 @@ func (c *Client) diffOne(ctx context.Context, o render.Object, inNewNamespace bo
 	default:
 		d.Action = Configured
 	}
-	d.Diff = render.UnifiedDiff("live/"+o.ID(), "apply/"+o.ID(), ya, yb)
+	d.Diff = udiff.Unified("live/"+o.ID(), "apply/"+o.ID(), ya, yb)
 	return d, nil
 }
 

@@ -18,7 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
-	"github.com/appflowc/appflowc/render"
+	"github.com/appflowc/appflowc/manifest"
 )
 
 // Problem is one pre-flight finding: what is wrong, and what to do about it.
@@ -52,7 +52,7 @@ var templateNeeds = map[string][]schema.GroupVersionKind{
 // apply; the caller may do each write the apply makes (SelfSubjectAccessReview), and
 // holds every right the rendered RBAC grants (Kubernetes refuses to let anyone grant
 // rights they lack). With CheckSources, chart repositories and Git remotes answer.
-func (c *Client) Preflight(ctx context.Context, objs []render.Object, opts PreflightOptions) ([]Problem, error) {
+func (c *Client) Preflight(ctx context.Context, objs []manifest.Object, opts PreflightOptions) ([]Problem, error) {
 	if _, err := c.dc.ServerVersionWithContext(ctx); err != nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("discover the server's version: %w", err)
@@ -67,7 +67,7 @@ func (c *Client) Preflight(ctx context.Context, objs []render.Object, opts Prefl
 	add := func(what, fix string) { probs = append(probs, Problem{What: what, Fix: fix}) }
 
 	// Each object as JSON values, converted once: several checks below read fields.
-	var todo []render.Object
+	var todo []manifest.Object
 	fields := map[int]map[string]any{}
 	createdNS := map[string]bool{}
 	createdSA := map[string]bool{}
@@ -236,8 +236,8 @@ func (c *Client) Preflight(ctx context.Context, objs []render.Object, opts Prefl
 	return probs, nil
 }
 
-func objMap(o render.Object) map[string]any {
-	m, err := render.ToMap(o.Obj)
+func objMap(o manifest.Object) map[string]any {
+	m, err := manifest.ToMap(o.Obj)
 	if err != nil {
 		return nil
 	}
@@ -266,7 +266,7 @@ func sortedGVKs(m map[schema.GroupVersionKind]string) []schema.GroupVersionKind 
 	return out
 }
 
-func workflowNamespace(objs []render.Object) string {
+func workflowNamespace(objs []manifest.Object) string {
 	for _, o := range objs {
 		if o.Kind == "Workflow" {
 			return o.Namespace
@@ -311,7 +311,7 @@ func (c *Client) whoAmI(ctx context.Context) string {
 // sources lists the (kind, repo, chart, revision) each Workflow deploys from.
 type source struct{ kind, repo, chart, revision string }
 
-func workflowSources(objs []render.Object, fields map[int]map[string]any) []source {
+func workflowSources(objs []manifest.Object, fields map[int]map[string]any) []source {
 	seen := map[source]bool{}
 	var out []source
 	for i, o := range objs {

@@ -13,7 +13,7 @@ import (
 
 	"github.com/appflowc/appflowc/apply"
 	"github.com/appflowc/appflowc/internal/testenv"
-	"github.com/appflowc/appflowc/render"
+	"github.com/appflowc/appflowc/manifest"
 	rbacv1 "k8s.io/api/rbac/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
@@ -74,7 +74,7 @@ func TestPreflightRBACDenied(t *testing.T) {
 	}
 	// What she may do works; what she may not is a clear error, not a stack of noise.
 	appflowcAs(t, ctx, kc, 0, "list", "-n", ns)
-	changes, err := stackClient(t).Apply(ctx, []render.Object{stepsWorkflow(ns, "alice-cannot-delete", "0")}, apply.Options{})
+	changes, err := stackClient(t).Apply(ctx, []manifest.Object{stepsWorkflow(ns, "alice-cannot-delete", "0")}, apply.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,9 +11,8 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/internal/confine"
-	"github.com/appflowc/appflowc/render"
+	"github.com/appflowc/appflowc/manifest"
 )
 
 // SecretSource reads secret values on the operator's machine. Tests inject their own.
@@ -41,22 +40,19 @@ func OSSecretSource(dir string) SecretSource {
 	}}
 }
 
-// Secrets builds the Secrets that infra entries declare, with each value read from its
-// declared source, plus the namespaces they live in. It checks every source before
-// returning, so that nothing is applied when one is missing. Errors name the key and the
-// source, never a value.
-func Secrets(cfg *config.Config, src SecretSource) ([]render.Object, error) {
-	var objs []render.Object
+// Secrets builds the Secrets that infra entries declare (manifest.SecretsOf), with each
+// value read from its declared source, plus the namespaces they live in. It checks every
+// source before returning, so that nothing is applied when one is missing. Errors name
+// the key and the source, never a value.
+func Secrets(decls []manifest.SecretDecl, src SecretSource) ([]manifest.Object, error) {
+	var objs []manifest.Object
 	var missing []string
-	for _, in := range cfg.Infra {
-		if len(in.Secrets) == 0 {
-			continue
+	for _, in := range decls {
+		labels := map[string]string{manifest.LabelManagedBy: manifest.ManagedBy}
+		for k, v := range in.Labels {
+			labels[k] = v
 		}
-		labels := map[string]string{render.LabelManagedBy: render.ManagedBy}
-		for _, l := range in.Labels {
-			labels[l.Name] = l.Value
-		}
-		objs = append(objs, render.Object{APIVersion: "v1", Kind: "Namespace", Name: in.Namespace, Entry: "infra." + in.Name,
+		objs = append(objs, manifest.Object{APIVersion: "v1", Kind: "Namespace", Name: in.Namespace, Entry: "infra." + in.Name,
 			Obj: &corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: metav1.ObjectMeta{Name: in.Namespace, Labels: labels}}})
 		for _, s := range in.Secrets {
 			data := map[string][]byte{}
@@ -80,9 +76,9 @@ func Secrets(cfg *config.Config, src SecretSource) ([]render.Object, error) {
 				}
 			}
 			sec := &corev1.Secret{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
-				ObjectMeta: metav1.ObjectMeta{Name: s.Name, Namespace: in.Namespace, Labels: map[string]string{render.LabelManagedBy: render.ManagedBy}},
+				ObjectMeta: metav1.ObjectMeta{Name: s.Name, Namespace: in.Namespace, Labels: map[string]string{manifest.LabelManagedBy: manifest.ManagedBy}},
 				Type:       corev1.SecretType(s.Type), Data: data}
-			objs = append(objs, render.Object{APIVersion: "v1", Kind: "Secret", Namespace: in.Namespace, Name: s.Name, Entry: "infra." + in.Name, Obj: sec})
+			objs = append(objs, manifest.Object{APIVersion: "v1", Kind: "Secret", Namespace: in.Namespace, Name: s.Name, Entry: "infra." + in.Name, Obj: sec})
 		}
 	}
 	if len(missing) > 0 {

@@ -14,7 +14,7 @@ import (
 	"github.com/Masterminds/semver/v3"
 	"sigs.k8s.io/yaml"
 
-	"github.com/appflowc/appflowc/render"
+	"github.com/appflowc/appflowc/manifest"
 )
 
 // maxIndexBytes bounds a Helm repository index read by --check-sources.
@@ -24,7 +24,7 @@ const maxIndexBytes = 64 << 20
 // the chart and a version that satisfies the target revision; a Git remote over https must
 // answer the smart-HTTP discovery; an OCI registry must answer /v2/. ssh remotes are not
 // probed (no credentials here).
-func checkSources(ctx context.Context, hc *http.Client, objs []render.Object, fields map[int]map[string]any) []Problem {
+func checkSources(ctx context.Context, hc *http.Client, objs []manifest.Object, fields map[int]map[string]any) []Problem {
 	if hc == nil {
 		hc = &http.Client{}
 	}

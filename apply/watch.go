@@ -18,12 +18,12 @@ import (
 
 	"github.com/appflowc/appflowc/internal/follow"
 	"github.com/appflowc/appflowc/internal/safetext"
-	"github.com/appflowc/appflowc/render"
+	"github.com/appflowc/appflowc/manifest"
 )
 
 // ManagedSelector selects what appflowc submitted: the default of every command that
 // chooses workflows by label.
-const ManagedSelector = render.LabelManagedBy + "=" + render.ManagedBy
+const ManagedSelector = manifest.LabelManagedBy + "=" + manifest.ManagedBy
 
 // WorkflowsGVR is the Argo Workflow resource.
 var WorkflowsGVR = schema.GroupVersionResource{Group: "argoproj.io", Version: "v1alpha1", Resource: "workflows"}

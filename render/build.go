@@ -19,12 +19,13 @@ import (
 	"github.com/appflowc/appflowc/diag"
 	"github.com/appflowc/appflowc/internal/diskcache"
 	"github.com/appflowc/appflowc/library"
+	"github.com/appflowc/appflowc/manifest"
 )
 
 // Labels and annotations appflowc puts on what it renders.
 const (
-	LabelManagedBy   = "app.kubernetes.io/managed-by"
-	ManagedBy        = "appflowc"
+	LabelManagedBy   = manifest.LabelManagedBy
+	ManagedBy        = manifest.ManagedBy
 	LabelConfig      = "appflowc.dev/config"
 	LabelKind        = "appflowc.dev/kind"
 	AnnotationSource = "appflowc.dev/source"

@@ -22,6 +22,7 @@ import (
 
 	"github.com/appflowc/appflowc/internal/confine"
 	"github.com/appflowc/appflowc/internal/diskcache"
+	"github.com/appflowc/appflowc/internal/udiff"
 )
 
 // An output directory is read back (render --check, apply DIR, incremental reuse), and it
@@ -586,10 +587,10 @@ func Compare(files []File, existing map[string][]byte) Drift {
 		switch {
 		case !ok:
 			d.Added = append(d.Added, f.Path)
-			b.WriteString(UnifiedDiff("/dev/null", "b/"+f.Path, "", string(f.Data)))
+			b.WriteString(udiff.Unified("/dev/null", "b/"+f.Path, "", string(f.Data)))
 		case !bytes.Equal(old, f.Data):
 			d.Changed = append(d.Changed, f.Path)
-			b.WriteString(UnifiedDiff("a/"+f.Path, "b/"+f.Path, string(old), string(f.Data)))
+			b.WriteString(udiff.Unified("a/"+f.Path, "b/"+f.Path, string(old), string(f.Data)))
 		}
 	}
 	var removed []string
@@ -601,7 +602,7 @@ func Compare(files []File, existing map[string][]byte) Drift {
 	sort.Strings(removed)
 	for _, p := range removed {
 		d.Removed = append(d.Removed, p)
-		b.WriteString(UnifiedDiff("a/"+p, "/dev/null", string(existing[p]), ""))
+		b.WriteString(udiff.Unified("a/"+p, "/dev/null", string(existing[p]), ""))
 	}
 	d.Diff = b.String()
 	return d

@@ -15,6 +15,7 @@ import (
 
 	"github.com/appflowc/appflowc/apply"
 	"github.com/appflowc/appflowc/config"
+	"github.com/appflowc/appflowc/frontend"
 	"github.com/appflowc/appflowc/internal/plural"
 	"github.com/appflowc/appflowc/internal/safetext"
 	"github.com/appflowc/appflowc/render"
@@ -271,7 +272,7 @@ func loadObjects(cmd *cobra.Command, args []string) ([]render.Object, error) {
 	if sd, _ := cmd.Flags().GetString("secrets-dir"); sd != "" {
 		dir = sd
 	}
-	secrets, err := apply.Secrets(res.Config, secretSource(cmd.Context(), dir))
+	secrets, err := apply.Secrets(frontend.SecretDecls(res.Config), secretSource(cmd.Context(), dir))
 	if err != nil {
 		return nil, withCode(ExitUsage, err)
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/appflowc/appflowc/apply"
 	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/diag"
+	"github.com/appflowc/appflowc/frontend"
 	"github.com/appflowc/appflowc/internal/plural"
 )
 
@@ -480,7 +481,7 @@ func submitEntry(cmd *cobra.Command, kf *kubeFlags, s submission) error {
 	}
 	// Secret values are read now, as apply does for a config (fromFile relative to the
 	// working directory); they go to the cluster only, never into the printed config.
-	secrets, err := apply.Secrets(res.Config, secretSource(cmd.Context(), "."))
+	secrets, err := apply.Secrets(frontend.SecretDecls(res.Config), secretSource(cmd.Context(), "."))
 	if err != nil {
 		return withCode(ExitUsage, fmt.Errorf("%s: %w", s.what, err))
 	}

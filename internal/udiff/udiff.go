@@ -1,4 +1,5 @@
-package render
+// Package udiff prints unified diffs of texts: render --check's drift and diff's changes.
+package udiff
 
 import (
 	"fmt"
@@ -7,9 +8,9 @@ import (
 	"github.com/sergi/go-diff/diffmatchpatch"
 )
 
-// UnifiedDiff returns a unified diff (3 lines of context) of two texts. The line diff
+// Unified returns a unified diff (3 lines of context) of two texts. The line diff
 // comes from go-diff; go-diff prints no unified format, so hunks are assembled here.
-func UnifiedDiff(from, to, a, b string) string {
+func Unified(from, to, a, b string) string {
 	if a == b {
 		return ""
 	}
