@@ -138,8 +138,10 @@ func packageFiles(names []string) string {
 // own) is evaluated again with it: twice, and only then. Its tree and errors are moved
 // off the schema's files onto the user's declarations (placeOffSchema).
 func evalCUEPackage(asts []*ast.File) (*Node, diag.List) {
+	var standIn diag.List // the stand-in's errors
 	if importsSchema(asts) {
-		if v, ds := buildCUEPackage(asts, schema.PermissiveInstance); len(ds) == 0 {
+		v, ds := buildCUEPackage(asts, schema.PermissiveInstance)
+		if len(ds) == 0 {
 			var errs diag.List
 			n := fromCUE(v, nil, &errs)
 			placeEntries(n, asts)
@@ -150,9 +152,18 @@ func evalCUEPackage(asts []*ast.File) (*Node, diag.List) {
 			placeOffSchema(n, asts)
 			return n, errs
 		}
+		standIn = ds
 	}
 	v, ds := buildCUEPackage(asts, schema.Instance)
 	if len(ds) > 0 {
+		// Wrong both ways: what both evaluations say is wrong with the user's own CUE
+		// (a value set twice, differently), as the examples' style reports it; the real
+		// schema's other verdicts (a type it refuses) are the decoder's to give, in
+		// its words, once that is fixed. With nothing in common (the stand-in failed
+		// only for want of the schema: a default read), the real schema's verdict.
+		if common := commonDiags(standIn, ds); len(common) > 0 {
+			return nil, common
+		}
 		return nil, ds
 	}
 	var errs diag.List
@@ -160,6 +171,21 @@ func evalCUEPackage(asts []*ast.File) (*Node, diag.List) {
 	placeEntries(n, asts)
 	placeOffSchema(n, asts)
 	return n, placeUnpositioned(errs, asts)
+}
+
+// commonDiags returns the diagnostics of a that b has too, word for word.
+func commonDiags(a, b diag.List) diag.List {
+	inB := map[string]bool{}
+	for _, d := range b {
+		inB[d.String()] = true
+	}
+	var out diag.List
+	for _, d := range a {
+		if inB[d.String()] {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // importsSchema reports whether any of the files imports appflowc's schema.
