@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -12,6 +13,7 @@ import (
 	"cuelang.org/go/cue/build"
 	"cuelang.org/go/cue/cuecontext"
 	cueerrors "cuelang.org/go/cue/errors"
+	"cuelang.org/go/cue/literal"
 	"cuelang.org/go/cue/parser"
 	"cuelang.org/go/cue/token"
 
@@ -120,16 +122,100 @@ func packageFiles(names []string) string {
 }
 
 // evalCUEPackage evaluates parsed files as one package.
+//
+// A package that imports appflowc's schema (as appflowc init writes it: one
+// schema.#Config & {...} per file) is first evaluated against a permissive stand-in of
+// the schema (schema.PermissiveInstance): the data is then the user's values with the
+// user's positions, the very tree the same values give without the import, and the
+// decoder and the real schema (the second line) judge both alike — appflowc's own
+// messages, and a type error no longer hides a misspelt field beside it. Evaluated
+// against the real schema, a mistake came back as CUE's raw errors, some positioned in
+// the schema's files, and a valid config's entries were placed in the schema's pattern
+// constraints, which rendered files then named as their source.
+//
+// Only a package that needs the real schema to evaluate at all (it reads a schema
+// default, or relies on a definition's closedness or types to settle a value of its
+// own) is evaluated again with it: twice, and only then. Its tree and errors are moved
+// off the schema's files onto the user's declarations (placeOffSchema).
 func evalCUEPackage(asts []*ast.File) (*Node, diag.List) {
+	var standIn diag.List // the stand-in's errors
+	if importsSchema(asts) {
+		v, ds := buildCUEPackage(asts, schema.PermissiveInstance)
+		if len(ds) == 0 {
+			var errs diag.List
+			n := fromCUE(v, nil, &errs)
+			placeEntries(n, asts)
+			// The stand-in has no values, and CUE places a value at its field (web:
+			// schema.#Application is an empty struct at web): nothing should sit in
+			// its file. Should a position slip in, it is moved all the same (a scan
+			// of the tree when there is none).
+			placeOffSchema(n, asts)
+			return n, errs
+		}
+		standIn = ds
+	}
+	v, ds := buildCUEPackage(asts, schema.Instance)
+	if len(ds) > 0 {
+		// Wrong both ways: what both evaluations say is wrong with the user's own CUE
+		// (a value set twice, differently), as the examples' style reports it; the real
+		// schema's other verdicts (a type it refuses) are the decoder's to give, in
+		// its words, once that is fixed. With nothing in common (the stand-in failed
+		// only for want of the schema: a default read), the real schema's verdict.
+		if common := commonDiags(standIn, ds); len(common) > 0 {
+			return nil, common
+		}
+		return nil, ds
+	}
 	var errs diag.List
+	n := fromCUE(v, nil, &errs)
+	placeEntries(n, asts)
+	placeOffSchema(n, asts)
+	return n, placeUnpositioned(errs, asts)
+}
+
+// commonDiags returns the diagnostics of a that b has too, word for word.
+func commonDiags(a, b diag.List) diag.List {
+	inB := map[string]bool{}
+	for _, d := range b {
+		inB[d.String()] = true
+	}
+	var out diag.List
+	for _, d := range a {
+		if inB[d.String()] {
+			out = append(out, d)
+		}
+	}
+	return out
+}
+
+// importsSchema reports whether any of the files imports appflowc's schema.
+func importsSchema(asts []*ast.File) bool {
+	for _, af := range asts {
+		for spec := range af.ImportSpecs() {
+			if path, err := literal.Unquote(spec.Path.Value); err == nil && isSchemaImport(path) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// isSchemaImport reports whether an import path names appflowc's schema.
+func isSchemaImport(path string) bool {
+	return path == schema.ImportPath || path == strings.TrimSuffix(schema.ImportPath, ":schema")
+}
+
+// buildCUEPackage evaluates the files as one package, resolving the import of appflowc's
+// schema with the instance schemaInst builds, and checks that the result is concrete.
+func buildCUEPackage(asts []*ast.File, schemaInst func() (*build.Instance, error)) (cue.Value, diag.List) {
 	// The one import besides CUE's standard library: appflowc's own schema (what
 	// appflowc init vendors into cue.mod/pkg for the cue tool and editors).
 	inst := build.NewContext().NewInstance("", func(pos token.Pos, path string) *build.Instance {
 		if isStdlib(path) {
 			return nil // the runtime resolves CUE's builtin packages itself
 		}
-		if path == schema.ImportPath || path == strings.TrimSuffix(schema.ImportPath, ":schema") {
-			if si, err := schema.Instance(); err == nil {
+		if isSchemaImport(path) {
+			if si, err := schemaInst(); err == nil {
 				return si
 			}
 		}
@@ -139,21 +225,137 @@ func evalCUEPackage(asts []*ast.File) (*Node, diag.List) {
 	})
 	for _, af := range asts {
 		if err := inst.AddSyntax(af); err != nil {
-			return nil, placeUnpositioned(fromCUEErr(err, ""), asts)
+			return cue.Value{}, placeUnpositioned(fromCUEErr(err, ""), asts)
 		}
 	}
 	ctx := cuecontext.New()
 	v := ctx.BuildInstance(inst)
 	if err := v.Err(); err != nil {
-		return nil, placeUnpositioned(fromCUEErr(err, ""), asts)
+		return cue.Value{}, placeUnpositioned(fromCUEErr(err, ""), asts)
 	}
 	// Final: a field the schema defaults (project: *"default" | ...) takes its default.
 	if err := v.Validate(cue.Concrete(true), cue.Final()); err != nil {
-		return nil, placeUnpositioned(fromCUEErr(err, ""), asts)
+		return cue.Value{}, placeUnpositioned(fromCUEErr(err, ""), asts)
 	}
-	n := fromCUE(v, nil, &errs)
-	placeEntries(n, asts)
-	return n, errs
+	return v, nil
+}
+
+// placeOffSchema moves every position of a tree evaluated against the real schema that
+// lies in the schema's files (an entry placed at the schema's pattern constraint, a
+// struct at the schema's declaration of it, a default the schema filled in) to where
+// the user's files declare that path, or failing that to its parent's position: a
+// default sits where the struct it completes is written. Diagnostics and rendered
+// files (their header and appflowc.dev/source annotation) must name the user's file.
+func placeOffSchema(root *Node, asts []*ast.File) {
+	if root == nil || !anyInSchema(root) {
+		return // nothing to move: no need to index the user's declarations
+	}
+	if inSchema(root.Pos) {
+		root.Pos = diag.Pos{File: asts[0].Filename, Line: 1, Col: 1}
+	}
+	var lists [][]ast.Decl
+	for _, af := range asts {
+		lists = append(lists, af.Decls)
+	}
+	offSchema(root, lists)
+}
+
+// offSchema is placeOffSchema below n, whose declarations in the user's files are
+// decls (the element lists of the struct literals that declare n).
+func offSchema(n *Node, decls [][]ast.Decl) {
+	switch n.Kind {
+	case List:
+		for _, it := range n.Items {
+			if inSchema(it.Pos) {
+				it.Pos = n.Pos
+			}
+			// Items are not declared by label: what is under one is placed by its parent.
+			offSchema(it, nil)
+		}
+	case Map:
+		// The fields declaring each key, across every declaration of n, by label: one
+		// pass over the declarations per struct, not one per key (thousands of entries).
+		byKey := map[string][]*ast.Field{}
+		for _, elts := range decls {
+			eachField(elts, func(f *ast.Field) {
+				if name, _, err := ast.LabelName(f.Label); err == nil {
+					byKey[name] = append(byKey[name], f)
+				}
+			})
+		}
+		for _, f := range n.Fields {
+			var sub [][]ast.Decl
+			declared := token.NoPos
+			for _, af := range byKey[f.Key] {
+				if !declared.IsValid() {
+					declared = af.Label.Pos()
+				}
+				sub = append(sub, structElts(af.Value)...)
+			}
+			if inSchema(f.KeyPos) {
+				f.KeyPos = n.Pos
+				if p := cuePos(declared); p.IsValid() && !inSchema(p) {
+					f.KeyPos = p
+				}
+			}
+			if inSchema(f.Value.Pos) {
+				f.Value.Pos = f.KeyPos // evaluated CUE places a value at its field, as here
+			}
+			offSchema(f.Value, sub)
+		}
+	}
+}
+
+// anyInSchema reports whether a position of the tree lies in appflowc's own files.
+func anyInSchema(n *Node) bool {
+	if inSchema(n.Pos) {
+		return true
+	}
+	for _, f := range n.Fields {
+		if inSchema(f.KeyPos) || anyInSchema(f.Value) {
+			return true
+		}
+	}
+	for _, it := range n.Items {
+		if anyInSchema(it) {
+			return true
+		}
+	}
+	return false
+}
+
+// inSchema reports whether a position lies in appflowc's own files.
+func inSchema(p diag.Pos) bool { return strings.HasPrefix(p.File, schema.EmbeddedPrefix) }
+
+// eachField calls fn for the fields among decls, including those of the struct literals
+// embedded there (the schema.#Config & {...} that appflowc init writes).
+func eachField(decls []ast.Decl, fn func(*ast.Field)) {
+	for _, d := range decls {
+		switch d := d.(type) {
+		case *ast.Field:
+			fn(d)
+		case *ast.EmbedDecl:
+			for _, elts := range structElts(d.Expr) {
+				eachField(elts, fn)
+			}
+		}
+	}
+}
+
+// structElts returns the element lists of the struct literals that make up e: e itself,
+// or the operands of a unification (schema.#Application & {...}), in parentheses or not.
+func structElts(e ast.Expr) [][]ast.Decl {
+	switch e := e.(type) {
+	case *ast.StructLit:
+		return [][]ast.Decl{e.Elts}
+	case *ast.ParenExpr:
+		return structElts(e.X)
+	case *ast.BinaryExpr:
+		if e.Op == token.AND {
+			return append(structElts(e.X), structElts(e.Y)...)
+		}
+	}
+	return nil
 }
 
 // placeEntries puts an entry (a field of a top-level section) that CUE places inside a
@@ -169,31 +371,25 @@ func placeEntries(root *Node, asts []*ast.File) {
 	decl := map[[2]string]diag.Pos{} // section, entry → first declaring label, in file order
 	patterns := map[string][]span{}  // section → its pattern constraints
 	for _, af := range asts {
-		for _, d := range af.Decls {
-			f, ok := d.(*ast.Field)
-			if !ok {
-				continue
-			}
+		// Top-level fields, and those inside schema.#Config & {...} (appflowc init's form).
+		eachField(af.Decls, func(f *ast.Field) {
 			section, _, err := ast.LabelName(f.Label)
-			st, isStruct := f.Value.(*ast.StructLit)
-			if err != nil || !isStruct {
-				continue
+			if err != nil {
+				return
 			}
-			for _, e := range st.Elts {
-				ef, ok := e.(*ast.Field)
-				if !ok {
-					continue
-				}
-				if _, isPattern := ef.Label.(*ast.ListLit); isPattern {
-					patterns[section] = append(patterns[section], span{ef.Pos(), ef.End()})
-					continue
-				}
-				name, _, err := ast.LabelName(ef.Label)
-				if k := [2]string{section, name}; err == nil && !decl[k].IsValid() {
-					decl[k] = cuePos(ef.Label.Pos())
-				}
+			for _, elts := range structElts(f.Value) {
+				eachField(elts, func(ef *ast.Field) {
+					if _, isPattern := ef.Label.(*ast.ListLit); isPattern {
+						patterns[section] = append(patterns[section], span{ef.Pos(), ef.End()})
+						return
+					}
+					name, _, err := ast.LabelName(ef.Label)
+					if k := [2]string{section, name}; err == nil && !decl[k].IsValid() {
+						decl[k] = cuePos(ef.Label.Pos())
+					}
+				})
 			}
-		}
+		})
 	}
 	within := func(p diag.Pos, s span) bool {
 		from, to := cuePos(s.from), cuePos(s.to)
@@ -240,27 +436,29 @@ func placeUnpositioned(ds diag.List, asts []*ast.File) diag.List {
 	return ds
 }
 
-// declPos is where the deepest prefix of path is declared among decls.
+// declPos is where the deepest prefix of path is declared among decls (looking into
+// embedded struct literals and unifications with them, as appflowc init writes).
 func declPos(decls []ast.Decl, path []string) token.Pos {
 	if len(path) == 0 {
 		return token.NoPos
 	}
-	for _, d := range decls {
-		f, ok := d.(*ast.Field)
-		if !ok {
-			continue
+	found := token.NoPos
+	eachField(decls, func(f *ast.Field) {
+		if found.IsValid() {
+			return
 		}
 		if name, _, err := ast.LabelName(f.Label); err != nil || name != path[0] {
-			continue
+			return
 		}
-		if st, ok := f.Value.(*ast.StructLit); ok {
-			if p := declPos(st.Elts, path[1:]); p.IsValid() {
-				return p
+		for _, elts := range structElts(f.Value) {
+			if p := declPos(elts, path[1:]); p.IsValid() {
+				found = p
+				return
 			}
 		}
-		return f.Label.Pos()
-	}
-	return token.NoPos
+		found = f.Label.Pos()
+	})
+	return found
 }
 
 // isStdlib reports whether an import path names a package of CUE's standard library
@@ -291,14 +489,10 @@ func fromCUEErr(err error, hint string) diag.List {
 				ps = append(ps, p)
 			}
 		}
-		// A schema the config imports is not where the user can fix things: lead with
-		// the user's own position when there is one.
-		for i, p := range ps {
-			if i > 0 && !strings.HasPrefix(p.File, schema.EmbeddedPrefix) && strings.HasPrefix(ps[0].File, schema.EmbeddedPrefix) {
-				ps[0], ps[i] = ps[i], ps[0]
-				break
-			}
-		}
+		// A schema the config imports is not where the user can fix things: its
+		// positions are dropped (an error left with none is placed at the user's
+		// declaration of its path: placeUnpositioned).
+		ps = slices.DeleteFunc(ps, inSchema)
 		format, args := e.Msg()
 		d := diag.Diagnostic{Path: joinPath(e.Path()), Msg: fmt.Sprintf(format, args...), Hint: hint}
 		if d.Msg == "import failed" {

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io/fs"
 	"sort"
+	"strings"
 	"sync"
 
 	"cuelang.org/go/cue"
+	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/build"
 	"cuelang.org/go/cue/cuecontext"
 	"cuelang.org/go/cue/parser"
@@ -99,6 +101,57 @@ func Instance() (*build.Instance, error) {
 		if err := inst.AddSyntax(f); err != nil {
 			return nil, fmt.Errorf("load embedded schema %s: %w", n, err)
 		}
+	}
+	return inst, nil
+}
+
+// PermissiveFile names the stand-in of PermissiveInstance in positions.
+const PermissiveFile = EmbeddedPrefix + "permissive.cue"
+
+// PermissiveInstance is a stand-in of the schema package in which every definition of
+// the real schema is open: a struct definition (#Config, #Application, ...) is {...}
+// and any other (#DNSLabel, #PinnedImage, ...) is _. A config that imports the schema
+// and is evaluated against it yields the user's own values, as written, with the
+// user's positions: no schema default, closedness or type takes part in producing the
+// data, so that appflowc's decoder (and then the real schema, as the second line) judge
+// it exactly as they judge the same values written without the import. The names come
+// from the real schema's files, so the stand-in cannot drift from it.
+func PermissiveInstance() (*build.Instance, error) {
+	var b strings.Builder
+	b.WriteString("package schema\n")
+	for _, n := range schemaFiles() {
+		src, _ := files.ReadFile(n)
+		f, err := parser.ParseFile(EmbeddedPrefix+n, src)
+		if err != nil {
+			return nil, fmt.Errorf("parse embedded schema %s: %w", n, err)
+		}
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.Field)
+			if !ok {
+				continue
+			}
+			name, _, err := ast.LabelName(fd.Label)
+			if err != nil || !strings.HasPrefix(name, "#") {
+				continue
+			}
+			open := "_"
+			if _, isStruct := fd.Value.(*ast.StructLit); isStruct {
+				// {...} rather than _: a definition of the user's own that embeds one
+				// (#Web: schema.#Application & {project: "web"}) stays open to the
+				// fields the real definition allows.
+				open = "{...}"
+			}
+			fmt.Fprintf(&b, "%s: %s\n", name, open)
+		}
+	}
+	f, err := parser.ParseFile(PermissiveFile, b.String())
+	if err != nil {
+		return nil, fmt.Errorf("parse the schema's stand-in: %w", err)
+	}
+	inst := build.NewContext().NewInstance("github.com/appflowc/appflowc/cue", nil)
+	inst.ImportPath = ImportPath
+	if err := inst.AddSyntax(f); err != nil {
+		return nil, fmt.Errorf("load the schema's stand-in: %w", err)
 	}
 	return inst, nil
 }

@@ -170,3 +170,69 @@ func TestPatchErrorsArePositioned(t *testing.T) {
 		t.Fatalf("got %v", err)
 	}
 }
+
+// TestGoldenScaffoldStyle renders each CUE example written as appflowc init writes a
+// config (importing the schema: schema.#Config & {...}) under the example's own file
+// names: the bytes must be the example's golden ones, byte for byte. The values are the
+// same, so nothing may differ, the source each rendered file names (its header and the
+// appflowc.dev/source annotation) included: that is the user's file, never the schema's
+// (the scaffold's files once rendered as "from <appflowc>/cue/schema.cue").
+func TestGoldenScaffoldStyle(t *testing.T) {
+	n := 0
+	for _, ex := range examples(t) {
+		ents, err := os.ReadDir(filepath.Join("..", "examples", ex))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fsys := fstest.MapFS{}
+		cueOnly := true
+		for _, e := range ents {
+			if filepath.Ext(e.Name()) != ".cue" {
+				cueOnly = false
+				continue
+			}
+			src, err := os.ReadFile(filepath.Join("..", "examples", ex, e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if bytes.Contains(src, []byte("package ")) || bytes.Contains(src, []byte("import ")) {
+				t.Fatalf("examples/%s/%s: the test wraps files without a package clause or imports", ex, e.Name())
+			}
+			var b strings.Builder
+			b.WriteString("package config\n\nimport \"github.com/appflowc/appflowc/cue:schema\"\n\nschema.#Config & {\n")
+			for _, l := range strings.SplitAfter(string(src), "\n") {
+				if strings.TrimSpace(l) != "" {
+					b.WriteString("\t")
+				}
+				b.WriteString(l)
+			}
+			b.WriteString("}\n")
+			fsys[path.Join(ex, e.Name())] = &fstest.MapFile{Data: []byte(b.String())}
+		}
+		if !cueOnly || len(fsys) == 0 {
+			continue
+		}
+		n++
+		t.Run(ex, func(t *testing.T) {
+			res, err := render.Render(context.Background(), config.Input{FS: fsys, Paths: []string{ex}}, render.Options{Expand: true})
+			if err != nil {
+				t.Fatalf("render the scaffold style of %s: %v", ex, err)
+			}
+			for _, f := range res.Files {
+				if bytes.Contains(f.Data, []byte("<appflowc>")) {
+					t.Errorf("%s names appflowc's own files", f.Path)
+				}
+			}
+			existing, err := render.ReadDir(filepath.Join("..", "testdata", "golden", ex))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d := render.Compare(res.Files, existing); !d.Empty() {
+				t.Fatalf("the scaffold style of examples/%s renders otherwise than the example:\n%s", ex, d.Diff)
+			}
+		})
+	}
+	if n < 3 {
+		t.Fatalf("%d examples are CUE only: the test needs quickstart, multi-env and pipeline", n)
+	}
+}
