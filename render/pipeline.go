@@ -68,8 +68,8 @@ func interfaces(objs []Object, cfg *config.Config) map[string]*templateInterface
 	}
 	stubs := declaredStubs(cfg.ExternalTemplates, cfg.Appflow.Namespace)
 	for _, et := range cfg.ExternalTemplates {
-		if out[et.Name] != nil && (!et.ClusterScope || !out[et.Name].cluster) {
-			continue // rendered by this config, or shadowed by a namespaced one
+		if prev := out[et.Name]; prev != nil && !prev.declared {
+			continue // rendered by this config: what it means, whatever the cluster holds
 		}
 		contract := map[string]config.Constraint{}
 		for _, c := range et.Contract {

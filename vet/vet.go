@@ -20,6 +20,12 @@ type Options struct {
 	SkipSchema bool
 	// Cache keeps the library's evaluation and Argo's verdicts across runs (nil: none).
 	Cache *diskcache.Cache
+	// ReadCluster (--cluster), when set, reads the templates that exist in the cluster
+	// (the WorkflowTemplates of the config's workflow namespace and the
+	// ClusterWorkflowTemplates) as declarations: references to them are then checked as
+	// to declared ones. The config's own templates and declarations take precedence.
+	// Its error is not a config problem: Run returns it.
+	ReadCluster func(ctx context.Context, namespace string) ([]*config.ExternalTemplate, error)
 }
 
 // DefaultOptions returns the options of a plain `appflowc vet`: with the user's result
@@ -72,6 +78,13 @@ func Run(ctx context.Context, in config.Input, opts Options) (Result, error) {
 		res.Diags, res.NotRun = policyDiags, notRunDecode
 		return res, nil
 	}
+	if opts.ReadCluster != nil {
+		live, err := opts.ReadCluster(ctx, cfg.Appflow.Namespace)
+		if err != nil {
+			return res, fmt.Errorf("vet --cluster: %w", err)
+		}
+		cfg.ExternalTemplates = withCluster(cfg, live)
+	}
 	res.Entries = len(cfg.Applications) + len(cfg.ApplicationSets) + len(cfg.Infra) + len(cfg.WorkflowTemplates) + len(cfg.Pipelines)
 	// The schema check and the compile (with Argo's validation) are independent: they
 	// run side by side, and the schema's verdict, if any, is reported as before.
@@ -96,6 +109,29 @@ func Run(ctx context.Context, in config.Input, opts Options) (Result, error) {
 	}
 	res.Objects = len(objs)
 	return res, nil
+}
+
+// withCluster adds the templates read from the cluster to the config's declarations,
+// but none that the config renders (workflowTemplates, the library) or declares itself:
+// those are what the config means, whatever the cluster holds now.
+func withCluster(cfg *config.Config, live []*config.ExternalTemplate) []*config.ExternalTemplate {
+	known := map[string]bool{}
+	for _, n := range config.LibraryTemplates {
+		known["false/"+n] = true
+	}
+	for _, ut := range cfg.WorkflowTemplates {
+		known[fmt.Sprint(ut.ClusterScope)+"/"+ut.Name] = true
+	}
+	for _, et := range cfg.ExternalTemplates {
+		known[fmt.Sprint(et.ClusterScope)+"/"+et.Name] = true
+	}
+	out := cfg.ExternalTemplates
+	for _, et := range live {
+		if !known[fmt.Sprint(et.ClusterScope)+"/"+et.Name] {
+			out = append(out, et)
+		}
+	}
+	return out
 }
 
 func asDiags(res *Result, err error) error {
