@@ -139,8 +139,9 @@ func checkStep(pl *config.Pipeline, i int, st config.PipelineStep, ifaces map[st
 		hint := "use one of " + strings.Join(names, ", ")
 		if s := config.Suggest(st.Template, names); s != "" {
 			hint = fmt.Sprintf("did you mean %q? %s", s, hint)
+		} else { // not a typo: perhaps a template of the cluster's
+			hint += fmt.Sprintf("; a template that lives only in the cluster is declared: externalTemplates: %s: {clusterScope: true, entrypoint: main, templates: {main: {inputs: {parameters: {...}}}}} (clusterScope: false for a WorkflowTemplate), or read from it with vet --cluster", st.Template)
 		}
-		hint += fmt.Sprintf("; a template that lives only in the cluster is declared: externalTemplates: %s: {clusterScope: true, entrypoint: main, templates: {main: {inputs: {parameters: {...}}}}} (clusterScope: false for a WorkflowTemplate), or read from it with vet --cluster", st.Template)
 		return diag.List{{Pos: st.TemplatePos, Path: path + ".template", Msg: fmt.Sprintf("unknown template %q", st.Template), Hint: hint}}
 	}
 	if ti.entry == "" {
