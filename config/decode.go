@@ -261,7 +261,7 @@ func (d *decoder) subdomain(n *Node, path []string, s string) {
 
 func (d *decoder) config(root *Node) *Config {
 	c := &Config{}
-	if !d.fields(root, nil, "appflow", "applications", "applicationSets", "infra", "workflowTemplates", "pipelines", "patches") {
+	if !d.fields(root, nil, "appflow", "applications", "applicationSets", "infra", "workflowTemplates", "externalTemplates", "pipelines", "patches") {
 		return c
 	}
 	c.Appflow = d.appflow(root.Get("appflow"))
@@ -284,6 +284,9 @@ func (d *decoder) config(root *Node) *Config {
 		for _, f := range n.SortedFields() {
 			c.WorkflowTemplates = append(c.WorkflowTemplates, d.userTemplate(f, &c.Appflow))
 		}
+	}
+	if n := root.Get("externalTemplates"); n != nil {
+		d.externalTemplates(n, c)
 	}
 	if n := root.Get("pipelines"); n != nil && d.fieldsAny(n, []string{"pipelines"}) {
 		for _, f := range n.SortedFields() {

@@ -10,6 +10,9 @@ type Config struct {
 	Infra           []*Infra
 	// WorkflowTemplates are the user's own templates, rendered next to the library.
 	WorkflowTemplates []*UserTemplate
+	// ExternalTemplates are templates that live only in the cluster, declared so that
+	// references to them are checked offline; nothing is rendered for them.
+	ExternalTemplates []*ExternalTemplate
 	// Pipelines chain templates into one Workflow (a CronWorkflow when scheduled).
 	Pipelines []*Pipeline
 	// Patches are kustomize patches applied to the rendered objects, in config order.

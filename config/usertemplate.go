@@ -21,6 +21,9 @@ type UserTemplate struct {
 	Name        string
 	Pos         diag.Pos
 	Description string
+	// ClusterScope renders it as a ClusterWorkflowTemplate (no namespace), referenced
+	// with templateRef clusterScope: true.
+	ClusterScope bool
 	// Spec is the WorkflowTemplate's spec as plain values (checked against Argo's
 	// schema); SpecNode keeps its positions.
 	Spec     map[string]any
@@ -53,9 +56,10 @@ func (d *decoder) userTemplate(f *Field, af *Appflow) *UserTemplate {
 		d.errorf(&Node{Pos: f.KeyPos}, p, "choose another name: the library's templates are "+strings.Join(LibraryTemplates, ", "), "workflowTemplates.%s would replace the library's template", f.Key)
 	}
 	n := f.Value
-	if !d.fields(n, p, "description", "contract", "spec") {
+	if !d.fields(n, p, "description", "clusterScope", "contract", "spec") {
 		return t
 	}
+	t.ClusterScope = d.boolean(n.Get("clusterScope"), append(p, "clusterScope"), false)
 	if v := n.Get("description"); v != nil {
 		t.Description, _ = d.str(v, append(p, "description"))
 	}

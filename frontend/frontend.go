@@ -10,6 +10,7 @@ package frontend
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/appflowc/appflowc/config"
@@ -29,6 +30,12 @@ type Options struct {
 	// Output, when set, also makes the files render writes (with its --expand and
 	// incremental reuse); nil compiles and validates only (vet).
 	Output *render.Options
+	// ReadCluster (vet --cluster), when set, reads the templates that exist in the
+	// cluster (the WorkflowTemplates of the config's workflow namespace and the
+	// ClusterWorkflowTemplates) as declarations: references to them are then checked as
+	// to declared ones. The config's own templates and declarations take precedence.
+	// Its error is not a config problem: Run returns it.
+	ReadCluster func(ctx context.Context, namespace string) ([]*config.ExternalTemplate, error)
 }
 
 // Result is a config that passed every stage.
@@ -87,6 +94,13 @@ func Run(ctx context.Context, in config.Input, opts Options) (*Result, error) {
 	if cfg == nil {
 		return nil, &Problems{Diags: policyDiags, NotRun: NotRunDecode}
 	}
+	if opts.ReadCluster != nil {
+		live, err := opts.ReadCluster(ctx, cfg.Appflow.Namespace)
+		if err != nil {
+			return nil, fmt.Errorf("read the cluster's templates: %w", err)
+		}
+		cfg.ExternalTemplates = withCluster(cfg, live)
+	}
 	res := &Result{InputFiles: len(t.Files), Config: cfg,
 		Entries: len(cfg.Applications) + len(cfg.ApplicationSets) + len(cfg.Infra) + len(cfg.WorkflowTemplates) + len(cfg.Pipelines)}
 	var plan *render.Plan
@@ -125,6 +139,29 @@ func Run(ctx context.Context, in config.Input, opts Options) (*Result, error) {
 	}
 	res.Objects, res.Files, res.Reused = r.Objects, r.Files, r.Reused
 	return res, nil
+}
+
+// withCluster adds the templates read from the cluster to the config's declarations,
+// but none that the config renders (workflowTemplates, the library) or declares itself:
+// those are what the config means, whatever the cluster holds now.
+func withCluster(cfg *config.Config, live []*config.ExternalTemplate) []*config.ExternalTemplate {
+	known := map[string]bool{}
+	for _, n := range config.LibraryTemplates {
+		known["false/"+n] = true
+	}
+	for _, ut := range cfg.WorkflowTemplates {
+		known[fmt.Sprint(ut.ClusterScope)+"/"+ut.Name] = true
+	}
+	for _, et := range cfg.ExternalTemplates {
+		known[fmt.Sprint(et.ClusterScope)+"/"+et.Name] = true
+	}
+	out := cfg.ExternalTemplates
+	for _, et := range live {
+		if !known[fmt.Sprint(et.ClusterScope)+"/"+et.Name] {
+			out = append(out, et)
+		}
+	}
+	return out
 }
 
 // merge joins the stages' diagnostics. The schema restates the decoder's rules (the Go

@@ -128,8 +128,20 @@ func userTemplate(cfg *config.Config, ut *config.UserTemplate) (Object, error) {
 		}
 		return n.Pos, config.JoinPath(append([]string{"workflowTemplates", ut.Name, "spec"}, p...))
 	}
-	return Object{APIVersion: "argoproj.io/v1alpha1", Kind: "WorkflowTemplate", Namespace: wt.Namespace, Name: wt.Name,
-		Source: ut.Pos, SourceRel: cfg.Tree.RelPath(ut.Pos.File), Entry: "workflowTemplates." + ut.Name, Obj: wt, Locate: locate}, nil
+	o := Object{APIVersion: "argoproj.io/v1alpha1", Kind: "WorkflowTemplate", Namespace: wt.Namespace, Name: wt.Name,
+		Source: ut.Pos, SourceRel: cfg.Tree.RelPath(ut.Pos.File), Entry: "workflowTemplates." + ut.Name, Obj: wt, Locate: locate}
+	if ut.ClusterScope {
+		// A ClusterWorkflowTemplate is the same spec without a namespace. The workflows
+		// that use it need no rights for that (Argo's controller reads it with its own
+		// ClusterRole), so no RBAC is rendered for it; applying it needs cluster-scoped
+		// create/patch, which apply's pre-flight checks like any other right.
+		wt.Namespace = ""
+		wt.Labels[LabelKind] = "clusterworkflowtemplate"
+		o.Kind, o.Namespace = "ClusterWorkflowTemplate", ""
+		o.Obj = &wfv1.ClusterWorkflowTemplate{TypeMeta: metav1.TypeMeta{APIVersion: "argoproj.io/v1alpha1", Kind: "ClusterWorkflowTemplate"},
+			ObjectMeta: wt.ObjectMeta, Spec: wt.Spec}
+	}
+	return o, nil
 }
 
 // bound sets a template's own resource bounds (appflow.resources.templates) on every pod

@@ -18,71 +18,113 @@ import (
 	"github.com/appflowc/appflowc/internal/plural"
 )
 
-// templateInterface is what a pipeline step may pass to a WorkflowTemplate: the inputs
-// of its entrypoint, their defaults, and the user's contracts.
+// templateInterface is what a pipeline step may pass to a WorkflowTemplate (or a
+// ClusterWorkflowTemplate): the inputs of its entrypoint, their defaults, and the
+// user's contracts.
 type templateInterface struct {
 	name, entry string
+	cluster     bool              // a ClusterWorkflowTemplate: referenced with clusterScope
+	declared    bool              // declared (externalTemplates, vet --cluster), not rendered
 	params      []string          // in declaration order
 	defaults    map[string]string // absent: required
 	enums       map[string][]string
 	contract    map[string]config.Constraint
 }
 
-// interfaces reads the interface of every rendered WorkflowTemplate. Defaults come from
-// the entrypoint's inputs or, failing that, the template's spec.arguments.
+// interfaces reads the interface of every rendered WorkflowTemplate and
+// ClusterWorkflowTemplate and of every declared one. Defaults come from the entrypoint's
+// inputs or, failing that, the template's spec.arguments. A pipeline step names a
+// template by name alone: a namespaced one shadows a cluster one of the same name
+// (which only a cluster read by vet --cluster can bring: a config's names are unique).
 func interfaces(objs []Object, cfg *config.Config) map[string]*templateInterface {
 	contracts := map[string]map[string]config.Constraint{}
-	for _, ut := range cfg.WorkflowTemplates {
-		contracts[ut.Name] = map[string]config.Constraint{}
-		for _, c := range ut.Contract {
-			contracts[ut.Name][c.Param] = c
+	add := func(name string, cs []config.Constraint) {
+		contracts[name] = map[string]config.Constraint{}
+		for _, c := range cs {
+			contracts[name][c.Param] = c
 		}
+	}
+	for _, ut := range cfg.WorkflowTemplates {
+		add(ut.Name, ut.Contract)
 	}
 	out := map[string]*templateInterface{}
 	for _, o := range objs {
-		wt, ok := o.Obj.(*wfv1.WorkflowTemplate)
-		if !ok {
+		var meta metav1.ObjectMeta
+		var spec *wfv1.WorkflowSpec
+		switch t := o.Obj.(type) {
+		case *wfv1.WorkflowTemplate:
+			meta, spec = t.ObjectMeta, &t.Spec
+		case *wfv1.ClusterWorkflowTemplate:
+			meta, spec = t.ObjectMeta, &t.Spec
+		default:
 			continue
 		}
-		ti := &templateInterface{name: wt.Name, entry: wt.Spec.Entrypoint, defaults: map[string]string{}, enums: map[string][]string{}, contract: contracts[wt.Name]}
+		ti := specInterface(meta.Name, spec, contracts[meta.Name])
+		ti.cluster = o.Kind == "ClusterWorkflowTemplate"
 		if o.Entry == "" { // the library's: its own input checks are its contracts
-			ti.contract = libraryContracts(wt)
+			ti.contract = libraryContracts(spec)
 		}
-		spec := map[string]string{}
-		for _, p := range wt.Spec.Arguments.Parameters {
-			if p.Value != nil {
-				spec[p.Name] = p.Value.String()
-			}
-			for _, e := range p.Enum {
-				ti.enums[p.Name] = append(ti.enums[p.Name], e.String())
-			}
+		out[meta.Name] = ti
+	}
+	stubs := declaredStubs(cfg.ExternalTemplates, cfg.Appflow.Namespace)
+	for _, et := range cfg.ExternalTemplates {
+		if prev := out[et.Name]; prev != nil && !prev.declared {
+			continue // rendered by this config: what it means, whatever the cluster holds
 		}
-		for _, t := range wt.Spec.Templates {
-			if t.Name != wt.Spec.Entrypoint {
-				continue
-			}
-			for _, p := range t.Inputs.Parameters {
-				ti.params = append(ti.params, p.Name)
-				if len(p.Enum) > 0 && len(ti.enums[p.Name]) == 0 {
-					for _, e := range p.Enum {
-						ti.enums[p.Name] = append(ti.enums[p.Name], e.String())
-					}
-				}
-				switch {
-				case p.Value != nil:
-					ti.defaults[p.Name] = p.Value.String()
-				case p.Default != nil:
-					ti.defaults[p.Name] = p.Default.String()
-				default:
-					if v, ok := spec[p.Name]; ok {
-						ti.defaults[p.Name] = v
-					}
-				}
-			}
+		contract := map[string]config.Constraint{}
+		for _, c := range et.Contract {
+			contract[c.Param] = c
 		}
-		out[wt.Name] = ti
+		var ti *templateInterface
+		if et.ClusterScope {
+			ti = specInterface(et.Name, &stubs.cluster[et.Name].Spec, contract)
+		} else {
+			ti = specInterface(et.Name, &stubs.namespaced[et.Name].Spec, contract)
+		}
+		ti.cluster, ti.declared = et.ClusterScope, true
+		if prev := out[et.Name]; prev == nil || (prev.cluster && !et.ClusterScope) {
+			out[et.Name] = ti
+		}
 	}
 	return out
+}
+
+// specInterface reads the interface of a template's spec.
+func specInterface(name string, ws *wfv1.WorkflowSpec, contract map[string]config.Constraint) *templateInterface {
+	ti := &templateInterface{name: name, entry: ws.Entrypoint, defaults: map[string]string{}, enums: map[string][]string{}, contract: contract}
+	spec := map[string]string{}
+	for _, p := range ws.Arguments.Parameters {
+		if p.Value != nil {
+			spec[p.Name] = p.Value.String()
+		}
+		for _, e := range p.Enum {
+			ti.enums[p.Name] = append(ti.enums[p.Name], e.String())
+		}
+	}
+	for _, t := range ws.Templates {
+		if t.Name != ws.Entrypoint {
+			continue
+		}
+		for _, p := range t.Inputs.Parameters {
+			ti.params = append(ti.params, p.Name)
+			if len(p.Enum) > 0 && len(ti.enums[p.Name]) == 0 {
+				for _, e := range p.Enum {
+					ti.enums[p.Name] = append(ti.enums[p.Name], e.String())
+				}
+			}
+			switch {
+			case p.Value != nil:
+				ti.defaults[p.Name] = p.Value.String()
+			case p.Default != nil:
+				ti.defaults[p.Name] = p.Default.String()
+			default:
+				if v, ok := spec[p.Name]; ok {
+					ti.defaults[p.Name] = v
+				}
+			}
+		}
+	}
+	return ti
 }
 
 // checkStep checks a step's template and arguments against the template's interface:
@@ -93,8 +135,18 @@ func checkStep(pl *config.Pipeline, i int, st config.PipelineStep, ifaces map[st
 	path := fmt.Sprintf("pipelines.%s.steps[%d]", pl.Name, i)
 	ti, ok := ifaces[st.Template]
 	if !ok {
-		return diag.List{{Pos: st.TemplatePos, Path: path + ".template", Msg: fmt.Sprintf("unknown template %q", st.Template),
-			Hint: "use one of " + strings.Join(slices.Sorted(maps.Keys(ifaces)), ", ")}}
+		names := slices.Sorted(maps.Keys(ifaces))
+		hint := "use one of " + strings.Join(names, ", ")
+		if s := config.Suggest(st.Template, names); s != "" {
+			hint = fmt.Sprintf("did you mean %q? %s", s, hint)
+		} else { // not a typo: perhaps a template of the cluster's
+			hint += fmt.Sprintf("; a template that lives only in the cluster is declared: externalTemplates: %s: {clusterScope: true, entrypoint: main, templates: {main: {inputs: {parameters: {...}}}}} (clusterScope: false for a WorkflowTemplate), or read from it with vet --cluster", st.Template)
+		}
+		return diag.List{{Pos: st.TemplatePos, Path: path + ".template", Msg: fmt.Sprintf("unknown template %q", st.Template), Hint: hint}}
+	}
+	if ti.entry == "" {
+		return diag.List{{Pos: st.TemplatePos, Path: path + ".template", Msg: fmt.Sprintf("template %s has no entrypoint for a step to run", st.Template),
+			Hint: fmt.Sprintf("declare one: externalTemplates.%s.entrypoint", st.Template)}}
 	}
 	var out diag.List
 	given := map[string]bool{}
@@ -163,7 +215,7 @@ func pipelineObjects(cfg *config.Config, pl *config.Pipeline, ifaces map[string]
 			}
 			args.Parameters = append(args.Parameters, param(p, v))
 		}
-		ref := &wfv1.TemplateRef{Name: st.Template, Template: ti.entry}
+		ref := &wfv1.TemplateRef{Name: st.Template, Template: ti.entry, ClusterScope: ti.cluster}
 		if pl.DAG {
 			if main.DAG == nil {
 				main.DAG = &wfv1.DAGTemplate{}
@@ -267,9 +319,9 @@ var reDef = regexp.MustCompile(`^\s*(\w+_RE)=(.+)$`)
 
 // libraryContracts reads a library template's contracts from its validate-inputs script:
 // the same patterns its shell checks at run time, so vet refuses what the run would.
-func libraryContracts(wt *wfv1.WorkflowTemplate) map[string]config.Constraint {
+func libraryContracts(spec *wfv1.WorkflowSpec) map[string]config.Constraint {
 	out := map[string]config.Constraint{}
-	for _, t := range wt.Spec.Templates {
+	for _, t := range spec.Templates {
 		if t.Name != "validate-inputs" || t.Script == nil {
 			continue
 		}

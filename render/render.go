@@ -120,7 +120,7 @@ func Compile(ctx context.Context, cfg *config.Config, cache *diskcache.Cache) ([
 		return nil, err
 	}
 	ds := checkPatched(built, objs, cfg)
-	ds = append(ds, Validate(objs, cache)...)
+	ds = append(ds, Validate(objs, cfg.ExternalTemplates, cache)...)
 	if len(ds) > 0 {
 		return nil, ds.Sort()
 	}

@@ -118,7 +118,7 @@ func TestLibraryContractsMatchTheShell(t *testing.T) {
 		"{}", `{"a": 1}`, "[]", "true", "maybe", "1.2.3", ">=1.0 <2", "chart", "values.yaml,values-prod.yaml", "../x"}
 	checked := 0
 	for name, wt := range templatesOf(t, "infra: {b: {namespace: b}}\n") {
-		contracts := libraryContracts(wt)
+		contracts := libraryContracts(&wt.Spec)
 		if len(contracts) < 5 {
 			t.Fatalf("%s: only %d contracts read from its validate-inputs script", name, len(contracts))
 		}

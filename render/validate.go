@@ -6,8 +6,8 @@ import (
 	"encoding/json"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 
@@ -16,6 +16,7 @@ import (
 	apierr "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/diag"
 	"github.com/appflowc/appflowc/internal/diskcache"
 )
@@ -31,9 +32,14 @@ func (g templateGetter) Get(name string) (*wfv1.WorkflowTemplate, error) {
 	return nil, apierr.NewNotFound(schema.GroupResource{Group: "argoproj.io", Resource: "workflowtemplates"}, name)
 }
 
-type noClusterTemplates struct{}
+// clusterTemplateGetter serves ClusterWorkflowTemplates: the user's and the stubs of
+// declared ones (externalTemplates, vet --cluster).
+type clusterTemplateGetter map[string]*wfv1.ClusterWorkflowTemplate
 
-func (noClusterTemplates) Get(name string) (*wfv1.ClusterWorkflowTemplate, error) {
+func (g clusterTemplateGetter) Get(name string) (*wfv1.ClusterWorkflowTemplate, error) {
+	if t, ok := g[name]; ok {
+		return t.DeepCopy(), nil
+	}
 	return nil, apierr.NewNotFound(schema.GroupResource{Group: "argoproj.io", Resource: "clusterworkflowtemplates"}, name)
 }
 
@@ -53,20 +59,31 @@ func argoValidate(check func() error) error {
 // does not: argo-workflows#14603). Problems are placed at the config entry they come from.
 // Argo's verdicts are kept in cache (nil: none), keyed by the exact object (or Workflow
 // shape) and every template it may reference.
-func Validate(objs []Object, cache *diskcache.Cache) diag.List {
-	getter := templateGetter{}
-	var names []string
+func Validate(objs []Object, ext []*config.ExternalTemplate, cache *diskcache.Cache) diag.List {
+	getter, cgetter := templateGetter{}, clusterTemplateGetter{}
+	// Declared templates first: a rendered one of the same name (which the decoder
+	// refuses from a config, but vet --cluster may read) is what will be applied.
+	stubs := declaredStubs(ext, "")
+	maps.Copy(getter, stubs.namespaced)
+	maps.Copy(cgetter, stubs.cluster)
 	for _, o := range objs {
-		if wt, ok := o.Obj.(*wfv1.WorkflowTemplate); ok {
-			getter[wt.Name] = wt
-			names = append(names, wt.Name)
+		switch t := o.Obj.(type) {
+		case *wfv1.WorkflowTemplate:
+			getter[t.Name] = t
+		case *wfv1.ClusterWorkflowTemplate:
+			cgetter[t.Name] = t
 		}
 	}
-	// What every verdict depends on besides the object itself: all templates, by name.
-	sort.Strings(names)
+	// What every verdict depends on besides the object itself: all templates, by scope
+	// and name.
 	lib := sha256.New()
-	for _, n := range names {
+	for _, n := range slices.Sorted(maps.Keys(getter)) {
 		b, _ := json.Marshal(getter[n])
+		fmt.Fprintf(lib, "%d\x00%s", len(b), b)
+	}
+	fmt.Fprint(lib, "cluster\x00")
+	for _, n := range slices.Sorted(maps.Keys(cgetter)) {
+		b, _ := json.Marshal(cgetter[n])
 		fmt.Fprintf(lib, "%d\x00%s", len(b), b)
 	}
 	libHash := lib.Sum(nil)
@@ -88,17 +105,24 @@ func Validate(objs []Object, cache *diskcache.Cache) diag.List {
 	shapes := map[string]string{}
 	for _, o := range objs {
 		switch obj := o.Obj.(type) {
-		case *wfv1.WorkflowTemplate:
+		case *wfv1.WorkflowTemplate, *wfv1.ClusterWorkflowTemplate:
 			b, err := json.Marshal(obj)
 			if err != nil {
 				b = nil // not cacheable: validate without the cache
 			}
+			kind := "argo-template"
 			check := func() error {
-				return validate.ValidateWorkflowTemplate(getter, noClusterTemplates{}, obj.DeepCopy(), nil, validate.ValidateOpts{Lint: true, WorkflowTemplateValidation: true})
+				return validate.ValidateWorkflowTemplate(getter, cgetter, obj.(*wfv1.WorkflowTemplate).DeepCopy(), nil, validate.ValidateOpts{Lint: true, WorkflowTemplateValidation: true})
+			}
+			if cwt, ok := obj.(*wfv1.ClusterWorkflowTemplate); ok {
+				kind = "argo-clustertemplate"
+				check = func() error {
+					return validate.ValidateClusterWorkflowTemplate(getter, cgetter, cwt.DeepCopy(), nil, validate.ValidateOpts{Lint: true, WorkflowTemplateValidation: true})
+				}
 			}
 			var msg string
 			if b != nil {
-				msg = verdict("argo-template", b, check)
+				msg = verdict(kind, b, check)
 			} else if err := argoValidate(check); err != nil {
 				msg = err.Error()
 			}
@@ -110,13 +134,13 @@ func Validate(objs []Object, cache *diskcache.Cache) diag.List {
 				if o.Locate != nil { // at the field Argo names, where it is written
 					pos, path = o.Locate(msg)
 				}
-				out = append(out, diag.Diagnostic{Pos: pos, Path: path, Msg: "Argo rejects the template: " + msg,
-					Hint: "this comes from the template's definition; fix it where the template is written"})
+				out = append(out, diag.Diagnostic{Pos: pos, Path: path, Msg: "Argo rejects the template: " + msg, Hint: refHint(msg, stubs, func(n string) bool { return getter[n] != nil || cgetter[n] != nil },
+					"this comes from the template's definition; fix it where the template is written")})
 			}
 		case *wfv1.Workflow:
 			out = append(out, checkArguments(o, obj, getter)...)
 			check := func() error {
-				return validate.ValidateWorkflow(getter, noClusterTemplates{}, obj.DeepCopy(), nil, validate.ValidateOpts{Lint: true})
+				return validate.ValidateWorkflow(getter, cgetter, obj.DeepCopy(), nil, validate.ValidateOpts{Lint: true})
 			}
 			key, cacheable := shapeKey(obj)
 			msg, seen := shapes[key]
@@ -138,7 +162,7 @@ func Validate(objs []Object, cache *diskcache.Cache) diag.List {
 			out = append(out, checkArguments(o, &wfv1.Workflow{ObjectMeta: obj.ObjectMeta, Spec: obj.Spec.WorkflowSpec}, getter)...)
 			b, err := json.Marshal(obj)
 			check := func() error {
-				return validate.ValidateCronWorkflow(context.Background(), getter, noClusterTemplates{}, obj.DeepCopy(), nil)
+				return validate.ValidateCronWorkflow(context.Background(), getter, cgetter, obj.DeepCopy(), nil)
 			}
 			var msg string
 			if err == nil {
@@ -153,6 +177,32 @@ func Validate(objs []Object, cache *diskcache.Cache) diag.List {
 		}
 	}
 	return out.Sort()
+}
+
+// refNotFound is Argo's message for a templateRef it cannot resolve: the template
+// (WorkflowTemplate or ClusterWorkflowTemplate) or the template inside it is missing.
+var refNotFound = regexp.MustCompile(`template reference (\S+) not found`)
+
+// refHint says how to make a missing templateRef target known: a template that lives
+// only in the cluster is declared (or read with vet --cluster); a declared one declares
+// the template referenced inside it. Otherwise def.
+func refHint(msg string, stubs declared, rendered func(string) bool, def string) string {
+	m := refNotFound.FindStringSubmatch(msg)
+	if m == nil {
+		return def
+	}
+	i := strings.LastIndexByte(m[1], '.')
+	if i < 0 {
+		return def
+	}
+	name, entry := m[1][:i], m[1][i+1:]
+	switch {
+	case stubs.namespaced[name] != nil || stubs.cluster[name] != nil:
+		return fmt.Sprintf("%s is declared without a template %s: add it under externalTemplates.%s.templates (with its inputs and outputs), or correct the name", name, entry, name)
+	case rendered(name):
+		return def + "; check the name of the template inside " + name + " and the reference's clusterScope"
+	}
+	return fmt.Sprintf("if %s lives only in the cluster, declare it: externalTemplates: %s: {clusterScope: true, templates: {%s: {inputs: {parameters: {...}}}}} (clusterScope: false for a WorkflowTemplate), or let vet read it from the cluster with vet --cluster", name, name, entry)
 }
 
 func checkArguments(o Object, wf *wfv1.Workflow, getter templateGetter) diag.List {

@@ -31,7 +31,7 @@ func libraryObjects(t *testing.T) []Object {
 
 func TestLibraryPassesArgoValidation(t *testing.T) {
 	objs := libraryObjects(t)
-	if ds := Validate(objs, nil); len(ds) > 0 {
+	if ds := Validate(objs, nil, nil); len(ds) > 0 {
 		t.Fatalf("library fails Argo validation:\n%v", ds)
 	}
 }
@@ -57,10 +57,10 @@ func TestShapeCacheAgreesWithArgo(t *testing.T) {
 		mk("template-value-", append(append([]string{}, base...), "helm_values", "{{workflow.nope}}")...),
 		mk("missing-required-", "app_name", "a"),
 	}
-	together := Validate(append(append([]Object{}, objs...), cases...), nil)
+	together := Validate(append(append([]Object{}, objs...), cases...), nil, nil)
 	var alone []string
 	for _, c := range cases {
-		for _, d := range Validate(append(append([]Object{}, objs...), c), nil) {
+		for _, d := range Validate(append(append([]Object{}, objs...), c), nil, nil) {
 			alone = append(alone, d.String())
 		}
 	}
@@ -111,7 +111,7 @@ func TestWorkflowParametersCheckedAgainstTemplate(t *testing.T) {
 		{cron(wf("application-create", "app_name", "namespace", "repo_url", "chart_path", "app_nmae")), `parameter "app_nmae" is not declared by WorkflowTemplate application-create`},
 		{cron(wf("application-create", "app_name", "namespace", "repo_url")), `required parameter "chart_path" of WorkflowTemplate application-create is not set`},
 	} {
-		ds := Validate(append(append([]Object{}, objs...), c.obj), nil)
+		ds := Validate(append(append([]Object{}, objs...), c.obj), nil, nil)
 		if !strings.Contains(ds.Error(), c.want) {
 			t.Errorf("want %q, got:\n%v", c.want, ds)
 		}
@@ -134,10 +134,10 @@ func TestVerdictCacheNeverChangesAVerdict(t *testing.T) {
 		return Object{Kind: "Workflow", Namespace: "argo", Name: name, Entry: "applications." + name, Obj: wf}
 	}
 	set := append(append([]Object{}, objs...), mk("ok-", "c"), mk("bad-", "{{workflow.nope}}"))
-	want := Validate(set, nil).Error()
+	want := Validate(set, nil, nil).Error()
 	cache := diskcache.New(t.TempDir(), []byte("test-build"))
 	for i, run := range []string{"miss", "hit"} {
-		if got := Validate(set, cache).Error(); got != want {
+		if got := Validate(set, nil, cache).Error(); got != want {
 			t.Fatalf("%s (run %d): cached verdicts differ:\n%s\nwant:\n%s", run, i, got, want)
 		}
 	}
@@ -151,8 +151,8 @@ func TestVerdictCacheNeverChangesAVerdict(t *testing.T) {
 			broken[i].Obj = c
 		}
 	}
-	fresh := Validate(broken, nil).Error()
-	if got := Validate(broken, cache).Error(); got != fresh {
+	fresh := Validate(broken, nil, nil).Error()
+	if got := Validate(broken, nil, cache).Error(); got != fresh {
 		t.Fatalf("after a template change the cache answered:\n%s\nwant:\n%s", got, fresh)
 	}
 	if !strings.Contains(fresh, "Argo rejects the rendered Workflow") || !strings.Contains(fresh, "no-such-template") {
@@ -170,11 +170,11 @@ func TestVerdictCacheNeverChangesAVerdict(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := Validate(set, cache).Error(); !strings.Contains(got, "FROM-THE-CACHE") {
+	if got := Validate(set, nil, cache).Error(); !strings.Contains(got, "FROM-THE-CACHE") {
 		t.Fatalf("this build did not answer from its cache:\n%s", got)
 	}
 	other := diskcache.New(cache.Dir(), []byte("other-build"))
-	if got := Validate(set, other).Error(); got != want {
+	if got := Validate(set, nil, other).Error(); got != want {
 		t.Fatalf("another build answered from this build's cache:\n%s\nwant:\n%s", got, want)
 	}
 }

@@ -20,6 +20,12 @@ type Options struct {
 	SkipSchema bool
 	// Cache keeps the library's evaluation and Argo's verdicts across runs (nil: none).
 	Cache *diskcache.Cache
+	// ReadCluster (--cluster), when set, reads the templates that exist in the cluster
+	// (the WorkflowTemplates of the config's workflow namespace and the
+	// ClusterWorkflowTemplates) as declarations: references to them are then checked as
+	// to declared ones. The config's own templates and declarations take precedence.
+	// Its error is not a config problem: Run returns it.
+	ReadCluster func(ctx context.Context, namespace string) ([]*config.ExternalTemplate, error)
 }
 
 // DefaultOptions returns the options of a plain `appflowc vet`: with the user's result
@@ -49,7 +55,7 @@ func (r Result) Summary() string {
 // anything. Config problems are returned in Result.Diags; the error is for everything
 // else (unreadable paths, cancellation).
 func Run(ctx context.Context, in config.Input, opts Options) (Result, error) {
-	res, err := frontend.Run(ctx, in, frontend.Options{Cache: opts.Cache, SkipSchema: opts.SkipSchema})
+	res, err := frontend.Run(ctx, in, frontend.Options{Cache: opts.Cache, SkipSchema: opts.SkipSchema, ReadCluster: opts.ReadCluster})
 	var p *frontend.Problems
 	if errors.As(err, &p) {
 		return Result{Diags: p.Diags, NotRun: p.NotRun}, nil

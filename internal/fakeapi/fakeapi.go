@@ -454,21 +454,22 @@ type resourceInfo struct {
 }
 
 var resources = map[string]resourceInfo{
-	"workflows":           {"argoproj.io", "v1alpha1", "Workflow", true},
-	"cronworkflows":       {"argoproj.io", "v1alpha1", "CronWorkflow", true},
-	"workflowtemplates":   {"argoproj.io", "v1alpha1", "WorkflowTemplate", true},
-	"applications":        {"argoproj.io", "v1alpha1", "Application", true},
-	"applicationsets":     {"argoproj.io", "v1alpha1", "ApplicationSet", true},
-	"pods":                {"", "v1", "Pod", true},
-	"namespaces":          {"", "v1", "Namespace", false},
-	"serviceaccounts":     {"", "v1", "ServiceAccount", true},
-	"configmaps":          {"", "v1", "ConfigMap", true},
-	"secrets":             {"", "v1", "Secret", true},
-	"deployments":         {"apps", "v1", "Deployment", true},
-	"clusterroles":        {"rbac.authorization.k8s.io", "v1", "ClusterRole", false},
-	"clusterrolebindings": {"rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", false},
-	"roles":               {"rbac.authorization.k8s.io", "v1", "Role", true},
-	"rolebindings":        {"rbac.authorization.k8s.io", "v1", "RoleBinding", true},
+	"workflows":                {"argoproj.io", "v1alpha1", "Workflow", true},
+	"cronworkflows":            {"argoproj.io", "v1alpha1", "CronWorkflow", true},
+	"workflowtemplates":        {"argoproj.io", "v1alpha1", "WorkflowTemplate", true},
+	"clusterworkflowtemplates": {"argoproj.io", "v1alpha1", "ClusterWorkflowTemplate", false},
+	"applications":             {"argoproj.io", "v1alpha1", "Application", true},
+	"applicationsets":          {"argoproj.io", "v1alpha1", "ApplicationSet", true},
+	"pods":                     {"", "v1", "Pod", true},
+	"namespaces":               {"", "v1", "Namespace", false},
+	"serviceaccounts":          {"", "v1", "ServiceAccount", true},
+	"configmaps":               {"", "v1", "ConfigMap", true},
+	"secrets":                  {"", "v1", "Secret", true},
+	"deployments":              {"apps", "v1", "Deployment", true},
+	"clusterroles":             {"rbac.authorization.k8s.io", "v1", "ClusterRole", false},
+	"clusterrolebindings":      {"rbac.authorization.k8s.io", "v1", "ClusterRoleBinding", false},
+	"roles":                    {"rbac.authorization.k8s.io", "v1", "Role", true},
+	"rolebindings":             {"rbac.authorization.k8s.io", "v1", "RoleBinding", true},
 }
 
 func (s *Server) discovery(w http.ResponseWriter, r *http.Request) {

@@ -1,15 +1,26 @@
 package cli
 
 import (
+	"context"
+	"errors"
 	"fmt"
+	"time"
 
 	"github.com/spf13/cobra"
 
+	"github.com/appflowc/appflowc/config"
+	"github.com/appflowc/appflowc/internal/safetext"
+	"github.com/appflowc/appflowc/render"
 	"github.com/appflowc/appflowc/vet"
 )
 
+// clusterReadDeadline bounds vet --cluster's read of the cluster's templates.
+const clusterReadDeadline = 30 * time.Second
+
 func newVetCmd() *cobra.Command {
 	var opts vet.Options
+	var kf kubeFlags
+	var cluster bool
 	output := enumFlag{allowed: []string{"text", "json"}, value: "text"}
 	cmd := &cobra.Command{
 		Use:   "vet [PATH...]",
@@ -22,19 +33,45 @@ func newVetCmd() *cobra.Command {
   3. renders the manifests in memory and checks every WorkflowTemplate and Workflow
      with Argo's own validation, including workflow parameters against the
      templates they reference.
-It needs no kubeconfig and no network. Exit status: 0 clean, 1 errors, 2 usage or I/O error.`,
+It needs no kubeconfig and no network. With --cluster it also reads the
+WorkflowTemplates of the config's workflow namespace and the cluster's
+ClusterWorkflowTemplates, and checks references to them as to templates declared
+under externalTemplates (the config's own templates and declarations win).
+Exit status: 0 clean, 1 errors, 2 usage or I/O error (with --cluster: the cluster
+unreachable or refusing the read).`,
 		Example: `  appflowc vet examples/quickstart
   appflowc vet apps/*.cue base.yaml
-  appflowc vet -o json . | jq '.errors[].message'`,
+  appflowc vet -o json . | jq '.errors[].message'
+  appflowc vet --cluster --context staging .`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			in, err := configInput(cmd, args)
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
 			opts.Cache = resultCache(cmd.Context())
+			if cluster {
+				opts.ReadCluster = func(ctx context.Context, namespace string) ([]*config.ExternalTemplate, error) {
+					c, err := kf.client(ctx)
+					if err != nil {
+						return nil, err
+					}
+					// The whole read has a deadline of its own: vet is a pre-commit check,
+					// and a cluster that answers slowly must not hold it for long.
+					ctx, cancel := context.WithTimeout(ctx, clusterReadDeadline)
+					defer cancel()
+					decls, skipped, err := c.DeclaredTemplates(ctx, namespace)
+					for _, s := range skipped {
+						safetext.Fprintf(cmd.ErrOrStderr(), "appflowc: warning: vet --cluster left out %s\n", s)
+					}
+					return decls, err
+				}
+			}
 			prog := startProgress(cmd, cmd.ErrOrStderr(), "checking")
 			res, err := vet.Run(cmd.Context(), in, opts)
 			prog.Stop()
+			if err != nil && cluster && !render.IsConfigError(err) && !errors.Is(err, context.Canceled) {
+				return withCode(ExitUsage, err) // the cluster unreachable or refusing: Main adds the next step
+			}
 			if err != nil {
 				return configErr(cmd.ErrOrStderr(), err)
 			}
@@ -59,6 +96,8 @@ It needs no kubeconfig and no network. Exit status: 0 clean, 1 errors, 2 usage o
 	}
 	addEnum(cmd, &output, "output", "o", "output format")
 	cmd.Flags().BoolVar(&opts.SkipSchema, "skip-schema", false, "skip the second-line check against the CUE schema")
+	cmd.Flags().BoolVar(&cluster, "cluster", false, "also read the cluster's WorkflowTemplates and ClusterWorkflowTemplates and check references to them")
+	kf.register(cmd)
 	addInputFlags(cmd)
 	return cmd
 }

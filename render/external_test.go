@@ -1,0 +1,96 @@
+package render
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"testing/fstest"
+
+	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
+
+	"github.com/appflowc/appflowc/config"
+)
+
+func compileYAML(t *testing.T, src string) ([]Object, error) {
+	t.Helper()
+	cfg, err := config.Load(context.Background(), config.Input{FS: fstest.MapFS{"c/a.yaml": {Data: []byte(src)}}, Paths: []string{"c"}})
+	if err != nil {
+		t.Fatalf("load: %v", err)
+	}
+	return Compile(context.Background(), cfg, nil)
+}
+
+// TestClusterTemplatesExample: a user ClusterWorkflowTemplate is rendered cluster-scoped,
+// and each pipeline step references its template in the template's scope.
+func TestClusterTemplatesExample(t *testing.T) {
+	cfg, err := config.Load(context.Background(), config.Input{FS: os.DirFS("../examples"), Paths: []string{"cluster-templates"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	objs, err := Compile(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var steps []wfv1.WorkflowStep
+	for _, o := range objs {
+		switch obj := o.Obj.(type) {
+		case *wfv1.ClusterWorkflowTemplate:
+			if o.Kind != "ClusterWorkflowTemplate" || o.Namespace != "" || obj.Namespace != "" || obj.Name != "http-check" {
+				t.Errorf("cluster template rendered as %s (namespace %q)", o.ID(), obj.Namespace)
+			}
+		case *wfv1.WorkflowTemplate:
+			if obj.Name == "image-build" || obj.Name == "db-migrate" {
+				t.Errorf("a declared template was rendered: %s", o.ID())
+			}
+		case *wfv1.Workflow:
+			for _, ps := range obj.Spec.Templates[0].Steps {
+				steps = append(steps, ps.Steps...)
+			}
+		}
+	}
+	want := map[string]bool{"build": true, "migrate": false, "check": true} // step: clusterScope
+	if len(steps) != len(want) {
+		t.Fatalf("%d steps", len(steps))
+	}
+	for _, s := range steps {
+		if s.TemplateRef == nil || s.TemplateRef.ClusterScope != want[s.Name] {
+			t.Errorf("step %s: templateRef %+v, want clusterScope %t", s.Name, s.TemplateRef, want[s.Name])
+		}
+	}
+}
+
+func TestClusterTemplateValidatedByArgo(t *testing.T) {
+	// Argo's own ValidateClusterWorkflowTemplate judges it: an entrypoint that names no
+	// template is refused, at the field.
+	_, err := compileYAML(t, "workflowTemplates:\n  c:\n    clusterScope: true\n    spec: {entrypoint: nothere, templates: [{name: main, suspend: {}}]}\n")
+	if err == nil || !strings.Contains(err.Error(), "c/a.yaml:4:24: workflowTemplates.c.spec.entrypoint: Argo rejects the template: template name 'nothere' undefined") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+// TestDeclaredTemplateStubs: references to declared templates validate against what is
+// declared, and only that: an output or an input artifact not declared is refused.
+func TestDeclaredTemplateStubs(t *testing.T) {
+	const decl = "externalTemplates:\n  shared:\n    clusterScope: true\n    templates:\n      build:\n        inputs: {parameters: {repo: {}, tag: {default: v1}}, artifacts: [src]}\n        outputs: {parameters: [digest]}\n"
+	user := func(args, out string) string {
+		return decl + "workflowTemplates:\n  u:\n    spec:\n      entrypoint: main\n      templates:\n        - name: main\n          steps:\n            - - name: b\n                templateRef: {name: shared, template: build, clusterScope: true}\n                arguments: " + args + "\n" +
+			"          outputs: {parameters: [{name: d, valueFrom: {parameter: '{{steps.b.outputs.parameters." + out + "}}'}}]}\n"
+	}
+	for _, c := range []struct{ name, src, want string }{
+		{"ok", user("{parameters: [{name: repo, value: r}], artifacts: [{name: src, raw: {data: x}}]}", "digest"), ""},
+		{"required parameter missing", user("{artifacts: [{name: src, raw: {data: x}}]}", "digest"), "inputs.parameters.repo was not supplied"},
+		{"undeclared output", user("{parameters: [{name: repo, value: r}], artifacts: [{name: src, raw: {data: x}}]}", "sha"), "failed to resolve {{steps.b.outputs.parameters.sha}}"},
+		{"not cluster-scoped", strings.Replace(user("{parameters: [{name: repo, value: r}]}", "digest"), "clusterScope: true}", "clusterScope: false}", 1), "template reference shared.build not found"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := compileYAML(t, c.src)
+			switch {
+			case c.want == "" && err != nil:
+				t.Fatalf("refused: %v", err)
+			case c.want != "" && (err == nil || !strings.Contains(err.Error(), c.want)):
+				t.Fatalf("got %v, want %q", err, c.want)
+			}
+		})
+	}
+}
