@@ -97,7 +97,7 @@ func Run(ctx context.Context, in config.Input, opts Options) (*Result, error) {
 	if opts.ReadCluster != nil {
 		live, err := opts.ReadCluster(ctx, cfg.Appflow.Namespace)
 		if err != nil {
-			return nil, fmt.Errorf("read the cluster's templates: %w", err)
+			return nil, err
 		}
 		cfg.ExternalTemplates = withCluster(cfg, live)
 	}

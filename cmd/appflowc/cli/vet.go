@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/internal/safetext"
@@ -59,11 +60,21 @@ unreachable or refusing the read).`,
 					// and a cluster that answers slowly must not hold it for long.
 					ctx, cancel := context.WithTimeout(ctx, clusterReadDeadline)
 					defer cancel()
-					decls, skipped, err := c.DeclaredTemplates(ctx, namespace)
-					for _, s := range skipped {
-						safetext.Fprintf(cmd.ErrOrStderr(), "appflowc: warning: vet --cluster left out %s\n", s)
+					var decls []*config.ExternalTemplate
+					err = c.EachTemplate(ctx, namespace, config.MaxExternalTemplates, func(u *unstructured.Unstructured, cluster bool) {
+						d, skipped := config.DeclarationOf(u, cluster)
+						for _, s := range skipped {
+							safetext.Fprintf(cmd.ErrOrStderr(), "appflowc: warning: vet --cluster left out %s\n", s)
+						}
+						if d != nil {
+							decls = append(decls, d)
+						}
+					})
+					if err != nil {
+						return nil, fmt.Errorf("vet --cluster: %w", err)
 					}
-					return decls, err
+					config.SortDeclarations(decls)
+					return decls, nil
 				}
 			}
 			prog := startProgress(cmd, cmd.ErrOrStderr(), "checking")
