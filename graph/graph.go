@@ -36,12 +36,22 @@ type Graph struct {
 // maxDepth bounds template nesting (templates may call themselves).
 const maxDepth = 12
 
+// ClusterKey is the key of a ClusterWorkflowTemplate in FromWorkflow's templates (a
+// WorkflowTemplate's is its name; names hold no '/').
+func ClusterKey(name string) string { return "cluster/" + name }
+
 // FromWorkflow builds the graph of wf, resolving its workflowTemplateRef (or inline
-// templates) through templates.
+// templates) through templates: WorkflowTemplates by name, ClusterWorkflowTemplates by
+// ClusterKey. A step's templateRef to a template not among them (one declared to live
+// in the cluster only) is drawn as a step of its own, not followed.
 func FromWorkflow(name string, wf *wfv1.Workflow, templates map[string]*wfv1.WorkflowTemplate) (*Graph, error) {
 	spec := wf.Spec
 	if ref := wf.Spec.WorkflowTemplateRef; ref != nil {
-		wt, ok := templates[ref.Name]
+		key := ref.Name
+		if ref.ClusterScope {
+			key = ClusterKey(ref.Name)
+		}
+		wt, ok := templates[key]
 		if !ok {
 			return nil, fmt.Errorf("graph %s: WorkflowTemplate %s is not part of the config", name, ref.Name)
 		}
@@ -90,9 +100,14 @@ func (b *builder) id() string {
 // WorkflowTemplate, whose steps then refer to that WorkflowTemplate's templates).
 func (b *builder) template(label string, scope map[string]*wfv1.Template, name string, ref *wfv1.TemplateRef, depth int) (*Node, error) {
 	if ref != nil {
-		wt, ok := b.workflowTemplates[ref.Name]
+		key, what := ref.Name, "WorkflowTemplate"
+		if ref.ClusterScope {
+			key, what = ClusterKey(ref.Name), "ClusterWorkflowTemplate"
+		}
+		wt, ok := b.workflowTemplates[key]
 		if !ok {
-			return nil, fmt.Errorf("WorkflowTemplate %s is not part of the config", ref.Name)
+			// Declared, living in the cluster: what it runs is not known offline.
+			return &Node{ID: b.id(), Label: label + " → " + ref.Name + "." + ref.Template, Kind: what + ", in the cluster"}, nil
 		}
 		scope, name = scopeOf(wt.Spec.Templates), ref.Template
 		label += " → " + ref.Name

@@ -150,11 +150,37 @@ func TestTemplateRefs(t *testing.T) {
 	}{
 		{&wfv1.Workflow{Spec: wfv1.WorkflowSpec{WorkflowTemplateRef: &wfv1.WorkflowTemplateRef{Name: "nope"}}}, "graph p: WorkflowTemplate nope is not part of the config"},
 		{inline("main", stepsOf("main", []wfv1.WorkflowStep{step("s", "missing")})), `graph p: no template "missing"`},
-		{inline("main", stepsOf("main", []wfv1.WorkflowStep{{Name: "s", TemplateRef: &wfv1.TemplateRef{Name: "other", Template: "t"}}})), "graph p: WorkflowTemplate other is not part of the config"},
 	} {
 		if _, err := FromWorkflow("p", c.wf, templates); err == nil || err.Error() != c.want {
 			t.Errorf("got %v, want %q", err, c.want)
 		}
+	}
+}
+
+// TestClusterTemplateRefs: a templateRef with clusterScope is resolved among the
+// ClusterWorkflowTemplates (ClusterKey), never a WorkflowTemplate of the same name; one
+// to a template that is not in the config (declared, in the cluster) is a step of its own.
+func TestClusterTemplateRefs(t *testing.T) {
+	shared := &wfv1.WorkflowTemplate{Spec: wfv1.WorkflowSpec{Templates: []wfv1.Template{leaf("check")}}}
+	decoy := &wfv1.WorkflowTemplate{Spec: wfv1.WorkflowSpec{Templates: []wfv1.Template{stepsOf("check", []wfv1.WorkflowStep{step("wrong", "check")})}}}
+	templates := map[string]*wfv1.WorkflowTemplate{ClusterKey("shared"): shared, "shared": decoy}
+	wf := inline("main", stepsOf("main", []wfv1.WorkflowStep{
+		{Name: "a", TemplateRef: &wfv1.TemplateRef{Name: "shared", Template: "check", ClusterScope: true}},
+		{Name: "b", TemplateRef: &wfv1.TemplateRef{Name: "build", Template: "run", ClusterScope: true}},
+		{Name: "c", TemplateRef: &wfv1.TemplateRef{Name: "migrate", Template: "up"}},
+	}))
+	g, err := FromWorkflow("p", wf, templates)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `p
+└─ main (steps)
+   ├─ a → shared (container)
+   ├─ b → build.run (ClusterWorkflowTemplate, in the cluster)
+   └─ c → migrate.up (WorkflowTemplate, in the cluster)
+`
+	if got := Text([]*Graph{g}); got != want {
+		t.Errorf("text:\n%s\nwant:\n%s", got, want)
 	}
 }
 

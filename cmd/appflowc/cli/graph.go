@@ -110,8 +110,11 @@ type entryGraph struct {
 func configGraphs(res *frontend.Result) []entryGraph {
 	templates := map[string]*wfv1.WorkflowTemplate{}
 	for _, o := range res.Objects {
-		if wt, ok := o.Obj.(*wfv1.WorkflowTemplate); ok {
+		switch wt := o.Obj.(type) {
+		case *wfv1.WorkflowTemplate:
 			templates[wt.Name] = wt
+		case *wfv1.ClusterWorkflowTemplate:
+			templates[graph.ClusterKey(wt.Name)] = &wfv1.WorkflowTemplate{ObjectMeta: wt.ObjectMeta, Spec: wt.Spec}
 		}
 	}
 	var out []entryGraph
