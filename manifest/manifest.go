@@ -221,3 +221,17 @@ type SecretKey struct {
 	FromEnv  string
 	FromFile string
 }
+
+// File is one rendered file, by its slash-separated path inside the output directory.
+type File struct {
+	Path string
+	Data []byte
+}
+
+// KustomizationFile lists the applyable files; its header also marks a directory as
+// written by appflowc, so render never replaces a directory it did not write.
+const (
+	KustomizationFile = "kustomization.yaml"
+	HeaderMark        = "# Rendered by appflowc"
+	PreviewDir        = "preview"
+)

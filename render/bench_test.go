@@ -13,6 +13,7 @@ import (
 	"github.com/appflowc/appflowc/frontend"
 	"github.com/appflowc/appflowc/internal/benchgen"
 	"github.com/appflowc/appflowc/internal/diskcache"
+	"github.com/appflowc/appflowc/outdir"
 	"github.com/appflowc/appflowc/render"
 )
 
@@ -101,7 +102,7 @@ func BenchmarkWriteDir1000(b *testing.B) {
 	dir := filepath.Join(b.TempDir(), "out")
 	b.ReportAllocs()
 	for b.Loop() {
-		if err := render.WriteDir(context.Background(), dir, res.Files); err != nil {
+		if err := outdir.WriteDir(context.Background(), dir, res.Files); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -113,7 +114,7 @@ func BenchmarkWriteDir1000(b *testing.B) {
 // rename: the floor the first is held to.
 func BenchmarkWriteDirFresh1000(b *testing.B) {
 	files := benchFiles(b)
-	benchFresh(b, func(dir string) error { return render.WriteDir(context.Background(), dir, files) })
+	benchFresh(b, func(dir string) error { return outdir.WriteDir(context.Background(), dir, files) })
 }
 
 func BenchmarkWriteDirFloor1000(b *testing.B) {
@@ -201,7 +202,7 @@ func benchRenderDir(b *testing.B, incremental bool) {
 		if !incremental {
 			wcache = nil
 		}
-		if err := render.WriteDirReusing(context.Background(), out, res.Files, wcache); err != nil {
+		if err := outdir.WriteDirReusing(context.Background(), out, res.Files, wcache); err != nil {
 			b.Fatal(err)
 		}
 	}

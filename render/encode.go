@@ -12,20 +12,18 @@ import (
 	"sync"
 
 	yaml "go.yaml.in/yaml/v3"
+
+	"github.com/appflowc/appflowc/manifest"
 )
 
-// File is one rendered file, by its slash-separated path inside the output directory.
-type File struct {
-	Path string
-	Data []byte
-}
+// File is one output file (manifest.File).
+type File = manifest.File
 
-// KustomizationFile lists the applyable files; its header also marks a directory as
-// written by appflowc, so render never replaces a directory it did not write.
+// The output layout render writes and outdir reads back (manifest).
 const (
-	KustomizationFile = "kustomization.yaml"
-	headerMark        = "# Rendered by appflowc"
-	previewDir        = "preview"
+	KustomizationFile = manifest.KustomizationFile
+	headerMark        = manifest.HeaderMark
+	previewDir        = manifest.PreviewDir
 )
 
 // FilePath is where an object is written: <kind>/<namespace or _cluster>/<name>.yaml.

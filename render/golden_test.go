@@ -18,6 +18,7 @@ import (
 
 	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/frontend"
+	"github.com/appflowc/appflowc/outdir"
 	"github.com/appflowc/appflowc/render"
 )
 
@@ -60,16 +61,16 @@ func TestGolden(t *testing.T) {
 			files := renderExample(t, ex, nil)
 			dir := filepath.Join("..", "testdata", "golden", ex)
 			if *update {
-				if err := render.WriteDir(context.Background(), dir, files); err != nil {
+				if err := outdir.WriteDir(context.Background(), dir, files); err != nil {
 					t.Fatal(err)
 				}
 				return
 			}
-			existing, err := render.ReadDir(dir)
+			existing, err := outdir.ReadDir(dir)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d := render.Compare(files, existing); !d.Empty() {
+			if d := outdir.Compare(files, existing); !d.Empty() {
 				t.Fatalf("render of examples/%s differs from %s (run make golden and read the diff):\n%s", ex, dir, d.Diff)
 			}
 		})
@@ -114,7 +115,7 @@ func TestDeterministicAnyFileOrder(t *testing.T) {
 		orders = append(orders, shuffled)
 	}
 	for _, order := range orders {
-		if d := render.Compare(render1(order), asMap(first)); !d.Empty() {
+		if d := outdir.Compare(render1(order), asMap(first)); !d.Empty() {
 			t.Fatalf("order %v renders differently:\n%s", order, d.Diff)
 		}
 	}
@@ -223,11 +224,11 @@ func TestGoldenScaffoldStyle(t *testing.T) {
 					t.Errorf("%s names appflowc's own files", f.Path)
 				}
 			}
-			existing, err := render.ReadDir(filepath.Join("..", "testdata", "golden", ex))
+			existing, err := outdir.ReadDir(filepath.Join("..", "testdata", "golden", ex))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d := render.Compare(res.Files, existing); !d.Empty() {
+			if d := outdir.Compare(res.Files, existing); !d.Empty() {
 				t.Fatalf("the scaffold style of examples/%s renders otherwise than the example:\n%s", ex, d.Diff)
 			}
 		})

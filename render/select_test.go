@@ -10,6 +10,7 @@ import (
 	"testing/fstest"
 
 	"github.com/appflowc/appflowc/config"
+	"github.com/appflowc/appflowc/outdir"
 )
 
 func TestSelectKeepsEntriesAndTheirDependencies(t *testing.T) {
@@ -60,10 +61,10 @@ infra:
 		t.Fatal(err)
 	}
 	dir := filepath.Join(t.TempDir(), "out")
-	if err := WriteDir(context.Background(), dir, res.Files); err != nil {
+	if err := outdir.WriteDir(context.Background(), dir, res.Files); err != nil {
 		t.Fatal(err)
 	}
-	fromDir, err := LoadDir(dir)
+	fromDir, err := outdir.LoadDir(dir)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/appflowc/appflowc/frontend"
 	"github.com/appflowc/appflowc/internal/plural"
 	"github.com/appflowc/appflowc/internal/safetext"
+	"github.com/appflowc/appflowc/outdir"
 	"github.com/appflowc/appflowc/render"
 )
 
@@ -248,8 +249,8 @@ func interrupted(cmd *cobra.Command, ctx context.Context, err error, names []str
 // operator's environment or files (never rendered: their values appear in no Workflow and
 // no output).
 func loadObjects(cmd *cobra.Command, args []string) ([]render.Object, error) {
-	if len(args) == 1 && render.IsOutputDir(args[0]) {
-		objs, err := render.LoadDir(args[0])
+	if len(args) == 1 && outdir.IsOutputDir(args[0]) {
+		objs, err := outdir.LoadDir(args[0])
 		if err != nil {
 			return nil, withCode(ExitUsage, err)
 		}

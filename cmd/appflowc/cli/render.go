@@ -14,6 +14,7 @@ import (
 
 	"github.com/appflowc/appflowc/frontend"
 	"github.com/appflowc/appflowc/internal/plural"
+	"github.com/appflowc/appflowc/outdir"
 	"github.com/appflowc/appflowc/render"
 )
 
@@ -73,29 +74,29 @@ Removing previewed Applications fails unless --allow-deletions is given.`,
 				}
 				return nil
 			}
-			if err := render.CheckOutputPath(out); err != nil {
+			if err := outdir.CheckOutputPath(out); err != nil {
 				return withCode(ExitUsage, err)
 			}
 			if err := configOutside(args, out); err != nil {
 				return withCode(ExitUsage, err)
 			}
 			// Only --check needs the old bytes; a render needs the names (GuardDeletions).
-			existing, err := render.ListDir(out)
+			existing, err := outdir.ListDir(out)
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			if foreign := render.ForeignFiles(existing); len(foreign) > 0 {
+			if foreign := outdir.ForeignFiles(existing); len(foreign) > 0 {
 				return withCode(ExitUsage, foreignErr(out, foreign))
 			}
 			if err := render.GuardDeletions(res.Files, existing, opts); err != nil {
 				return withCode(ExitFailed, err) // a deletion is a change: drift that needs consent
 			}
 			if check {
-				old, err := render.ReadDir(out)
+				old, err := outdir.ReadDir(out)
 				if err != nil {
 					return withCode(ExitUsage, err)
 				}
-				d := render.Compare(res.Files, old)
+				d := outdir.Compare(res.Files, old)
 				if d.Empty() {
 					fmt.Fprintf(w, "%s is up to date (%s)\n", out, plural.N(len(res.Files), "file"))
 					return nil
@@ -105,7 +106,7 @@ Removing previewed Applications fails unless --allow-deletions is given.`,
 					out, len(d.Changed), len(d.Added), len(d.Removed)))
 			}
 			prog = startProgress(cmd, cmd.ErrOrStderr(), "writing "+plural.N(len(res.Files), "file"))
-			err = render.WriteDirReusing(cmd.Context(), out, res.Files, opts.Cache)
+			err = outdir.WriteDirReusing(cmd.Context(), out, res.Files, opts.Cache)
 			prog.Stop()
 			if err != nil {
 				return withCode(ExitUsage, err)

@@ -1,4 +1,4 @@
-package render
+package outdir
 
 import (
 	"context"
@@ -103,19 +103,6 @@ func TestCompareAndUnifiedDiff(t *testing.T) {
 	}
 	if Compare(files("a.yaml", "x: 1\ny: 2\nz: 3\n"), map[string][]byte{"a.yaml": []byte("x: 1\ny: 2\nz: 3\n")}).Empty() != true {
 		t.Fatal("identical trees drift")
-	}
-}
-
-func TestGuardDeletions(t *testing.T) {
-	existing := []string{"preview/application/argocd/shop-dev.yaml", "preview/application/argocd/shop-prod.yaml"}
-	newFiles := files("preview/application/argocd/shop-dev.yaml", "")
-	err := GuardDeletions(newFiles, existing, Options{Expand: true})
-	var de *DeletionError
-	if !errors.As(err, &de) || len(de.Paths) != 1 || de.Paths[0] != "preview/application/argocd/shop-prod.yaml" {
-		t.Fatalf("got %v", err)
-	}
-	if err := GuardDeletions(newFiles, existing, Options{Expand: true, AllowDeletions: true}); err != nil {
-		t.Fatalf("--allow-deletions: %v", err)
 	}
 }
 

@@ -1,4 +1,4 @@
-package render
+package outdir
 
 import (
 	"bytes"
@@ -23,6 +23,7 @@ import (
 	"github.com/appflowc/appflowc/internal/confine"
 	"github.com/appflowc/appflowc/internal/diskcache"
 	"github.com/appflowc/appflowc/internal/udiff"
+	"github.com/appflowc/appflowc/manifest"
 )
 
 // An output directory is read back (render --check, apply DIR, incremental reuse), and it
@@ -142,7 +143,7 @@ func checkOwned(dir string) error {
 	case len(ents) == 0:
 		return nil
 	}
-	if k, err := readOutputFile(filepath.Join(dir, KustomizationFile), nil); err != nil || !bytes.HasPrefix(k, []byte(headerMark)) {
+	if k, err := readOutputFile(filepath.Join(dir, manifest.KustomizationFile), nil); err != nil || !bytes.HasPrefix(k, []byte(manifest.HeaderMark)) {
 		return fmt.Errorf("refusing to replace %s: it holds files that appflowc render did not write (choose an empty or new -o directory)", dir)
 	}
 	return nil
@@ -170,7 +171,7 @@ var renderedPath = sync.OnceValue(func() *regexp.Regexp {
 // WriteDir replaces dir with exactly files. It writes a sibling temporary directory and
 // swaps it in only when every file is written, so a failure or Ctrl-C leaves dir as it
 // was; stale files from an earlier render disappear with the old tree.
-func WriteDir(ctx context.Context, dir string, files []File) error {
+func WriteDir(ctx context.Context, dir string, files []manifest.File) error {
 	return WriteDirReusing(ctx, dir, files, nil)
 }
 
@@ -181,7 +182,7 @@ func WriteDir(ctx context.Context, dir string, files []File) error {
 // when its recorded hash equals the new bytes' and it still has the recorded inode, size,
 // modification and change times (ctime cannot be set back by hand), so a file edited
 // since is written anew. The swap stays atomic: the old tree is never modified.
-func WriteDirReusing(ctx context.Context, dir string, files []File, cache *diskcache.Cache) (err error) {
+func WriteDirReusing(ctx context.Context, dir string, files []manifest.File, cache *diskcache.Cache) (err error) {
 	dir = filepath.Clean(dir)
 	if err := CheckOutputPath(dir); err != nil {
 		return err
@@ -230,7 +231,7 @@ func WriteDirReusing(ctx context.Context, dir string, files []File, cache *diskc
 			saveStamps(cache, abs, dir, files, sums)
 		}
 	}()
-	link := func(f File) bool {
+	link := func(f manifest.File) bool {
 		st, ok := prev[sha256.Sum256([]byte(f.Path))]
 		if !ok || st.sum != sums[f.Path] {
 			return false
@@ -334,7 +335,7 @@ func removeStaleTemps(parent, base string) {
 // writeFiles creates the directories, then writes files from several goroutines: file
 // creation is syscall-bound (about 0.2 ms each here), so it overlaps well even on 2 cores.
 // A file for which link (may be nil) returns true is already in place.
-func writeFiles(ctx context.Context, root string, files []File, link func(File) bool) error {
+func writeFiles(ctx context.Context, root string, files []manifest.File, link func(manifest.File) bool) error {
 	dirs := map[string]bool{}
 	for _, f := range files {
 		dirs[filepath.Dir(filepath.Join(root, filepath.FromSlash(f.Path)))] = true
@@ -409,8 +410,8 @@ func retryEINTR(f func() (int, error)) (int, error) {
 }
 
 // parallel calls do for every file from 8 goroutines and returns the first error.
-func parallel(ctx context.Context, files []File, do func(File) error) error {
-	work := make(chan File)
+func parallel(ctx context.Context, files []manifest.File, do func(manifest.File) error) error {
+	work := make(chan manifest.File)
 	errc := make(chan error, 1)
 	var wg sync.WaitGroup
 	for range 8 {
@@ -496,11 +497,11 @@ const stampsKind = "render-dir/v2"
 // saveStamps records the files now in dir (stat after the swap and the old tree's
 // removal, which changes a linked file's ctime): by the hash of each path, its stat
 // identity and content hash.
-func saveStamps(cache *diskcache.Cache, abs, dir string, files []File, sums map[string][sha256.Size]byte) {
+func saveStamps(cache *diskcache.Cache, abs, dir string, files []manifest.File, sums map[string][sha256.Size]byte) {
 	recs := make(diskcache.Records, len(files))
 	var mu sync.Mutex
 	var failed atomic.Bool
-	_ = parallel(context.Background(), files, func(f File) error {
+	_ = parallel(context.Background(), files, func(f manifest.File) error {
 		st, ok := stampOf(filepath.Join(dir, filepath.FromSlash(f.Path)))
 		if !ok {
 			failed.Store(true)
@@ -577,7 +578,7 @@ type Drift struct {
 func (d Drift) Empty() bool { return len(d.Changed)+len(d.Added)+len(d.Removed) == 0 }
 
 // Compare diffs files (the new render) against what dir holds.
-func Compare(files []File, existing map[string][]byte) Drift {
+func Compare(files []manifest.File, existing map[string][]byte) Drift {
 	var d Drift
 	var b strings.Builder
 	want := map[string]bool{}

@@ -1,4 +1,4 @@
-package render
+package outdir
 
 import (
 	"bytes"
@@ -10,17 +10,19 @@ import (
 	"strings"
 
 	"sigs.k8s.io/yaml"
+
+	"github.com/appflowc/appflowc/manifest"
 )
 
 // IsOutputDir reports whether dir was written by render.
 func IsOutputDir(dir string) bool {
-	k, err := readOutputFile(filepath.Join(dir, KustomizationFile), nil)
-	return err == nil && bytes.HasPrefix(k, []byte(headerMark))
+	k, err := readOutputFile(filepath.Join(dir, manifest.KustomizationFile), nil)
+	return err == nil && bytes.HasPrefix(k, []byte(manifest.HeaderMark))
 }
 
 // LoadDir reads the objects of a render output directory (previews excluded), so that
 // what was reviewed is exactly what gets applied.
-func LoadDir(dir string) ([]Object, error) {
+func LoadDir(dir string) ([]manifest.Object, error) {
 	if !IsOutputDir(dir) {
 		return nil, fmt.Errorf("%s is not a directory written by appflowc render", dir)
 	}
@@ -39,12 +41,12 @@ func LoadDir(dir string) ([]Object, error) {
 	}
 	var paths []string
 	for p := range files {
-		if p != KustomizationFile && !strings.HasPrefix(p, previewDir+"/") && strings.HasSuffix(p, ".yaml") {
+		if p != manifest.KustomizationFile && !strings.HasPrefix(p, manifest.PreviewDir+"/") && strings.HasSuffix(p, ".yaml") {
 			paths = append(paths, p)
 		}
 	}
 	sort.Strings(paths)
-	var objs []Object
+	var objs []manifest.Object
 	for _, p := range paths {
 		var m map[string]any
 		if err := yaml.Unmarshal(files[p], &m); err != nil {
@@ -61,7 +63,7 @@ func LoadDir(dir string) ([]Object, error) {
 		if apiVersion == "" || kind == "" || name == "" {
 			return nil, fmt.Errorf("read %s: not a Kubernetes object (apiVersion, kind and name are required)", filepath.Join(dir, p))
 		}
-		o := Object{APIVersion: apiVersion, Kind: kind, Namespace: s("namespace"), Name: name, Obj: m}
+		o := manifest.Object{APIVersion: apiVersion, Kind: kind, Namespace: s("namespace"), Name: name, Obj: m}
 		o.SourceRel, o.Entry = headerEntry(files[p])
 		objs = append(objs, o)
 	}
@@ -72,7 +74,7 @@ func LoadDir(dir string) ([]Object, error) {
 // header), so that apply --select and -l work on a render directory too.
 func headerEntry(data []byte) (source, entry string) {
 	line, _, _ := bytes.Cut(data, []byte("\n"))
-	rest, ok := bytes.CutPrefix(line, []byte(headerMark+" from "))
+	rest, ok := bytes.CutPrefix(line, []byte(manifest.HeaderMark+" from "))
 	if !ok {
 		return "", ""
 	}
