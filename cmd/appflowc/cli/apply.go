@@ -312,24 +312,19 @@ func runApply(cmd *cobra.Command, kf *kubeFlags, objs []render.Object, r applyRu
 		ctx, cancel = context.WithTimeout(ctx, r.timeout)
 		defer cancel()
 	}
+	run := apply.RunOptions{Options: r.opts, AuditDir: r.dir}
 	if r.preflight {
-		probs, err := c.Preflight(ctx, objs, apply.PreflightOptions{Watch: r.watch, CheckSources: r.checkSources})
-		if err != nil {
-			return interrupted(cmd, ctx, withCode(ExitUsage, fmt.Errorf("pre-flight: %w", err)), nil)
-		}
-		if len(probs) > 0 {
-			for _, p := range probs {
-				// A problem names the caller as the API server calls them, and quotes its errors.
-				safetext.Fprintf(cmd.ErrOrStderr(), "pre-flight: %s\n", p)
-			}
-			return withCode(ExitUsage, fmt.Errorf("apply: %s; nothing was applied", plural.N(len(probs), "pre-flight problem")))
-		}
+		run.Preflight = &apply.PreflightOptions{Watch: r.watch, CheckSources: r.checkSources}
 	}
-	opts := r.opts
-	if !opts.DryRun {
-		opts.Audit = c.AuditAnnotations(ctx, r.dir)
+	res, err := c.Run(ctx, objs, run)
+	for _, p := range res.Problems {
+		// A problem names the caller as the API server calls them, and quotes its errors.
+		safetext.Fprintf(cmd.ErrOrStderr(), "pre-flight: %s\n", p)
 	}
-	changes, err := c.Apply(ctx, objs, opts)
+	if len(res.Problems) > 0 {
+		return withCode(ExitUsage, fmt.Errorf("apply: %s; nothing was applied", plural.N(len(res.Problems), "pre-flight problem")))
+	}
+	changes := res.Changes
 	for _, ch := range changes {
 		safetext.Fprintln(cmd.OutOrStdout(), ch) // a submitted Workflow's name is the API server's
 	}
