@@ -133,10 +133,15 @@ func packageFiles(names []string) string {
 // the schema's files, and a valid config's entries were placed in the schema's pattern
 // constraints, which rendered files then named as their source.
 //
-// Only a package that needs the real schema to evaluate at all (it reads a schema
-// default, or relies on a definition's closedness or types to settle a value of its
-// own) is evaluated again with it: twice, and only then. Its tree and errors are moved
-// off the schema's files onto the user's declarations (placeOffSchema).
+// The package is evaluated with the real schema too, since only that says what it
+// means: the stand-in's tree is kept when the real schema's holds the same data (plus
+// the schema's defaults). A package that needs the real schema to evaluate at all (it
+// reads a schema default, or relies on a definition's closedness or types to settle a
+// value of its own), or that observes it (a != _|_ test of a definition, a value
+// marshalled with the schema's defaults: the stand-in's data differs), takes the real
+// schema's tree and errors, moved off the schema's files onto the user's declarations
+// (placeOffSchema); one the real schema refuses while the stand-in's data passes the
+// schema gets the real schema's errors.
 func evalCUEPackage(asts []*ast.File) (*Node, diag.List) {
 	var standIn diag.List // the stand-in's errors
 	if importsSchema(asts) {
@@ -150,7 +155,30 @@ func evalCUEPackage(asts []*ast.File) (*Node, diag.List) {
 			// its file. Should a position slip in, it is moved all the same (a scan
 			// of the tree when there is none).
 			placeOffSchema(n, asts)
-			return n, errs
+			if len(errs) > 0 {
+				return n, errs
+			}
+			// The stand-in's tree is only good if the real schema means the same: a
+			// program that observes the schema (a != _|_ test of a definition, a value
+			// marshalled or iterated with the schema's defaults) means something else.
+			rv, rds := buildCUEPackage(asts, schema.Instance)
+			if len(rds) > 0 {
+				// Refused by the real schema. The decoder says why in its words,
+				// unless the stand-in's data passes the schema: then the program only
+				// fails with the real schema, and its verdict is the one to give.
+				if len(CheckSchema(&Tree{Root: n})) == 0 {
+					return nil, rds
+				}
+				return n, errs
+			}
+			var rerrs diag.List
+			rn := fromCUE(rv, nil, &rerrs)
+			if len(rerrs) > 0 || sameData(n, rn) {
+				return n, errs
+			}
+			placeEntries(rn, asts)
+			placeOffSchema(rn, asts)
+			return rn, nil
 		}
 		standIn = ds
 	}
@@ -171,6 +199,47 @@ func evalCUEPackage(asts []*ast.File) (*Node, diag.List) {
 	placeEntries(n, asts)
 	placeOffSchema(n, asts)
 	return n, placeUnpositioned(errs, asts)
+}
+
+// sameData reports whether the real schema's tree (real, before placeOffSchema) holds
+// the stand-in's data unchanged: every value of the stand-in's tree is in it, and what it
+// has besides is the schema's own (a default, positioned in the schema's files).
+func sameData(standIn, real *Node) bool {
+	if standIn.Kind != real.Kind {
+		return false
+	}
+	switch standIn.Kind {
+	case Map:
+		have := map[string]*Node{}
+		for _, f := range standIn.Fields {
+			have[f.Key] = f.Value
+		}
+		for _, f := range real.Fields {
+			sv, ok := have[f.Key]
+			if !ok {
+				if !inSchema(f.KeyPos) {
+					return false // a field of the user's, made only with the schema
+				}
+				continue
+			}
+			delete(have, f.Key)
+			if !sameData(sv, f.Value) {
+				return false
+			}
+		}
+		return len(have) == 0
+	case List:
+		if len(standIn.Items) != len(real.Items) {
+			return false
+		}
+		for i := range standIn.Items {
+			if !sameData(standIn.Items[i], real.Items[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	return standIn.Interface() == real.Interface()
 }
 
 // commonDiags returns the diagnostics of a that b has too, word for word.

@@ -177,3 +177,61 @@ func TestScaffoldNeedingTheSchema(t *testing.T) {
 		}
 	}
 }
+
+// TestScaffoldMeansWhatTheSchemaMeans: the permissive stand-in is only a way to get the
+// user's positions and appflowc's own messages; a config whose program observes the
+// schema (a != _|_ test on a definition, a value marshalled with the schema's defaults)
+// must read to what it means with the real schema, as the cue tool evaluates it, and a
+// config that the real schema refuses must not pass because the stand-in accepts it.
+func TestScaffoldMeansWhatTheSchemaMeans(t *testing.T) {
+	const web = `_web: schema.#Application & {
+	source: {repoURL: "https://charts.bitnami.com/bitnami", chart: "nginx", targetRevision: "15.4.2"}
+	destination: namespace: "web"
+}
+`
+	for _, c := range []struct {
+		name, body string
+		path       []string
+		want       string // a substring of the value at path
+	}{
+		{"a test of a definition", web + `applications: web: _web
+if (schema.#DNSLabel & "Bad_Name") != _|_ {applications: web: labels: team: "stand-in"}
+if (schema.#DNSLabel & "Bad_Name") == _|_ {applications: web: labels: team: "real"}
+`, []string{"applications", "web", "labels", "team"}, "real"},
+		{"a value with the schema's defaults", web + `applications: web: _web
+infra: base: {namespace: "base", configMaps: settings: {"app.json": json.Marshal(_web)}}
+`, []string{"infra", "base", "configMaps", "settings", "app.json"}, `"project":"default"`},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			src := scaffold(c.body)
+			if strings.Contains(c.body, "json.") {
+				src = strings.Replace(src, "import \"github.com/appflowc/appflowc/cue:schema\"", "import (\"github.com/appflowc/appflowc/cue:schema\", \"encoding/json\")", 1)
+			}
+			tr, err := load(t, map[string]string{"app.cue": src})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := tr.Root.Lookup(c.path...)
+			if got == nil || !strings.Contains(got.Str, c.want) {
+				t.Fatalf("%s = %v, want it to hold %s (what the real schema means)", strings.Join(c.path, "."), got, c.want)
+			}
+			walkPositions(tr.Root, func(p diag.Pos) {
+				if inSchema(p) || p.File != "cfg/app.cue" {
+					t.Errorf("a position outside the user's file: %s", p)
+				}
+			})
+		})
+	}
+	// Refused by the real schema only: the stand-in takes the other branch.
+	body := `applications: web: source: {repoURL: "https://charts.bitnami.com/bitnami", chart: "nginx", targetRevision: "15.4.2"}
+if (schema.#DNSLabel & "Bad_Name") != _|_ {applications: web: destination: namespace: "web"}
+if (schema.#DNSLabel & "Bad_Name") == _|_ {applications: web: destination: namespace: "Web_NS"}
+`
+	tr, err := load(t, map[string]string{"app.cue": scaffold(body)})
+	if err == nil {
+		t.Fatalf("passed with namespace %v; the real schema refuses Web_NS", tr.Root.Lookup("applications", "web", "destination", "namespace"))
+	}
+	if s := err.Error(); strings.Contains(s, "<appflowc>") || !strings.Contains(s, "cfg/app.cue") {
+		t.Errorf("want the error in the user's file: %s", s)
+	}
+}

@@ -94,3 +94,28 @@ func TestDeclaredTemplateStubs(t *testing.T) {
 		})
 	}
 }
+
+// TestDeclaredTemplateWrongScopeHint: a templateRef to a declared template in the other
+// scope is said to be a matter of scope, not of a template missing from the declaration
+// (the hint asked to add under templates what was already declared there).
+func TestDeclaredTemplateWrongScopeHint(t *testing.T) {
+	src, err := os.ReadFile("../examples/cluster-templates/templates.cue")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(string(src), `templateRef: {name: "image-build", template: "build", clusterScope: true}`, `templateRef: {name: "image-build", template: "build"}`, 1)
+	if bad == string(src) {
+		t.Fatal("the example changed: no templateRef to image-build")
+	}
+	cfg, err := config.Load(context.Background(), config.Input{FS: fstest.MapFS{"c/t.cue": {Data: []byte(bad)}}, Paths: []string{"c"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = Compile(context.Background(), cfg, nil)
+	if err == nil {
+		t.Fatal("a reference to the other scope passed")
+	}
+	if s := err.Error(); strings.Contains(s, "declared without a template build") || !strings.Contains(s, "clusterScope") {
+		t.Errorf("want the hint to name the reference's scope: %s", s)
+	}
+}

@@ -25,6 +25,7 @@ type templateInterface struct {
 	name, entry string
 	cluster     bool              // a ClusterWorkflowTemplate: referenced with clusterScope
 	declared    bool              // declared (externalTemplates, vet --cluster), not rendered
+	live        bool              // read from the cluster by vet --cluster
 	params      []string          // in declaration order
 	defaults    map[string]string // absent: required
 	enums       map[string][]string
@@ -34,8 +35,10 @@ type templateInterface struct {
 // interfaces reads the interface of every rendered WorkflowTemplate and
 // ClusterWorkflowTemplate and of every declared one. Defaults come from the entrypoint's
 // inputs or, failing that, the template's spec.arguments. A pipeline step names a
-// template by name alone: a namespaced one shadows a cluster one of the same name
-// (which only a cluster read by vet --cluster can bring: a config's names are unique).
+// template by name alone: the config's own declaration shadows one read from the
+// cluster, whatever their scopes (what the config means, as without vet --cluster); and
+// among those read from the cluster, a namespaced one shadows a cluster one of the same
+// name (a config's names are unique).
 func interfaces(objs []Object, cfg *config.Config) map[string]*templateInterface {
 	contracts := map[string]map[string]config.Constraint{}
 	add := func(name string, cs []config.Constraint) {
@@ -81,8 +84,9 @@ func interfaces(objs []Object, cfg *config.Config) map[string]*templateInterface
 		} else {
 			ti = specInterface(et.Name, &stubs.namespaced[et.Name].Spec, contract)
 		}
-		ti.cluster, ti.declared = et.ClusterScope, true
-		if prev := out[et.Name]; prev == nil || (prev.cluster && !et.ClusterScope) {
+		ti.cluster, ti.declared, ti.live = et.ClusterScope, true, et.FromCluster
+		if prev := out[et.Name]; prev == nil || prev.live && !et.FromCluster ||
+			prev.live == et.FromCluster && prev.cluster && !et.ClusterScope {
 			out[et.Name] = ti
 		}
 	}

@@ -197,12 +197,21 @@ func refHint(msg string, stubs declared, rendered func(string) bool, def string)
 	}
 	name, entry := m[1][:i], m[1][i+1:]
 	switch {
+	case stubs.namespaced[name] != nil && stubs.cluster[name] == nil && holds(stubs.namespaced[name].Spec, entry):
+		return fmt.Sprintf("%s is declared as a WorkflowTemplate (clusterScope: false), and it holds %s: reference it without clusterScope: true, or declare it with clusterScope: true", name, entry)
+	case stubs.cluster[name] != nil && stubs.namespaced[name] == nil && holds(stubs.cluster[name].Spec, entry):
+		return fmt.Sprintf("%s is declared as a ClusterWorkflowTemplate (clusterScope: true), and it holds %s: reference it with clusterScope: true, or declare it with clusterScope: false", name, entry)
 	case stubs.namespaced[name] != nil || stubs.cluster[name] != nil:
 		return fmt.Sprintf("%s is declared without a template %s: add it under externalTemplates.%s.templates (with its inputs and outputs), or correct the name", name, entry, name)
 	case rendered(name):
 		return def + "; check the name of the template inside " + name + " and the reference's clusterScope"
 	}
 	return fmt.Sprintf("if %s lives only in the cluster, declare it: externalTemplates: %s: {clusterScope: true, templates: {%s: {inputs: {parameters: {...}}}}} (clusterScope: false for a WorkflowTemplate), or let vet read it from the cluster with vet --cluster", name, name, entry)
+}
+
+// holds reports whether a declared template's stub holds the template named entry.
+func holds(spec wfv1.WorkflowSpec, entry string) bool {
+	return slices.ContainsFunc(spec.Templates, func(t wfv1.Template) bool { return t.Name == entry })
 }
 
 func checkArguments(o Object, wf *wfv1.Workflow, getter templateGetter) diag.List {

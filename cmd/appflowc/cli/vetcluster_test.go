@@ -99,3 +99,37 @@ func TestVetClusterUnreachableOrRefusing(t *testing.T) {
 		t.Fatalf("unreachable: exit %d\n%s", code, stderr)
 	}
 }
+
+// The config's own declaration wins over what the cluster holds, whatever the scope of
+// the cluster's template: a namespaced WorkflowTemplate of the same name as a declared
+// ClusterWorkflowTemplate must not take its place (the step would be checked against
+// the other template, and rendered as a reference to the other scope).
+func TestVetClusterDeclarationWinsOverTheOtherScope(t *testing.T) {
+	c := newCluster(t)
+	c.Put("workflowtemplates", map[string]any{
+		"apiVersion": "argoproj.io/v1alpha1", "kind": "WorkflowTemplate",
+		"metadata": map[string]any{"name": "image-build", "namespace": "argo"},
+		"spec": map[string]any{"entrypoint": "build", "templates": []any{
+			map[string]any{"name": "build", "container": map[string]any{"image": "x"}}}},
+	})
+	ctx := context.Background()
+	// The declared ClusterWorkflowTemplate needs repo; the step does not pass it.
+	dir := writeConfig(t, `externalTemplates:
+  image-build:
+    clusterScope: true
+    entrypoint: build
+    templates: {build: {inputs: {parameters: {repo: {}}}}}
+pipelines:
+  ship:
+    steps:
+      - {name: build, template: image-build}
+`)
+	code, _, offline := c.run(t, ctx, "vet", dir)
+	if code != ExitFailed || !strings.Contains(offline, "repo") {
+		t.Fatalf("vet: exit %d\n%s", code, offline)
+	}
+	code, stdout, stderr := c.run(t, ctx, "vet", "--cluster", dir)
+	if code != ExitFailed || stderr != offline {
+		t.Fatalf("vet --cluster: exit %d, want what vet says:\n%s%s\nvet said:\n%s", code, stdout, stderr, offline)
+	}
+}
