@@ -43,15 +43,24 @@ type ClientOptions struct {
 	// from start to end, retries included; a watch or a followed log until its response
 	// headers. 0: no bound.
 	RequestTimeout time.Duration
+	// MaxResponseBytes bounds the body of a response that is not a stream (a get, a
+	// list page, an apply's answer): a hostile server that ignores the page size cannot
+	// make the client hold more. 0: no bound.
+	MaxResponseBytes int64
 }
 
 // DefaultRequestTimeout is long enough for a server-side apply of a large object on a
 // busy API server, short enough that a hung one is noticed at a prompt.
 const DefaultRequestTimeout = 30 * time.Second
 
+// DefaultMaxResponseBytes is far above a real answer (an object is at most about 1.5 MiB
+// in etcd; list pages hold follow.PageSize objects, and Workflows with large statuses
+// offload or compress them) and far below what would exhaust a CI runner.
+const DefaultMaxResponseBytes = 256 << 20
+
 // DefaultClientOptions are the options of NewClient.
 func DefaultClientOptions() ClientOptions {
-	return ClientOptions{RequestTimeout: DefaultRequestTimeout}
+	return ClientOptions{RequestTimeout: DefaultRequestTimeout, MaxResponseBytes: DefaultMaxResponseBytes}
 }
 
 // NewClient builds a client from a rest.Config with DefaultClientOptions.
@@ -70,7 +79,9 @@ func NewClientWithOptions(cfg *rest.Config, opts ClientOptions) (*Client, error)
 	if cfg.QPS == 0 && cfg.RateLimiter == nil {
 		cfg.QPS, cfg.Burst = 50, 100
 	}
-	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper { return &guard{next: rt, timeout: opts.RequestTimeout} })
+	cfg.Wrap(func(rt http.RoundTripper) http.RoundTripper {
+		return &guard{next: rt, timeout: opts.RequestTimeout, maxBody: opts.MaxResponseBytes}
+	})
 	// rest.Config.Timeout bounds a request with its retries, but also the body of a
 	// watch or a log stream, which may rightly stay open for hours: two configurations.
 	unary, stream := rest.CopyConfig(cfg), rest.CopyConfig(cfg)
@@ -123,6 +134,7 @@ var errWatchTooLong = errors.New("the watch outlived the timeout it asked the AP
 type guard struct {
 	next    http.RoundTripper
 	timeout time.Duration
+	maxBody int64
 }
 
 func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
@@ -139,6 +151,9 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 		}
 		if err != nil {
 			return nil, err
+		}
+		if g.maxBody > 0 {
+			resp.Body = &cappedBody{ReadCloser: resp.Body, left: g.maxBody, max: g.maxBody}
 		}
 		return resp, nil
 	}
@@ -241,6 +256,38 @@ func (g *guard) retryAfter(resp *http.Response) {
 }
 
 // closer runs close after the body it wraps is closed.
+// ResponseTooLargeError is a response body beyond ClientOptions.MaxResponseBytes.
+type ResponseTooLargeError struct{ Max int64 }
+
+func (e *ResponseTooLargeError) Error() string {
+	return fmt.Sprintf("the API server's answer exceeds %d MiB; appflowc reads no more (a server that ignores the page size, or a proxy in the way?)", e.Max>>20)
+}
+
+// cappedBody reads at most max bytes of a body, then fails with ResponseTooLargeError
+// rather than cut the answer short silently.
+type cappedBody struct {
+	io.ReadCloser
+	left, max int64
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// One byte more tells a body of exactly max bytes from a longer one.
+		var one [1]byte
+		n, err := b.ReadCloser.Read(one[:])
+		if n > 0 {
+			return 0, &ResponseTooLargeError{Max: b.max}
+		}
+		return 0, err
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.ReadCloser.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
 type closer struct {
 	io.ReadCloser
 	close func()

@@ -74,6 +74,16 @@ func (p *Problems) Summary() string {
 	return s
 }
 
+// StoppedError is a run stopped for a reason outside the config (vet --cluster: the
+// cluster unreachable or refusing), with the problems the stages before found.
+type StoppedError struct {
+	Err   error
+	Known diag.List
+}
+
+func (e *StoppedError) Error() string { return e.Err.Error() }
+func (e *StoppedError) Unwrap() error { return e.Err }
+
 // What could not run.
 const (
 	NotRunRead   = "the schema check and Argo's validation did not run: the files must read first"
@@ -97,7 +107,9 @@ func Run(ctx context.Context, in config.Input, opts Options) (*Result, error) {
 	if opts.ReadCluster != nil {
 		live, err := opts.ReadCluster(ctx, cfg.Appflow.Namespace)
 		if err != nil {
-			return nil, err
+			// The later stages need what the cluster holds; what the decoder already
+			// found stays said beside the reason they did not run.
+			return nil, &StoppedError{Err: err, Known: policyDiags}
 		}
 		cfg.ExternalTemplates = withCluster(cfg, live)
 	}

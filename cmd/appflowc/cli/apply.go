@@ -140,7 +140,9 @@ func (k *kubeFlags) client(ctx context.Context) (*apply.Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return apply.NewClientWithOptions(cfg, apply.ClientOptions{RequestTimeout: k.requestTimeout})
+	opts := apply.DefaultClientOptions()
+	opts.RequestTimeout = k.requestTimeout
+	return apply.NewClientWithOptions(cfg, opts)
 }
 
 func newApplyCmd() *cobra.Command {
@@ -177,17 +179,15 @@ interrupted (the Workflows keep running on the cluster).`,
   appflowc apply . --dry-run            # = --dry-run=server
   appflowc apply . --dry-run=client     # what would be sent; no cluster needed`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.DryRun = dryRun.server()
-			if watch && (dryRun.server() || dryRun.client()) {
-				return withCode(ExitUsage, errors.New("apply: --watch follows real Workflows; it cannot be used with --dry-run"))
+			if err := validateApply(watch, dryRun, selected, selector); err != nil {
+				return withCode(ExitUsage, err)
 			}
+			opts.DryRun = dryRun.server()
 			objs, err := loadObjects(cmd, args)
 			if err != nil {
 				return err
 			}
 			switch {
-			case len(selected) > 0 && selector != "":
-				return withCode(ExitUsage, errors.New("apply: use --select or -l, not both"))
 			case len(selected) > 0:
 				if objs, err = render.Select(objs, selected); err != nil {
 					return withCode(ExitUsage, err)
@@ -228,6 +228,17 @@ interrupted (the Workflows keep running on the cluster).`,
 	addInputFlags(cmd)
 	addSecretsFlag(cmd)
 	return cmd
+}
+
+// validateApply holds apply's flag rules, checked before any work.
+func validateApply(watch bool, dryRun dryRunFlag, selected []string, selector string) error {
+	if watch && (dryRun.server() || dryRun.client()) {
+		return errors.New("apply: --watch follows real Workflows; it cannot be used with --dry-run")
+	}
+	if len(selected) > 0 && selector != "" {
+		return errors.New("apply: use --select or -l, not both")
+	}
+	return nil
 }
 
 // interrupted turns a cancelled context into exit 130 with how to keep following.

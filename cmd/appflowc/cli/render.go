@@ -45,13 +45,7 @@ Removing previewed Applications fails unless --allow-deletions is given.`,
   appflowc render . -o deploy --expand --check   # in CI
   appflowc render examples/multi-env -o -         # one YAML stream on stdout`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if out == "" {
-				return withCode(ExitUsage, errors.New("render: -o DIR is required (or -o - for stdout)"))
-			}
-			if check && out == "-" {
-				return withCode(ExitUsage, errors.New("render: --check compares with a directory; it cannot be used with -o -"))
-			}
-			if err := notAFormat(out); err != nil {
+			if err := validateRender(args, out, check); err != nil {
 				return withCode(ExitUsage, err)
 			}
 			in, err := configInput(cmd, args)
@@ -73,12 +67,6 @@ Removing previewed Applications fails unless --allow-deletions is given.`,
 					return withCode(ExitUsage, err)
 				}
 				return nil
-			}
-			if err := outdir.CheckOutputPath(out); err != nil {
-				return withCode(ExitUsage, err)
-			}
-			if err := configOutside(args, out); err != nil {
-				return withCode(ExitUsage, err)
 			}
 			// Only --check needs the old bytes; a render needs the names (GuardDeletions).
 			existing, err := outdir.ListDir(out)
@@ -123,6 +111,28 @@ Removing previewed Applications fails unless --allow-deletions is given.`,
 	cmd.Flags().BoolVar(&opts.AllowDeletions, "allow-deletions", false, "allow removing previewed Applications")
 	addInputFlags(cmd)
 	return cmd
+}
+
+// validateRender holds render's flag rules, checked before any work: -o is required, a
+// directory (not a format word, not one holding the config, not a system directory),
+// and --check compares with a directory.
+func validateRender(args []string, out string, check bool) error {
+	if out == "" {
+		return errors.New("render: -o DIR is required (or -o - for stdout)")
+	}
+	if out == "-" {
+		if check {
+			return errors.New("render: --check compares with a directory; it cannot be used with -o -")
+		}
+		return nil
+	}
+	if err := notAFormat(out); err != nil {
+		return err
+	}
+	if err := outdir.CheckOutputPath(out); err != nil {
+		return err
+	}
+	return configOutside(args, out)
 }
 
 func relOr(abs string) string {

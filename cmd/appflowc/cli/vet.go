@@ -10,6 +10,8 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/appflowc/appflowc/config"
+	"github.com/appflowc/appflowc/frontend"
+	"github.com/appflowc/appflowc/internal/plural"
 	"github.com/appflowc/appflowc/internal/safetext"
 	"github.com/appflowc/appflowc/render"
 	"github.com/appflowc/appflowc/vet"
@@ -81,6 +83,11 @@ unreachable or refusing the read).`,
 			res, err := vet.Run(cmd.Context(), in, opts)
 			prog.Stop()
 			if err != nil && cluster && !render.IsConfigError(err) && !errors.Is(err, context.Canceled) {
+				var stopped *frontend.StoppedError
+				if errors.As(err, &stopped) && len(stopped.Known) > 0 && output.value != "json" {
+					_ = stopped.Known.WriteText(cmd.ErrOrStderr())
+					err = fmt.Errorf("%w (and %s found before the cluster was read; the checks after it did not run)", err, plural.N(len(stopped.Known), "config error"))
+				}
 				return withCode(ExitUsage, err) // the cluster unreachable or refusing: Main adds the next step
 			}
 			if err != nil {

@@ -133,3 +133,23 @@ pipelines:
 		t.Fatalf("vet --cluster: exit %d, want what vet says:\n%s%s\nvet said:\n%s", code, stdout, stderr, offline)
 	}
 }
+
+// TestVetClusterUnreachableKeepsWhatWasFound: a config with a policy problem and a
+// cluster that cannot be read: exit 2 for the cluster, and the config's problem is still
+// said (it was lost behind the cluster's error).
+func TestVetClusterUnreachableKeepsWhatWasFound(t *testing.T) {
+	c := newCluster(t)
+	dir := writeConfig(t, strings.Replace(clusterOnlyConfig, "%s", "database", 1)+`infra:
+  base:
+    namespace: base
+    scripts:
+      - {name: seed, image: "busybox:latest", command: [sh, -c, "echo hi"]}
+`)
+	c.Close()
+	code, _, stderr := c.run(t, context.Background(), "vet", "--cluster", dir)
+	if code != ExitUsage || !strings.Contains(stderr, "next: cannot reach the API server") ||
+		!strings.Contains(stderr, `c.yaml:10:29: infra.base.scripts[0].image: image "busybox:latest" uses the mutable tag latest`) ||
+		!strings.Contains(stderr, "1 config error found before the cluster was read") {
+		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+}
