@@ -87,7 +87,7 @@ func (e *StoppedError) Unwrap() error { return e.Err }
 // What could not run.
 const (
 	NotRunRead   = "the schema check and Argo's validation did not run: the files must read first"
-	NotRunDecode = "Argo's validation did not run: the config must decode first"
+	NotRunDecode = "the schema check and Argo's validation did not run: the config must decode first"
 )
 
 // Run takes a config through every stage. Problems in the config are returned as a

@@ -72,7 +72,7 @@ func TestRunFindings(t *testing.T) {
 		case "syntax":
 			wantSummary += "; the schema check and Argo's validation did not run: the files must read first"
 		case "decoder":
-			wantSummary += "; Argo's validation did not run: the config must decode first"
+			wantSummary += "; the schema check and Argo's validation did not run: the config must decode first"
 		}
 		if res.Summary() != wantSummary {
 			t.Errorf("%s: summary %q, want %q", name, res.Summary(), wantSummary)
