@@ -119,3 +119,53 @@ func TestDeclaredTemplateWrongScopeHint(t *testing.T) {
 		t.Errorf("want the hint to name the reference's scope: %s", s)
 	}
 }
+
+// TestTemplateRefArgumentsAreChecked: a user template's step or DAG task that passes a
+// misspelt argument through a templateRef (to a declared cluster template, or to another
+// user template) is an error at the argument, with the nearest input; Argo alone passes
+// it by.
+func TestTemplateRefArgumentsAreChecked(t *testing.T) {
+	const img = "docker.io/library/busybox:1.37.0@sha256:bdf57e528e45e4433820e045b29b4597825a1c9e38353532d90a01445013f82e"
+	src := `externalTemplates:
+  image-build:
+    clusterScope: true
+    entrypoint: build
+    templates:
+      build: {inputs: {parameters: {repo: {}, tag: {default: v1}}}}
+workflowTemplates:
+  check:
+    spec:
+      entrypoint: main
+      templates:
+      - name: main
+        inputs: {parameters: [{name: url}]}
+        container: {image: "` + img + `", command: [sh, -c, "true"]}
+  caller:
+    spec:
+      entrypoint: main
+      templates:
+      - name: main
+        steps:
+        - - name: build
+            templateRef: {name: image-build, template: build, clusterScope: true}
+            arguments: {parameters: [{name: repo, value: r}, {name: tga, value: v2}]}
+      - name: flow
+        dag:
+          tasks:
+          - name: probe
+            templateRef: {name: check, template: main}
+            arguments: {parameters: [{name: url, value: "https://x"}, {name: uri, value: y}]}
+`
+	_, err := compileYAML(t, src)
+	if err == nil {
+		t.Fatal("misspelt templateRef arguments were accepted")
+	}
+	for _, want := range []string{
+		`c/a.yaml:23:62: workflowTemplates.caller.spec.templates[0].steps[0][0].arguments.parameters[1]: template image-build.build has no input parameter "tga" (Argo would pass it by silently) (did you mean "tag"? its inputs: repo, tag)`,
+		`c/a.yaml:29:71: workflowTemplates.caller.spec.templates[1].dag.tasks[0].arguments.parameters[1]: template check.main has no input parameter "uri" (Argo would pass it by silently) (did you mean "url"? its inputs: url)`,
+	} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("missing:\n%s\ngot:\n%v", want, err)
+		}
+	}
+}

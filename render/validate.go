@@ -106,6 +106,9 @@ func Validate(objs []Object, ext []*config.ExternalTemplate, cache *diskcache.Ca
 	for _, o := range objs {
 		switch obj := o.Obj.(type) {
 		case *wfv1.WorkflowTemplate, *wfv1.ClusterWorkflowTemplate:
+			if o.Locate != nil { // a user template: its templateRefs' arguments
+				out = append(out, checkRefArguments(o, getter, cgetter)...)
+			}
 			b, err := json.Marshal(obj)
 			if err != nil {
 				b = nil // not cacheable: validate without the cache
@@ -212,6 +215,77 @@ func refHint(msg string, stubs declared, rendered func(string) bool, def string)
 // holds reports whether a declared template's stub holds the template named entry.
 func holds(spec wfv1.WorkflowSpec, entry string) bool {
 	return slices.ContainsFunc(spec.Templates, func(t wfv1.Template) bool { return t.Name == entry })
+}
+
+// checkRefArguments checks the arguments a user template's steps and tasks pass through
+// a templateRef against the inputs of the template they name: Argo reports a missing
+// input but passes a misspelt one by silently (argo-workflows#10482), as it does for a
+// pipeline step (checkStep). A reference Argo cannot resolve is left to its message.
+func checkRefArguments(o Object, getter templateGetter, cgetter clusterTemplateGetter) diag.List {
+	var spec *wfv1.WorkflowSpec
+	switch t := o.Obj.(type) {
+	case *wfv1.WorkflowTemplate:
+		spec = &t.Spec
+	case *wfv1.ClusterWorkflowTemplate:
+		spec = &t.Spec
+	default:
+		return nil
+	}
+	var out diag.List
+	check := func(at string, ref *wfv1.TemplateRef, args wfv1.Arguments) {
+		var target *wfv1.WorkflowSpec
+		if ref.ClusterScope {
+			if t := cgetter[ref.Name]; t != nil {
+				target = &t.Spec
+			}
+		} else if t := getter[ref.Name]; t != nil {
+			target = &t.Spec
+		}
+		if target == nil {
+			return
+		}
+		i := slices.IndexFunc(target.Templates, func(t wfv1.Template) bool { return t.Name == ref.Template })
+		if i < 0 {
+			return
+		}
+		var inputs []string
+		for _, p := range target.Templates[i].Inputs.Parameters {
+			inputs = append(inputs, p.Name)
+		}
+		for _, a := range args.Parameters {
+			if slices.Contains(inputs, a.Name) {
+				continue
+			}
+			pos, path := o.Locate(at + ".arguments.parameters." + a.Name + " ")
+			hint := "its inputs: " + strings.Join(inputs, ", ")
+			if len(inputs) == 0 {
+				hint = "it takes no input parameters; remove the argument"
+			}
+			if s := config.Suggest(a.Name, inputs); s != "" {
+				hint = fmt.Sprintf("did you mean %q? %s", s, hint)
+			}
+			out = append(out, diag.Diagnostic{Pos: pos, Path: path,
+				Msg:  fmt.Sprintf("template %s.%s has no input parameter %q (Argo would pass it by silently)", ref.Name, ref.Template, a.Name),
+				Hint: hint})
+		}
+	}
+	for _, t := range spec.Templates {
+		for g, group := range t.Steps {
+			for _, st := range group.Steps {
+				if st.TemplateRef != nil {
+					check(fmt.Sprintf("templates.%s.steps[%d].%s", t.Name, g, st.Name), st.TemplateRef, st.Arguments)
+				}
+			}
+		}
+		if t.DAG != nil {
+			for _, task := range t.DAG.Tasks {
+				if task.TemplateRef != nil {
+					check(fmt.Sprintf("templates.%s.tasks.%s", t.Name, task.Name), task.TemplateRef, task.Arguments)
+				}
+			}
+		}
+	}
+	return out
 }
 
 func checkArguments(o Object, wf *wfv1.Workflow, getter templateGetter) diag.List {
