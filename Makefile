@@ -30,8 +30,10 @@ STACK_TIMEOUT ?= 30m
 # tests starve the API server (Argo CD's OpenAPI reads time out into ComparisonErrors).
 # The browser tests come last, after their own install step: nothing else needs Chromium.
 test: lint test-unit testenv test-stack test-browser
-	@# The agreement count of the Argo examples peer suite (TestArgoExamplesPeerSuite).
+	@# The agreement counts of Argo's examples: handed to the validation (TestArgoExamplesPeerSuite)
+	@# and brought through the CLI as a user would (TestArgoExamplesThroughTheCLI).
 	@$(GO) test -count=1 -run '^TestArgoExamplesPeerSuite$$' -v ./render/ | grep 'peer suite:' | sed 's/^ *peer_test.go:[0-9]*: //'
+	@$(GO) test -count=1 -run '^TestArgoExamplesThroughTheCLI$$' -v ./cmd/appflowc/cli/ | grep 'through the CLI:' | sed 's/^ *argoexamples_test.go:[0-9]*: //'
 
 test-unit:
 	CGO_ENABLED=1 $(GO) test -race $(UNIT_PKGS)

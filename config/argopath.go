@@ -26,6 +26,13 @@ func ArgoErrorAt(spec *Node, msg string) (*Node, []string) {
 			return ep, []string{"entrypoint"}
 		}
 	}
+	// workflowtemplates.argoproj.io "x" not found (or clusterworkflowtemplates): Argo
+	// could not fetch the spec's workflowTemplateRef.
+	if strings.Contains(msg, "workflowtemplates.argoproj.io \"") && strings.HasSuffix(msg, "\" not found") {
+		if n := spec.Lookup("workflowTemplateRef", "name"); n != nil && n.Kind == String && strings.Contains(msg, strconv.Quote(n.Str)) {
+			return n, []string{"workflowTemplateRef", "name"}
+		}
+	}
 	head, rest, _ := strings.Cut(msg, " ")
 	head = strings.TrimSuffix(head, ":")
 	tokens := strings.Split(head, ".")

@@ -154,7 +154,11 @@ func (d *decoder) argoSpec(n *Node, p []string, spec map[string]any) {
 		for k := len(pr.Path); at == nil && k > 0; k-- { // an unknown or missing field: point at the nearest existing parent
 			at = n.Lookup(pr.Path[:k-1]...)
 		}
-		d.errorf(at, append(append([]string(nil), p...), pr.Path...), "see Argo's field reference: https://argo-workflows.readthedocs.io/en/latest/fields/", "%s", pr.Msg)
+		hint := pr.Hint
+		if hint == "" {
+			hint = "see Argo's field reference: https://argo-workflows.readthedocs.io/en/latest/fields/"
+		}
+		d.errorf(at, append(append([]string(nil), p...), pr.Path...), hint, "%s", pr.Msg)
 	}
 }
 
@@ -162,6 +166,7 @@ func (d *decoder) argoSpec(n *Node, p []string, spec map[string]any) {
 type SpecProblem struct {
 	Path []string
 	Msg  string
+	Hint string // "": see Argo's field reference
 }
 
 // CheckArgoSpec checks a WorkflowSpec (as plain values) against Argo's schema.
@@ -195,7 +200,66 @@ func CheckArgoSpec(spec map[string]any) ([]SpecProblem, error) {
 		seen[key] = true
 		out = append(out, SpecProblem{Path: rel, Msg: msg})
 	}
-	return out, nil
+	return collapseDisjunctions(out), nil
+}
+
+var (
+	emptyDisjunction = lazyRegexp(`^[0-9]+ errors in empty disjunction:?$`)
+	mismatchedType   = lazyRegexp(`^conflicting values (.+) and ([a-z]+) \(mismatched types ([a-z]+) and [a-z]+\)$`)
+)
+
+// collapseDisjunctions says a value of none of the types a field allows (Argo's
+// parameter values are bool | number | string) once: CUE reports "N errors in empty
+// disjunction" and then each type that did not match, at the same field.
+func collapseDisjunctions(ps []SpecProblem) []SpecProblem {
+	type alt struct {
+		found, kind string
+		types       []string
+		ok          bool
+	}
+	at := map[string]*alt{}
+	for _, p := range ps {
+		k := strings.Join(p.Path, "\x00")
+		a := at[k]
+		if a == nil {
+			a = &alt{ok: true}
+			at[k] = a
+		}
+		if emptyDisjunction().MatchString(p.Msg) {
+			continue
+		}
+		m := mismatchedType().FindStringSubmatch(p.Msg)
+		if m == nil || (a.found != "" && a.found != m[1]) {
+			a.ok = false
+			continue
+		}
+		kind := m[3]
+		if kind == "struct" {
+			kind = "object" // as YAML and JSON call it
+		}
+		a.found, a.kind, a.types = m[1], kind, append(a.types, m[2])
+	}
+	var out []SpecProblem
+	for _, p := range ps {
+		a := at[strings.Join(p.Path, "\x00")]
+		switch {
+		case !a.ok || len(a.types) < 2:
+			out = append(out, p)
+		case a.found != "":
+			article := "a"
+			if strings.ContainsAny(a.kind[:1], "aeiou") {
+				article = "an"
+			}
+			sp := SpecProblem{Path: p.Path, Msg: fmt.Sprintf("expected %s or %s, found %s (%s %s)", strings.Join(a.types[:len(a.types)-1], ", "), a.types[len(a.types)-1], a.found, article, a.kind)}
+			if slices.Contains(a.types, "string") && (a.kind == "list" || a.kind == "object") {
+				// Argo's AnyString reads a list or an object as an empty string, silently.
+				sp.Hint = "Argo reads this value as text and would make a list or an object an empty string: write it as a JSON string, e.g. '[]'"
+			}
+			out = append(out, sp)
+			a.found = "" // said once
+		}
+	}
+	return out
 }
 
 // contractDefaults checks each constrained parameter's default against its contract,

@@ -186,10 +186,22 @@ func Validate(objs []Object, ext []*config.ExternalTemplate, cache *diskcache.Ca
 // (WorkflowTemplate or ClusterWorkflowTemplate) or the template inside it is missing.
 var refNotFound = regexp.MustCompile(`template reference (\S+) not found`)
 
+// wfRefNotFound is Argo's message for a workflowTemplateRef (or a templateRef's whole
+// template) it cannot fetch from its getters: the Kubernetes not-found error.
+var wfRefNotFound = regexp.MustCompile(`\b(cluster)?workflowtemplates\.argoproj\.io "([^"]+)" not found`)
+
 // refHint says how to make a missing templateRef target known: a template that lives
 // only in the cluster is declared (or read with vet --cluster); a declared one declares
 // the template referenced inside it. Otherwise def.
 func refHint(msg string, stubs declared, rendered func(string) bool, def string) string {
+	if m := wfRefNotFound.FindStringSubmatch(msg); m != nil && !rendered(m[2]) {
+		// A workflowTemplateRef to a template neither rendered nor declared.
+		scope := "false"
+		if m[1] == "cluster" {
+			scope = "true"
+		}
+		return fmt.Sprintf("if %s lives only in the cluster, declare it with its entrypoint: externalTemplates: %s: {clusterScope: %s, entrypoint: main, templates: {main: {inputs: {parameters: {...}}}}}, or let vet read it from the cluster with vet --cluster", m[2], m[2], scope)
+	}
 	m := refNotFound.FindStringSubmatch(msg)
 	if m == nil {
 		return def

@@ -37,6 +37,7 @@ func (h homeTrap) Run() int {
 	for _, k := range []string{"APPFLOWC_CACHE_DIR", "APPFLOWC_NO_CACHE", "APPFLOWC_CONFIG", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"} {
 		os.Unsetenv(k)
 	}
+	cli.RealHome = os.Getenv("HOME") // for the go command only (TestArgoExamplesThroughTheCLI)
 	os.Setenv("HOME", trap)
 	code := h.m.Run()
 	var landed []string
