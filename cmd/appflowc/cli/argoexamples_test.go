@@ -155,6 +155,16 @@ var knownArgoDifferences = map[string]struct{ reason, diag string }{
 		"parameter value [] (a list): Argo's AnyString silently turns a list into an empty string; appflowc refuses it (write JSON as a string: value: \"[]\")",
 		"expected bool, number or string, found [] (a list)",
 	},
+	// A step passes message to inner-steps, which takes no inputs: Argo runs it and drops
+	// the value (argo-workflows#10482); appflowc reports the argument at its field.
+	"workflow-template/steps.yaml Workflow/workflow-template-steps-": {
+		"an argument the referenced template does not take (hello2a's message reaches no one): Argo drops it silently; appflowc refuses it",
+		`template workflow-template-inner-steps.inner-steps has no input parameter "message" (Argo would pass it by silently)`,
+	},
+	"cluster-workflow-template/mixed-cluster-namespaced-wftmpl-steps.yaml Workflow/workflow-template-steps-": {
+		"an argument the referenced template does not take (hello2a's message reaches no one): Argo drops it silently; appflowc refuses it",
+		`template cluster-workflow-template-inner-steps.inner-steps has no input parameter "message" (Argo would pass it by silently)`,
+	},
 }
 
 // userTemplateName is the workflowTemplates key an example becomes: a WorkflowTemplate
