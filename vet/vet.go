@@ -16,8 +16,8 @@ import (
 
 // Options configure a vet run.
 type Options struct {
-	// SkipSchema skips the second-line check against the CUE schema (--skip-schema).
-	SkipSchema bool
+	// Schema also checks against the published CUE schema (--schema; frontend.Options).
+	Schema bool
 	// Cache keeps the library's evaluation and Argo's verdicts across runs (nil: none).
 	Cache *diskcache.Cache
 	// ReadCluster (--cluster), when set, reads the templates that exist in the cluster
@@ -55,7 +55,7 @@ func (r Result) Summary() string {
 // anything. Config problems are returned in Result.Diags; the error is for everything
 // else (unreadable paths, cancellation).
 func Run(ctx context.Context, in config.Input, opts Options) (Result, error) {
-	res, err := frontend.Run(ctx, in, frontend.Options{Cache: opts.Cache, SkipSchema: opts.SkipSchema, ReadCluster: opts.ReadCluster})
+	res, err := frontend.Run(ctx, in, frontend.Options{Cache: opts.Cache, Schema: opts.Schema, ReadCluster: opts.ReadCluster})
 	var p *frontend.Problems
 	if errors.As(err, &p) {
 		return Result{Diags: p.Diags, NotRun: p.NotRun}, nil

@@ -88,10 +88,10 @@ func TestRunFindings(t *testing.T) {
 	}
 }
 
-// TestSkipSchema: the schema check runs unless skipped. It agrees with the Go decoder
-// on every config (config.TestSchemaAgrees), so what shows that it ran is what it
-// leaves in the cache: the verdicts of the entries it found valid.
-func TestSkipSchema(t *testing.T) {
+// TestSchemaOnlyWhenAsked: the schema check runs with Schema (--schema) only. It agrees
+// with the Go decoder on every config (config.TestSchemaAgrees), so what shows that it
+// ran is what it leaves in the cache: the verdicts of the entries it found valid.
+func TestSchemaOnlyWhenAsked(t *testing.T) {
 	files := func(dir string) map[string]bool {
 		out := map[string]bool{}
 		filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -102,15 +102,15 @@ func TestSkipSchema(t *testing.T) {
 		})
 		return out
 	}
-	run := func(skip bool) map[string]bool {
+	run := func(schema bool) map[string]bool {
 		dir := t.TempDir()
-		res, err := Run(context.Background(), input(map[string]string{"a.yaml": good}), Options{SkipSchema: skip, Cache: diskcache.New(dir, []byte("test"))})
+		res, err := Run(context.Background(), input(map[string]string{"a.yaml": good}), Options{Schema: schema, Cache: diskcache.New(dir, []byte("test"))})
 		if err != nil || len(res.Diags) > 0 {
 			t.Fatalf("%v %v", err, res.Diags)
 		}
 		return files(dir)
 	}
-	skipped, checked := run(true), run(false)
+	skipped, checked := run(false), run(true)
 	extra := 0
 	for f := range checked {
 		if !skipped[f] {

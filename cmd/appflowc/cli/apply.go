@@ -271,7 +271,7 @@ func loadObjects(cmd *cobra.Command, args []string) ([]render.Object, error) {
 	if err != nil {
 		return nil, withCode(ExitUsage, err)
 	}
-	res, err := compileConfig(cmd.Context(), in)
+	res, err := compileConfig(cmd.Context(), cmd, in)
 	if err != nil {
 		return nil, configErr(cmd.ErrOrStderr(), err)
 	}

@@ -118,7 +118,7 @@ func entryNames(cmd *cobra.Command, args []string, toComplete string) ([]string,
 	}
 	ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Second)
 	defer cancel()
-	res, err := compileConfig(ctx, in)
+	res, err := compileConfig(ctx, cmd, in)
 	if err != nil {
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}

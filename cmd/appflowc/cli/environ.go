@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/spf13/cobra"
+
 	"github.com/appflowc/appflowc/apply"
 	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/frontend"
@@ -79,8 +81,9 @@ func secretSource(ctx context.Context, baseDir string) apply.SecretSource {
 
 // compileConfig runs a config through the front half every command shares (vet's
 // checks, compile, Argo's validation) with this run's result cache; it writes nothing.
-func compileConfig(ctx context.Context, in config.Input) (*frontend.Result, error) {
-	return frontend.Run(ctx, in, frontend.Options{Cache: resultCache(ctx)})
+func compileConfig(ctx context.Context, cmd *cobra.Command, in config.Input) (*frontend.Result, error) {
+	schema, _ := cmd.Flags().GetBool("schema")
+	return frontend.Run(ctx, in, frontend.Options{Cache: resultCache(ctx), Schema: schema})
 }
 
 // vetOptions are vet's defaults for this run (its result cache).

@@ -58,7 +58,7 @@ coloured by phase. -o mermaid is for pull-request descriptions (GitHub renders i
 				if err != nil {
 					return withCode(ExitUsage, err)
 				}
-				res, err := compileConfig(cmd.Context(), in)
+				res, err := compileConfig(cmd.Context(), cmd, in)
 				if err != nil {
 					return configErr(cmd.ErrOrStderr(), err)
 				}

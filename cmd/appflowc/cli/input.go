@@ -31,6 +31,7 @@ func addInputFlags(cmd *cobra.Command) {
 	f.Int("max-depth", d.MaxDepth, "deepest nesting of values, in every format")
 	f.Duration("max-eval-time", d.EvalTimeout, "longest CUE or Jsonnet evaluation")
 	f.Var(&byteSize{d.EvalMemory}, "max-eval-memory", "most memory one CUE or Jsonnet evaluation may use")
+	f.Bool("schema", false, "also check the config against the published CUE schema (a second line: the Go decoder enforces the same rules, and costs far less)")
 }
 
 // addSecretsFlag registers --secrets-dir on commands that build Secrets (apply, diff).

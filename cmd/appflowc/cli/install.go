@@ -35,7 +35,7 @@ func libraryObjects(cmd *cobra.Command, args []string, kinds func(string) bool) 
 		if err != nil {
 			return nil, withCode(ExitUsage, err)
 		}
-		res, err := compileConfig(cmd.Context(), in)
+		res, err := compileConfig(cmd.Context(), cmd, in)
 		if err != nil {
 			return nil, configErr(cmd.ErrOrStderr(), err)
 		}

@@ -60,42 +60,45 @@ func TestEveryCommandSaysWhatVetSays(t *testing.T) {
 			}
 			env := testEnv(t, "KUBECONFIG="+kc, "APPFLOWC_CONFIG="+filepath.Join(dir, "none.yaml"))
 			cfg := filepath.Join(dir, "cfg")
-			code, _, vetErr := runIn(context.Background(), env, "vet", cfg)
-			if code != ExitFailed {
-				t.Fatalf("vet: exit %d, want 1:\n%s", code, vetErr)
-			}
-			wantDiags, wantNotRun := diagLines(vetErr)
-			if len(wantDiags) == 0 {
-				t.Fatalf("vet printed no diagnostics:\n%s", vetErr)
-			}
-			for i, args := range commandsThatReadAConfig {
-				args = append([]string(nil), args...)
-				for j, a := range args {
-					switch a {
-					case "CFG":
-						args[j] = cfg
-					case "OUT":
-						args[j] = filepath.Join(dir, "out", strings.Repeat("x", i+1))
-					}
-				}
-				code, stdout, stderr := runIn(context.Background(), env, args...)
-				cmdline := strings.Join(commandsThatReadAConfig[i], " ")
+			// With and without the CUE schema's second line: each command takes --schema.
+			for _, extra := range [][]string{nil, {"--schema"}} {
+				code, _, vetErr := runIn(context.Background(), env, append([]string{"vet", cfg}, extra...)...)
 				if code != ExitFailed {
-					t.Errorf("%s: exit %d, want 1\n%s", cmdline, code, stderr)
-					continue
+					t.Fatalf("vet %v: exit %d, want 1:\n%s", extra, code, vetErr)
 				}
-				if stdout != "" {
-					t.Errorf("%s: wrote to stdout on a bad config:\n%s", cmdline, stdout)
+				wantDiags, wantNotRun := diagLines(vetErr)
+				if len(wantDiags) == 0 {
+					t.Fatalf("vet printed no diagnostics:\n%s", vetErr)
 				}
-				got, notRun := diagLines(stderr)
-				if strings.Join(got, "\n") != strings.Join(wantDiags, "\n") {
-					t.Errorf("%s: diagnostics differ from vet's\nvet:\n%s\n%s:\n%s", cmdline, strings.Join(wantDiags, "\n"), cmdline, strings.Join(got, "\n"))
-				}
-				if notRun != wantNotRun {
-					t.Errorf("%s: says %q did not run; vet says %q", cmdline, notRun, wantNotRun)
-				}
-				if _, err := os.Stat(filepath.Join(dir, "out")); err == nil {
-					t.Errorf("%s: created an output directory for a bad config", cmdline)
+				for i, args := range commandsThatReadAConfig {
+					args = append(append([]string(nil), args...), extra...)
+					for j, a := range args {
+						switch a {
+						case "CFG":
+							args[j] = cfg
+						case "OUT":
+							args[j] = filepath.Join(dir, "out", strings.Repeat("x", i+1))
+						}
+					}
+					code, stdout, stderr := runIn(context.Background(), env, args...)
+					cmdline := strings.Join(append(append([]string(nil), commandsThatReadAConfig[i]...), extra...), " ")
+					if code != ExitFailed {
+						t.Errorf("%s: exit %d, want 1\n%s", cmdline, code, stderr)
+						continue
+					}
+					if stdout != "" {
+						t.Errorf("%s: wrote to stdout on a bad config:\n%s", cmdline, stdout)
+					}
+					got, notRun := diagLines(stderr)
+					if strings.Join(got, "\n") != strings.Join(wantDiags, "\n") {
+						t.Errorf("%s: diagnostics differ from vet's\nvet:\n%s\n%s:\n%s", cmdline, strings.Join(wantDiags, "\n"), cmdline, strings.Join(got, "\n"))
+					}
+					if notRun != wantNotRun {
+						t.Errorf("%s: says %q did not run; vet says %q", cmdline, notRun, wantNotRun)
+					}
+					if _, err := os.Stat(filepath.Join(dir, "out")); err == nil {
+						t.Errorf("%s: created an output directory for a bad config", cmdline)
+					}
 				}
 			}
 		})

@@ -452,7 +452,7 @@ func submitEntry(cmd *cobra.Command, kf *kubeFlags, s submission) error {
 		return err
 	}
 	in := config.Input{FS: fstest.MapFS{"flags/submit.yaml": {Data: data}}, Paths: []string{"flags"}}
-	res, err := compileConfig(cmd.Context(), in)
+	res, err := compileConfig(cmd.Context(), cmd, in)
 	if err != nil {
 		var dl diag.List
 		if errors.As(err, &dl) {

@@ -45,7 +45,7 @@ browser; it prints the address. Ctrl-C stops it.`,
 				if err != nil {
 					return withCode(ExitUsage, err)
 				}
-				res, err := compileConfig(cmd.Context(), in)
+				res, err := compileConfig(cmd.Context(), cmd, in)
 				if err != nil {
 					return configErr(cmd.ErrOrStderr(), err)
 				}

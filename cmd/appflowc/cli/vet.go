@@ -31,8 +31,9 @@ func newVetCmd() *cobra.Command {
 		Long: `vet is the pre-commit check. It
   1. reads every .cue, .yaml, .yml, .json and .jsonnet file of the given directories
      (not their subdirectories) or files, and unifies them into one config;
-  2. validates it against the appflowc schema (all errors at once, each with
-     file:line:col, the field, what is wrong and how to fix it);
+  2. validates it against the appflowc schema's rules (all errors at once, each with
+     file:line:col, the field, what is wrong and how to fix it); with --schema, also
+     against the published CUE schema itself (a second line);
   3. renders the manifests in memory and checks every WorkflowTemplate and Workflow
      with Argo's own validation, including workflow parameters against the
      templates they reference.
@@ -52,6 +53,7 @@ unreachable or refusing the read).`,
 				return withCode(ExitUsage, err)
 			}
 			opts.Cache = resultCache(cmd.Context())
+			opts.Schema, _ = cmd.Flags().GetBool("schema")
 			if cluster {
 				opts.ReadCluster = func(ctx context.Context, namespace string) ([]*config.ExternalTemplate, error) {
 					c, err := kf.client(ctx)
@@ -113,7 +115,10 @@ unreachable or refusing the read).`,
 		},
 	}
 	addEnum(cmd, &output, "output", "o", "output format")
-	cmd.Flags().BoolVar(&opts.SkipSchema, "skip-schema", false, "skip the second-line check against the CUE schema")
+	// --skip-schema skipped what is now off unless asked for: still taken, so that hooks
+	// and CI lines that pass it keep working.
+	cmd.Flags().Bool("skip-schema", false, "")
+	_ = cmd.Flags().MarkDeprecated("skip-schema", "the CUE schema check is off unless --schema is given")
 	cmd.Flags().BoolVar(&cluster, "cluster", false, "also read the cluster's WorkflowTemplates and ClusterWorkflowTemplates and check references to them")
 	kf.register(cmd)
 	addInputFlags(cmd)
