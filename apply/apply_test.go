@@ -71,7 +71,7 @@ func inNamespace(ns string) string { return "appflow:\n  namespace: " + ns + "\n
 func renderConfig(t *testing.T, ns, src string) []manifest.Object {
 	t.Helper()
 	fsys := fstest.MapFS{"c/app.yaml": {Data: []byte(src)}, "c/namespace.yaml": {Data: []byte(inNamespace(ns))}}
-	res, err := frontend.Render(context.Background(), config.Input{FS: fsys, Paths: []string{"c"}}, render.Options{})
+	res, err := frontend.Render(context.Background(), config.Input{FS: fsys, Paths: []string{"c"}}, nil, render.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -434,7 +434,7 @@ func TestSecretsFromTheOperatorsEnvironment(t *testing.T) {
 		t.Fatalf("secret data %v", data)
 	}
 	// The rendered Workflow carries the Secret's name and keys only.
-	res, err := frontend.Render(ctx, config.Input{FS: os.DirFS(dir), Paths: []string{"."}}, render.Options{})
+	res, err := frontend.Render(ctx, config.Input{FS: os.DirFS(dir), Paths: []string{"."}}, nil, render.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -22,8 +22,10 @@ import (
 
 // Options configure a run.
 type Options struct {
-	// Cache keeps parsed files, the library's evaluation, the schema's and Argo's
-	// verdicts across runs (nil: none).
+	// Cache is the result cache, set here only: the frontend hands it to each stage that
+	// keeps results across runs (the reading of each file, the schema's verdicts per
+	// entry, the library's evaluation, Argo's verdicts, with Output.Incremental the files
+	// of unchanged entries). nil: none.
 	Cache *diskcache.Cache
 	// Schema also checks the tree against the published CUE schema (--schema): a second
 	// line, off by default. The decoder enforces the same rules with better messages
@@ -122,9 +124,7 @@ func Run(ctx context.Context, in config.Input, opts Options) (*Result, error) {
 	var plan *render.Plan
 	todo := cfg
 	if opts.Output != nil {
-		o := *opts.Output
-		o.Cache = opts.Cache
-		plan = render.NewPlan(cfg, in, o)
+		plan = render.NewPlan(cfg, in, *opts.Output, opts.Cache)
 		todo = plan.Todo
 	}
 	// The schema check (when asked for) and the compile are independent: they run side by
@@ -234,7 +234,8 @@ func problems(err error, notRun string) error {
 	return err
 }
 
-// Render is Run for render: it also makes the files, as opts say.
-func Render(ctx context.Context, in config.Input, opts render.Options) (*Result, error) {
-	return Run(ctx, in, Options{Cache: opts.Cache, Output: &opts})
+// Render is Run for render: it also makes the files, as opts say, with the result
+// cache (nil: none).
+func Render(ctx context.Context, in config.Input, cache *diskcache.Cache, opts render.Options) (*Result, error) {
+	return Run(ctx, in, Options{Cache: cache, Output: &opts})
 }

@@ -23,7 +23,7 @@ import (
 func TestWorkflowMapIsToMap(t *testing.T) {
 	var wfs []*wfv1.Workflow
 	collect := func(in config.Input) {
-		res, err := frontend.Render(context.Background(), in, render.Options{})
+		res, err := frontend.Render(context.Background(), in, nil, render.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

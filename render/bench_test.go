@@ -82,7 +82,7 @@ func benchCompile(b *testing.B, cache *diskcache.Cache) {
 }
 
 func BenchmarkEncode1000(b *testing.B) {
-	res, err := frontend.Render(context.Background(), benchFS(1000, "yaml"), render.Options{})
+	res, err := frontend.Render(context.Background(), benchFS(1000, "yaml"), nil, render.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -95,7 +95,7 @@ func BenchmarkEncode1000(b *testing.B) {
 }
 
 func BenchmarkWriteDir1000(b *testing.B) {
-	res, err := frontend.Render(context.Background(), benchFS(1000, "yaml"), render.Options{})
+	res, err := frontend.Render(context.Background(), benchFS(1000, "yaml"), nil, render.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -139,7 +139,7 @@ func BenchmarkWriteDirFloor1000(b *testing.B) {
 }
 
 func benchFiles(b *testing.B) []render.File {
-	res, err := frontend.Render(context.Background(), benchFS(1000, "yaml"), render.Options{})
+	res, err := frontend.Render(context.Background(), benchFS(1000, "yaml"), nil, render.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -194,7 +194,7 @@ func benchRenderDir(b *testing.B, incremental bool) {
 		if !incremental {
 			os.RemoveAll(out)
 		}
-		res, err := frontend.Render(context.Background(), in, render.Options{Cache: cache, Incremental: incremental})
+		res, err := frontend.Render(context.Background(), in, cache, render.Options{Incremental: incremental})
 		if err != nil {
 			b.Fatal(err)
 		}

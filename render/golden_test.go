@@ -47,7 +47,7 @@ func renderExample(t *testing.T, name string, paths []string) []render.File {
 	if paths == nil {
 		paths = []string{name}
 	}
-	res, err := frontend.Render(context.Background(), config.Input{FS: os.DirFS("../examples"), Paths: paths}, render.Options{Expand: true})
+	res, err := frontend.Render(context.Background(), config.Input{FS: os.DirFS("../examples"), Paths: paths}, nil, render.Options{Expand: true})
 	if err != nil {
 		t.Fatalf("render %s: %v", name, err)
 	}
@@ -95,7 +95,7 @@ func TestDeterministicAnyFileOrder(t *testing.T) {
 		t.Fatalf("testdata/everything has %d files: the test needs several", len(paths))
 	}
 	render1 := func(paths []string) []render.File {
-		res, err := frontend.Render(context.Background(), config.Input{FS: os.DirFS("../testdata"), Paths: paths}, render.Options{Expand: true})
+		res, err := frontend.Render(context.Background(), config.Input{FS: os.DirFS("../testdata"), Paths: paths}, nil, render.Options{Expand: true})
 		if err != nil {
 			t.Fatalf("render %v: %v", paths, err)
 		}
@@ -166,7 +166,7 @@ func TestGoldenBuildsWithKustomize(t *testing.T) {
 
 func TestPatchErrorsArePositioned(t *testing.T) {
 	fsys := fstest.MapFS{"c/a.yaml": {Data: []byte("patches:\n  - target: {kind: WorkflowTemplate}\n    patch: |\n      - op: replace\n        path: /spec/nope/deeper\n        value: 1\n")}}
-	_, err := frontend.Render(context.Background(), config.Input{FS: fsys, Paths: []string{"c"}}, render.Options{})
+	_, err := frontend.Render(context.Background(), config.Input{FS: fsys, Paths: []string{"c"}}, nil, render.Options{})
 	if err == nil || !strings.Contains(err.Error(), "c/a.yaml:2:5: patches: kustomize cannot apply the patches") {
 		t.Fatalf("got %v", err)
 	}

@@ -68,10 +68,10 @@ func writeTree(t *testing.T, dir string, files map[string]string) {
 	}
 }
 
-func renderDir(t *testing.T, dir string, opts Options) *Result {
+func renderDir(t *testing.T, dir string, cache *diskcache.Cache, opts Options) *Result {
 	t.Helper()
 	in := config.Input{FS: os.DirFS("/"), Paths: []string{strings.TrimPrefix(dir, "/")}, DisplayRoot: "/"}
-	res, err := Render(context.Background(), in, opts)
+	res, err := renderCached(context.Background(), in, cache, opts)
 	if err != nil {
 		t.Fatalf("render: %v", err)
 	}
@@ -155,8 +155,8 @@ func TestIncrementalEveryChangeInvalidates(t *testing.T) {
 		if st.cache != nil {
 			c = st.cache
 		}
-		got := renderDir(t, dir, Options{Cache: c, Incremental: true, Expand: st.expand})
-		want := renderDir(t, dir, Options{Expand: st.expand})
+		got := renderDir(t, dir, c, Options{Incremental: true, Expand: st.expand})
+		want := renderDir(t, dir, nil, Options{Expand: st.expand})
 		sameFiles(t, st.name, got.Files, want.Files)
 		if got.Reused != st.reused {
 			t.Errorf("%s: %d entries reused, want %d", st.name, got.Reused, st.reused)
@@ -171,7 +171,7 @@ func TestIncrementalDamagedBundle(t *testing.T) {
 	writeTree(t, dir, incrementalBase)
 	cacheDir := t.TempDir()
 	cache := diskcache.New(cacheDir, []byte("b"))
-	want := renderDir(t, dir, Options{Cache: cache, Incremental: true}).Files
+	want := renderDir(t, dir, cache, Options{Incremental: true}).Files
 	bundle := ""
 	filepath.WalkDir(cacheDir, func(p string, d os.DirEntry, err error) error {
 		if err == nil && !d.IsDir() {
@@ -192,7 +192,7 @@ func TestIncrementalDamagedBundle(t *testing.T) {
 	if err := os.WriteFile(bundle, damaged, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	got := renderDir(t, dir, Options{Cache: cache, Incremental: true})
+	got := renderDir(t, dir, cache, Options{Incremental: true})
 	sameFiles(t, "a damaged record", got.Files, want)
 	if got.Reused != 4 {
 		t.Errorf("%d entries reused with one of 5 records damaged", got.Reused)
@@ -201,7 +201,7 @@ func TestIncrementalDamagedBundle(t *testing.T) {
 	if err := os.WriteFile(bundle, data[:len(data)/2], 0o600); err != nil {
 		t.Fatal(err)
 	}
-	got = renderDir(t, dir, Options{Cache: cache, Incremental: true})
+	got = renderDir(t, dir, cache, Options{Incremental: true})
 	sameFiles(t, "a truncated bundle", got.Files, want)
 	if got.Reused != 0 {
 		t.Errorf("%d entries reused from a truncated bundle", got.Reused)

@@ -22,16 +22,11 @@ type Options struct {
 	Expand bool
 	// AllowDeletions lets a render remove previewed Applications that are on disk (--allow-deletions).
 	AllowDeletions bool
-	// Cache keeps the library's evaluation and Argo's verdicts across runs (nil: none).
-	Cache *diskcache.Cache
-	// Incremental reuses, from Cache, the files of entries rendered before with the same
-	// inputs (incremental.go); their objects are then not in Result.Objects.
+	// Incremental reuses, from the result cache (frontend.Options.Cache), the files of
+	// entries rendered before with the same inputs (incremental.go); their objects are
+	// then not in Result.Objects.
 	Incremental bool
 }
-
-// DefaultOptions returns the options of a plain `appflowc render`: with the user's result
-// cache (APPFLOWC_NO_CACHE turns it off).
-func DefaultOptions() Options { return Options{Cache: diskcache.Open()} }
 
 // Result is a rendered config, in memory.
 type Result struct {
@@ -49,6 +44,7 @@ type Result struct {
 // for render and hands its Todo to the compile every command shares.
 type Plan struct {
 	opts     Options
+	cache    *diskcache.Cache
 	cfg      *config.Config
 	keys     map[string][sha256.Size]byte
 	reused   map[string][]encoded
@@ -58,14 +54,14 @@ type Plan struct {
 	Todo *config.Config
 }
 
-// NewPlan looks up, with Options.Incremental, the entries of cfg rendered before with
-// the same inputs.
-func NewPlan(cfg *config.Config, in config.Input, opts Options) *Plan {
-	p := &Plan{opts: opts, cfg: cfg, Todo: cfg}
-	if opts.Incremental && opts.Cache != nil {
+// NewPlan looks up in cache (nil: none), with Options.Incremental, the entries of cfg
+// rendered before with the same inputs.
+func NewPlan(cfg *config.Config, in config.Input, opts Options, cache *diskcache.Cache) *Plan {
+	p := &Plan{opts: opts, cache: cache, cfg: cfg, Todo: cfg}
+	if opts.Incremental && cache != nil {
 		p.keys = entryKeys(cfg, opts)
 		p.location = renderLocation(in, opts)
-		p.bundle = opts.Cache.GetRecords(bundleKind, p.location)
+		p.bundle = cache.GetRecords(bundleKind, p.location)
 		p.reused = reuse(p.bundle, p.keys)
 		p.Todo = withoutEntries(cfg, p.reused)
 	}
@@ -88,7 +84,7 @@ func (p *Plan) Finish(objs []Object) (*Result, error) {
 		return nil, err
 	}
 	if p.keys != nil {
-		remember(p.opts.Cache, p.location, p.keys, p.bundle, p.reused, encs)
+		remember(p.cache, p.location, p.keys, p.bundle, p.reused, encs)
 		for _, k := range slices.Sorted(maps.Keys(p.reused)) { // a stable order for messages
 			encs = append(encs, p.reused[k]...)
 		}

@@ -28,10 +28,6 @@ type Options struct {
 	ReadCluster func(ctx context.Context, namespace string) ([]*config.ExternalTemplate, error)
 }
 
-// DefaultOptions returns the options of a plain `appflowc vet`: with the user's result
-// cache (APPFLOWC_NO_CACHE turns it off).
-func DefaultOptions() Options { return Options{Cache: diskcache.Open()} }
-
 // Result is what a clean or failed vet found.
 type Result struct {
 	Files   int

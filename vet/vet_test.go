@@ -146,7 +146,7 @@ func TestEveryStageInOneRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, rerr := frontend.Render(context.Background(), input(map[string]string{"t.yaml": tmpl}), render.Options{})
+	_, rerr := frontend.Render(context.Background(), input(map[string]string{"t.yaml": tmpl}), nil, render.Options{})
 	for _, w := range want {
 		if !strings.Contains(res.Diags.Error(), w) {
 			t.Errorf("vet: %q missing from\n%v", w, res.Diags)

@@ -52,9 +52,10 @@ Removing previewed Applications fails unless --allow-deletions is given.`,
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			opts.Cache = resultCache(cmd.Context())
+			cache := resultCache(cmd.Context())
+			schema, _ := cmd.Flags().GetBool("schema")
 			prog := startProgress(cmd, cmd.ErrOrStderr(), "rendering")
-			res, err := frontend.Run(cmd.Context(), in, frontend.Options{Cache: opts.Cache, Output: &opts})
+			res, err := frontend.Run(cmd.Context(), in, frontend.Options{Cache: cache, Schema: schema, Output: &opts})
 			prog.Stop()
 			if err != nil {
 				// With --check too: a config that does not render fails the check like
@@ -94,7 +95,7 @@ Removing previewed Applications fails unless --allow-deletions is given.`,
 					out, len(d.Changed), len(d.Added), len(d.Removed)))
 			}
 			prog = startProgress(cmd, cmd.ErrOrStderr(), "writing "+plural.N(len(res.Files), "file"))
-			err = outdir.WriteDirReusing(cmd.Context(), out, res.Files, opts.Cache)
+			err = outdir.WriteDirReusing(cmd.Context(), out, res.Files, cache)
 			prog.Stop()
 			if err != nil {
 				return withCode(ExitUsage, err)

@@ -2,8 +2,10 @@ package cli
 
 import (
 	"context"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -118,4 +120,62 @@ func diagLines(stderr string) (diags []string, notRun string) {
 		diags = append(diags, l)
 	}
 	return diags, notRun
+}
+
+// TestSchemaFlagReachesTheCheck: --schema turns the CUE schema check on in every command
+// that reads a config (and it is off without it). The check agrees with the decoder on
+// every config, so what shows that it ran is what it leaves in the result cache: the
+// verdicts of the entries it found valid.
+func TestSchemaFlagReachesTheCheck(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "cfg")
+	if err := os.MkdirAll(cfg, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(cfg, "a.yaml"), []byte("applications:\n  web: {source: {repoURL: 'https://x.example.com', path: p}, destination: {namespace: web}}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	kc, _ := closedPortKubeconfig(t)
+	count := func(cache string) int {
+		n := 0
+		_ = filepath.WalkDir(cache, func(_ string, d fs.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				n++
+			}
+			return nil
+		})
+		return n
+	}
+	// What this process keeps in memory (the library's evaluation) is written to a cache
+	// directory by the first run only: one run first, so that every count below is alike.
+	runIn(context.Background(), []string{"HOME=" + t.TempDir(), "APPFLOWC_CACHE_DIR=" + t.TempDir()}, "vet", cfg)
+	for i, args := range [][]string{
+		{"vet", "CFG"}, {"render", "CFG", "-o", "OUT"}, {"render", "CFG", "-o", "-"}, {"graph", "CFG"},
+		{"apply", "CFG", "--dry-run=client"}, {"install", "CFG", "--print"},
+	} {
+		files := map[bool]int{}
+		for _, schema := range []bool{false, true} {
+			cache := filepath.Join(dir, "cache", strconv.Itoa(i), strconv.FormatBool(schema))
+			a := append([]string(nil), args...)
+			for j := range a {
+				switch a[j] {
+				case "CFG":
+					a[j] = cfg
+				case "OUT":
+					a[j] = filepath.Join(dir, "out", strconv.Itoa(i)+strconv.FormatBool(schema))
+				}
+			}
+			if schema {
+				a = append(a, "--schema")
+			}
+			env := []string{"HOME=" + t.TempDir(), "APPFLOWC_CACHE_DIR=" + cache, "KUBECONFIG=" + kc, "APPFLOWC_CONFIG=" + filepath.Join(dir, "none.yaml")}
+			if code, _, stderr := runIn(context.Background(), env, a...); code != ExitOK {
+				t.Fatalf("%v: exit %d\n%s", a, code, stderr)
+			}
+			files[schema] = count(cache)
+		}
+		if files[true] <= files[false] {
+			t.Errorf("%s: the result cache holds %d files with --schema and %d without: the schema check did not run (or ran without it)", strings.Join(args, " "), files[true], files[false])
+		}
+	}
 }
