@@ -50,8 +50,8 @@ keeps the workflows created within D, --older D those that finished more than D 
   appflowc list --cron`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if opts.Running && opts.Completed {
-				return withCode(ExitUsage, errors.New("list: --running and --completed exclude each other"))
+			if err := validateList(cmd, opts.Running, opts.Completed, cron, opts.Phase); err != nil {
+				return withCode(ExitUsage, err)
 			}
 			c, ns, err := kf.clientNS(cmd.Context())
 			if err != nil {
@@ -63,14 +63,6 @@ keeps the workflows created within D, --older D those that finished more than D 
 			p := painter{on: colorful(cmd, cmd.OutOrStdout())}
 			now := time.Now()
 			if cron {
-				if opts.Phase != "" {
-					return withCode(ExitUsage, errors.New("list: --phase is for workflows; a CronWorkflow has no phase"))
-				}
-				for _, f := range []string{"running", "completed", "since", "older"} {
-					if cmd.Flags().Changed(f) {
-						return withCode(ExitUsage, fmt.Errorf("list: --%s is for workflows; it cannot be used with --cron", f))
-					}
-				}
 				cws, err := c.ListCronWorkflows(cmd.Context(), ns, opts.Selector)
 				if err != nil {
 					return withCode(ExitUsage, err)
@@ -516,4 +508,26 @@ func compileGrep(pattern string) (*regexp.Regexp, error) {
 		return nil, err
 	}
 	return re, nil
+}
+
+// validateList holds list's flag rules, checked before any work (the kubeconfig
+// included).
+func validateList(cmd *cobra.Command, running, completed, cron bool, phase string) error {
+	switch {
+	case running && completed:
+		return errors.New("list: --running and --completed exclude each other")
+	case running && cmd.Flags().Changed("older"):
+		return errors.New("list: --older selects finished workflows; it cannot be used with --running")
+	}
+	if cron {
+		if phase != "" {
+			return errors.New("list: --phase is for workflows; a CronWorkflow has no phase")
+		}
+		for _, f := range []string{"running", "completed", "since", "older"} {
+			if cmd.Flags().Changed(f) {
+				return fmt.Errorf("list: --%s is for workflows; it cannot be used with --cron", f)
+			}
+		}
+	}
+	return nil
 }
