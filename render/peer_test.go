@@ -5,11 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"io/fs"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -17,13 +12,10 @@ import (
 
 	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
 	"github.com/argoproj/argo-workflows/v3/workflow/validate"
-	"go.yaml.in/yaml/v3"
-	apierr "k8s.io/apimachinery/pkg/api/errors"
-	"k8s.io/apimachinery/pkg/runtime/schema"
-	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/diag"
+	"github.com/appflowc/appflowc/internal/argoexamples"
 )
 
 // exampleObject is one Argo object from the argo-workflows module's examples/.
@@ -34,72 +26,21 @@ type exampleObject struct {
 
 func argoExamples(t *testing.T) []exampleObject {
 	t.Helper()
-	out, err := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/argoproj/argo-workflows/v3").Output()
-	if err != nil {
-		t.Fatalf("locate argo-workflows: %v", err)
-	}
-	dir := filepath.Join(strings.TrimSpace(string(out)), "examples")
-	var objs []exampleObject
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || (!strings.HasSuffix(p, ".yaml") && !strings.HasSuffix(p, ".yml")) {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		for {
-			var doc map[string]any
-			if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
-				break
-			} else if err != nil {
-				return nil // not YAML we can read (a few examples are templates of text)
-			}
-			kind, _ := doc["kind"].(string)
-			switch kind {
-			case "Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow":
-			default:
-				continue
-			}
-			y, _ := yaml.Marshal(doc)
-			raw, err := sigsyaml.YAMLToJSON(y)
-			if err != nil {
-				return err
-			}
-			meta, _ := doc["metadata"].(map[string]any)
-			name, _ := meta["name"].(string)
-			if name == "" {
-				name, _ = meta["generateName"].(string)
-			}
-			rel, _ := filepath.Rel(dir, p)
-			objs = append(objs, exampleObject{file: rel, kind: kind, name: name, raw: raw})
-		}
-		return nil
-	})
+	exs, err := argoexamples.Load("")
 	if err != nil {
 		t.Fatal(err)
+	}
+	objs := make([]exampleObject, len(exs))
+	for i, e := range exs {
+		objs[i] = exampleObject{file: e.File, kind: e.Kind, name: e.Name, raw: e.JSON}
 	}
 	return objs
 }
 
-type exampleTemplates map[string]*wfv1.WorkflowTemplate
-
-func (g exampleTemplates) Get(name string) (*wfv1.WorkflowTemplate, error) {
-	if t, ok := g[name]; ok {
-		return t.DeepCopy(), nil
-	}
-	return nil, apierr.NewNotFound(schema.GroupResource{Group: "argoproj.io", Resource: "workflowtemplates"}, name)
-}
-
-type exampleClusterTemplates map[string]*wfv1.ClusterWorkflowTemplate
-
-func (g exampleClusterTemplates) Get(name string) (*wfv1.ClusterWorkflowTemplate, error) {
-	if t, ok := g[name]; ok {
-		return t.DeepCopy(), nil
-	}
-	return nil, apierr.NewNotFound(schema.GroupResource{Group: "argoproj.io", Resource: "clusterworkflowtemplates"}, name)
-}
+type (
+	exampleTemplates        = argoexamples.Templates
+	exampleClusterTemplates = argoexamples.ClusterTemplates
+)
 
 // knownDisagreements are examples where appflowc's verdict differs from Argo's, each
 // with the reason (a difference in what is checked, not a bug).

@@ -4,13 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
-	"io"
-	"io/fs"
 	"maps"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -21,13 +17,11 @@ import (
 	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
 	"github.com/argoproj/argo-workflows/v3/workflow/validate"
 	"go.yaml.in/yaml/v3"
-	apierr "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation"
-	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/appflowc/appflowc/config"
+	"github.com/appflowc/appflowc/internal/argoexamples"
 )
 
 // argoExample is one Argo object of the argo-workflows module's examples/ (the objects
@@ -47,80 +41,21 @@ var RealHome string
 
 func loadArgoExamples(t *testing.T) []argoExample {
 	t.Helper()
-	cmd := exec.Command("go", "list", "-m", "-f", "{{.Dir}}", "github.com/argoproj/argo-workflows/v3")
-	if RealHome != "" {
-		cmd.Env = append(os.Environ(), "HOME="+RealHome)
-	}
-	out, err := cmd.Output()
-	if err != nil || strings.TrimSpace(string(out)) == "" {
-		t.Fatalf("locate argo-workflows: %v %s", err, out)
-	}
-	dir := filepath.Join(strings.TrimSpace(string(out)), "examples")
-	var objs []argoExample
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() || (!strings.HasSuffix(p, ".yaml") && !strings.HasSuffix(p, ".yml")) {
-			return err
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		dec := yaml.NewDecoder(bytes.NewReader(data))
-		for {
-			var doc map[string]any
-			if err := dec.Decode(&doc); errors.Is(err, io.EOF) {
-				break
-			} else if err != nil {
-				return nil // not YAML (a few examples are templates of text), as the peer suite
-			}
-			kind, _ := doc["kind"].(string)
-			switch kind {
-			case "Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate", "CronWorkflow":
-			default:
-				continue
-			}
-			y, _ := yaml.Marshal(doc)
-			raw, err := sigsyaml.YAMLToJSON(y)
-			if err != nil {
-				return err
-			}
-			var obj map[string]any
-			if err := json.Unmarshal(raw, &obj); err != nil {
-				return err
-			}
-			meta, _ := obj["metadata"].(map[string]any)
-			name, _ := meta["name"].(string)
-			if name == "" {
-				name, _ = meta["generateName"].(string)
-			}
-			rel, _ := filepath.Rel(dir, p)
-			objs = append(objs, argoExample{file: filepath.ToSlash(rel), kind: kind, name: name, obj: obj, raw: raw})
-		}
-		return nil
-	})
+	exs, err := argoexamples.Load(RealHome)
 	if err != nil {
 		t.Fatal(err)
+	}
+	objs := make([]argoExample, len(exs))
+	for i, e := range exs {
+		objs[i] = argoExample{file: e.File, kind: e.Kind, name: e.Name, obj: e.Obj, raw: e.JSON}
 	}
 	return objs
 }
 
-type argoWTs map[string]*wfv1.WorkflowTemplate
-
-func (g argoWTs) Get(name string) (*wfv1.WorkflowTemplate, error) {
-	if t, ok := g[name]; ok {
-		return t.DeepCopy(), nil
-	}
-	return nil, apierr.NewNotFound(schema.GroupResource{Group: "argoproj.io", Resource: "workflowtemplates"}, name)
-}
-
-type argoCWTs map[string]*wfv1.ClusterWorkflowTemplate
-
-func (g argoCWTs) Get(name string) (*wfv1.ClusterWorkflowTemplate, error) {
-	if t, ok := g[name]; ok {
-		return t.DeepCopy(), nil
-	}
-	return nil, apierr.NewNotFound(schema.GroupResource{Group: "argoproj.io", Resource: "clusterworkflowtemplates"}, name)
-}
+type (
+	argoWTs  = argoexamples.Templates
+	argoCWTs = argoexamples.ClusterTemplates
+)
 
 // policyRules are appflowc's security policy (package policy) as its diagnostics name
 // each rule: what it refuses that Argo accepts.
