@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -69,23 +68,23 @@ Removing previewed Applications fails unless --allow-deletions is given.`,
 				}
 				return nil
 			}
-			// Only --check needs the old bytes; a render needs the names (GuardDeletions).
-			existing, err := outdir.ListDir(out)
+			what := "writing " + plural.N(len(res.Files), "file")
+			if check {
+				what = "comparing"
+			}
+			prog = startProgress(cmd, cmd.ErrOrStderr(), what)
+			up, err := outdir.Update(cmd.Context(), out, res.Files, outdir.UpdateOptions{Check: check, Cache: cache,
+				Guard: func(existing []string) error { return render.GuardDeletions(res.Files, existing, opts) }})
+			prog.Stop()
+			var deletion *render.DeletionError
+			if errors.As(err, &deletion) {
+				return withCode(ExitFailed, err) // a deletion is a change: drift that needs consent
+			}
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			if foreign := outdir.ForeignFiles(existing); len(foreign) > 0 {
-				return withCode(ExitUsage, foreignErr(out, foreign))
-			}
-			if err := render.GuardDeletions(res.Files, existing, opts); err != nil {
-				return withCode(ExitFailed, err) // a deletion is a change: drift that needs consent
-			}
 			if check {
-				old, err := outdir.ReadDir(out)
-				if err != nil {
-					return withCode(ExitUsage, err)
-				}
-				d := outdir.Compare(res.Files, old)
+				d := up.Drift
 				if d.Empty() {
 					fmt.Fprintf(w, "%s is up to date (%s)\n", out, plural.N(len(res.Files), "file"))
 					return nil
@@ -94,14 +93,8 @@ Removing previewed Applications fails unless --allow-deletions is given.`,
 				return withCode(ExitFailed, fmt.Errorf("render --check: %s is out of date: %d changed, %d added, %d removed (run appflowc render to update it)",
 					out, len(d.Changed), len(d.Added), len(d.Removed)))
 			}
-			prog = startProgress(cmd, cmd.ErrOrStderr(), "writing "+plural.N(len(res.Files), "file"))
-			err = outdir.WriteDirReusing(cmd.Context(), out, res.Files, cache)
-			prog.Stop()
-			if err != nil {
-				return withCode(ExitUsage, err)
-			}
 			abs, _ := filepath.Abs(out)
-			fmt.Fprintf(cmd.ErrOrStderr(), "rendered %s into %s%s\n", plural.N(len(res.Files), "file"), relOr(abs), reusedNote(res.Reused, len(existing) > 0))
+			fmt.Fprintf(cmd.ErrOrStderr(), "rendered %s into %s%s\n", plural.N(len(res.Files), "file"), relOr(abs), reusedNote(res.Reused, up.Existed))
 			return nil
 		},
 	}
@@ -205,16 +198,4 @@ func configOutside(args []string, out string) error {
 		}
 	}
 	return nil
-}
-
-func foreignErr(out string, foreign []string) error {
-	more := ""
-	if len(foreign) > 5 {
-		foreign, more = foreign[:5], fmt.Sprintf(" and %d more", len(foreign)-5)
-	}
-	for i, f := range foreign {
-		foreign[i] = strconv.Quote(f)
-	}
-	return fmt.Errorf("refusing to replace %s: it holds files render does not write, which the new render would remove: %s%s (move them out of %s)",
-		out, strings.Join(foreign, ", "), more, out)
 }
