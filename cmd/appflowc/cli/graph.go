@@ -5,15 +5,12 @@ import (
 	"fmt"
 	"strings"
 
-	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
 	"github.com/spf13/cobra"
 
 	"github.com/appflowc/appflowc/apply"
 	"github.com/appflowc/appflowc/config"
-	"github.com/appflowc/appflowc/frontend"
 	"github.com/appflowc/appflowc/graph"
 	"github.com/appflowc/appflowc/internal/safetext"
-	"github.com/appflowc/appflowc/render"
 )
 
 func newGraphCmd() *cobra.Command {
@@ -62,15 +59,15 @@ coloured by phase. -o mermaid is for pull-request descriptions (GitHub renders i
 				if err != nil {
 					return configErr(cmd.ErrOrStderr(), err)
 				}
-				egs := configGraphs(res)
+				egs := graph.OfObjects(res.Objects)
 				for _, eg := range egs {
-					if entry != "" && eg.entry != entry && !strings.HasSuffix(eg.entry, "."+entry) {
+					if entry != "" && eg.Entry != entry && !strings.HasSuffix(eg.Entry, "."+entry) {
 						continue
 					}
-					if eg.err != nil {
-						return withCode(ExitUsage, eg.err)
+					if eg.Err != nil {
+						return withCode(ExitUsage, eg.Err)
 					}
-					gs = append(gs, eg.graph)
+					gs = append(gs, eg.Graph)
 				}
 				if len(gs) == 0 {
 					return withCode(ExitUsage, noEntryErr(entry, egs))
@@ -97,41 +94,6 @@ coloured by phase. -o mermaid is for pull-request descriptions (GitHub renders i
 	return cmd
 }
 
-// entryGraph is the graph of one Workflow (or CronWorkflow) a config renders.
-type entryGraph struct {
-	entry string // applications.web
-	obj   render.Object
-	graph *graph.Graph
-	err   error
-}
-
-// configGraphs draws each Workflow and CronWorkflow of a render, resolved through the
-// WorkflowTemplates it renders, in the render's order.
-func configGraphs(res *frontend.Result) []entryGraph {
-	templates := map[string]*wfv1.WorkflowTemplate{}
-	for _, o := range res.Objects {
-		switch wt := o.Obj.(type) {
-		case *wfv1.WorkflowTemplate:
-			templates[wt.Name] = wt
-		case *wfv1.ClusterWorkflowTemplate:
-			templates[graph.ClusterKey(wt.Name)] = &wfv1.WorkflowTemplate{ObjectMeta: wt.ObjectMeta, Spec: wt.Spec}
-		}
-	}
-	var out []entryGraph
-	for _, o := range res.Objects {
-		wf, ok := o.Obj.(*wfv1.Workflow)
-		if cw, isCron := o.Obj.(*wfv1.CronWorkflow); isCron { // a scheduled entry or pipeline: what each run does
-			wf, ok = &wfv1.Workflow{Spec: cw.Spec.WorkflowSpec}, true
-		}
-		if !ok {
-			continue
-		}
-		g, err := graph.FromWorkflow(strings.TrimSuffix(o.Name, "-"), wf, templates)
-		out = append(out, entryGraph{entry: o.Entry, obj: o, graph: g, err: err})
-	}
-	return out
-}
-
 // warnCycles says, on stderr, that a run's status.nodes links back on itself (Argo never
 // does that): the tree shown is each node once, the cycle not followed.
 func warnCycles(cmd *cobra.Command, what string, cycles []string) {
@@ -142,15 +104,15 @@ func warnCycles(cmd *cobra.Command, what string, cycles []string) {
 
 // noEntryErr says that --entry matches no Workflow of the config, with the entries there
 // are (and the nearest, when the name looks like a typo of one).
-func noEntryErr(entry string, egs []entryGraph) error {
+func noEntryErr(entry string, egs []graph.Entry) error {
 	if len(egs) == 0 {
 		return fmt.Errorf("graph: the config renders no Workflow")
 	}
 	var names, candidates []string
 	for _, eg := range egs {
-		names = append(names, eg.entry)
-		_, short, _ := strings.Cut(eg.entry, ".")
-		candidates = append(candidates, eg.entry, short)
+		names = append(names, eg.Entry)
+		_, short, _ := strings.Cut(eg.Entry, ".")
+		candidates = append(candidates, eg.Entry, short)
 	}
 	hint := ""
 	if s := config.Suggest(entry, candidates); s != "" {

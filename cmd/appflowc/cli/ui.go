@@ -99,10 +99,10 @@ browser; it prints the address. Ctrl-C stops it.`,
 // are labelled, where they are in the config, and their steps as graph draws them.
 func uiEntries(res *frontend.Result) []ui.ConfigEntry {
 	out := []ui.ConfigEntry{}
-	for _, eg := range configGraphs(res) {
+	for _, eg := range graph.OfObjects(res.Objects) {
 		var labels map[string]string
 		e := ui.ConfigEntry{}
-		switch o := eg.obj.Obj.(type) {
+		switch o := eg.Object.Obj.(type) {
 		case *wfv1.Workflow:
 			labels = o.Labels
 		case *wfv1.CronWorkflow:
@@ -113,11 +113,11 @@ func uiEntries(res *frontend.Result) []ui.ConfigEntry {
 		if e.Name == "" {
 			continue
 		}
-		if p := eg.obj.Source; p.IsValid() {
-			e.Source = fmt.Sprintf("%s:%d:%d", eg.obj.SourceRel, p.Line, p.Col)
+		if p := eg.Object.Source; p.IsValid() {
+			e.Source = fmt.Sprintf("%s:%d:%d", eg.Object.SourceRel, p.Line, p.Col)
 		}
-		if eg.err == nil {
-			e.Plan = graph.Text([]*graph.Graph{eg.graph})
+		if eg.Err == nil {
+			e.Plan = graph.Text([]*graph.Graph{eg.Graph})
 		}
 		out = append(out, e)
 	}
