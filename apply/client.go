@@ -143,7 +143,7 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 	}
 	q := req.URL.Query()
 	watch := q.Get("watch") == "true" || q.Get("watch") == "1"
-	if !watch && !strings.HasSuffix(req.URL.Path, "/log") {
+	if !watch && !podLog(req.URL.Path) {
 		resp, err := g.next.RoundTrip(req)
 		if err == nil {
 			g.retryAfter(resp)
@@ -190,6 +190,14 @@ func (g *guard) RoundTrip(req *http.Request) (*http.Response, error) {
 		resp.Body = &closer{ReadCloser: resp.Body, close: func() { cancel(nil) }}
 	}
 	return resp, nil
+}
+
+// podLog reports whether path is a pod's log (/api/v1/namespaces/NS/pods/NAME/log), the
+// one stream besides a watch. Any other path ending in /log is an object named "log" (a
+// Workflow, a WorkflowTemplate), whose answer is bounded like every other.
+func podLog(path string) bool {
+	p := strings.Split(strings.Trim(path, "/"), "/")
+	return len(p) == 7 && p[0] == "api" && p[2] == "namespaces" && p[4] == "pods" && p[6] == "log"
 }
 
 // notServedResponse tells a 404 for a path the API server does not serve at all (a CRD

@@ -87,6 +87,20 @@ var cases = []struct {
 	{"external named like the library", "a.yaml", "externalTemplates:\n  infra-provision: {templates: {main: {}}}\n", `names a template of the library`},
 	{"external and user template", "a.yaml", "workflowTemplates:\n  t: {spec: {entrypoint: main, templates: [{name: main, suspend: {}}]}}\nexternalTemplates:\n  t: {templates: {main: {}}}\n", `externalTemplates.t: t is both declared here and defined under workflowTemplates`},
 	{"external bad name", "a.yaml", "externalTemplates:\n  S_x: {templates: {main: {}}}\n", `invalid name "S_x"`},
+	// Decoder gaps found by the hostile tester: each was accepted by the decoder and
+	// refused by the CUE schema.
+	{"label value a number", "a.yaml", "applications:\n  web:\n    labels: {tier: 1}\n    source: {repoURL: 'https://x.example.com', path: p}\n    destination: {namespace: web}\n", `cfg/a.yaml:3:20: applications.web.labels.tier: expected a string, found 1 (label values are text: quote the value)`},
+	{"label value a boolean", "a.yaml", "pipelines:\n  rel:\n    labels: {canary: true}\n    steps: [{name: a, template: t}]\n", `pipelines.rel.labels.canary: expected a string, found true`},
+	{"script env value a number", "a.yaml", "infra:\n  b:\n    namespace: b\n    scripts: [{name: s, image: 'docker.io/library/busybox:1.37.0@sha256:bdf57e528e45e4433820e045b29b4597825a1c9e38353532d90a01445013f82e', command: [sh], env: {A: 1}}]\n", `infra.b.scripts[0].env.A: expected a string, found 1`},
+	{"step argument null", "a.yaml", "pipelines:\n  rel:\n    steps: [{name: a, template: t, arguments: {x: null}}]\n", `pipelines.rel.steps[0].arguments.x: expected a scalar, found null`},
+	{"step argument null cue", "a.cue", "pipelines: rel: steps: [{name: \"a\", template: \"t\", arguments: x: null}]\n", `pipelines.rel.steps[0].arguments.x: expected a scalar, found null`},
+	{"path ends in ..", "a.yaml", "applications:\n  web:\n    source: {repoURL: 'https://x.example.com', path: ./..}\n    destination: {namespace: web}\n", `invalid path "./.."`},
+	{"path ends in .. after a dir", "a.yaml", "applications:\n  web:\n    source: {repoURL: 'https://x.example.com', path: a/..}\n    destination: {namespace: web}\n", `invalid path "a/.."`},
+	{"value file ends in ..", "a.yaml", "applicationSets:\n  s:\n    source: {repoURL: 'https://x.example.com', path: p}\n    environments: [{name: a, cluster: c, namespace: n, valueFiles: [x/..]}]\n", `invalid path "x/.."`},
+	{"quantity with an exponent", "a.yaml", "appflow: {resources: {limits: {memory: '1E9'}}}\n", `invalid quantity "1E9"`},
+	{"quantity with a sign", "a.yaml", "appflow: {resources: {limits: {cpu: '+1'}}}\n", `invalid quantity "+1"`},
+	{"quantity without a leading digit", "a.yaml", "appflow: {resources: {limits: {cpu: '.5'}}}\n", `invalid quantity ".5"`},
+	{"quantity with a trailing point", "a.yaml", "appflow: {resources: {templates: {infra-provision: {limits: {cpu: '5.'}}}}}\n", `invalid quantity "5."`},
 	{"resources ok", "a.yaml", "appflow: {ttl: {afterSuccess: 0}, podGC: OnWorkflowCompletion, resources: {requests: {cpu: 100m, memory: 64Mi}, limits: {cpu: \"1\", memory: 1Gi}}}\n", ""},
 }
 

@@ -205,6 +205,28 @@ func (d *decoder) strMap(n *Node, path []string, checkKey func(*Node, []string, 
 	return out
 }
 
+// stringMap is strMap for a struct whose values must be strings (label values,
+// environment variables): a number or boolean is refused with hint, as the CUE schema
+// refuses it, rather than turned into text.
+func (d *decoder) stringMap(n *Node, path []string, checkKey func(*Node, []string, string), hint string) []KV {
+	if n == nil || !d.fieldsAny(n, path) {
+		return nil
+	}
+	var out []KV
+	for _, f := range n.SortedFields() {
+		p := append(path, f.Key)
+		if checkKey != nil {
+			checkKey(&Node{Pos: f.KeyPos}, p, f.Key)
+		}
+		if f.Value.Kind != String {
+			d.errorf(f.Value, p, hint, "expected a string, found %s", f.Value.display())
+			continue
+		}
+		out = append(out, KV{Name: f.Key, Value: f.Value.Str})
+	}
+	return out
+}
+
 func (d *decoder) fieldsAny(n *Node, path []string) bool {
 	if n.Kind != Map {
 		d.errorf(n, path, "write a struct here", "expected a struct, found %s", n.display())
@@ -223,6 +245,7 @@ var (
 	envVarName   = lazyRegexp(`^[A-Za-z_][A-Za-z0-9_]*$`)
 	helmParam    = lazyRegexp(`^[A-Za-z0-9_][A-Za-z0-9_.\-\[\]]*$`)
 	clusterName  = lazyRegexp(`^[A-Za-z0-9][A-Za-z0-9._-]{0,252}$`)
+	quantity     = lazyRegexp(`^[0-9]+(\.[0-9]+)?(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei)?$`) // the schema's #Quantity
 	labelValue   = lazyRegexp(`^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$`)
 	gitSSH       = lazyRegexp(`^git@[A-Za-z0-9.-]+:[A-Za-z0-9._/~-]+$`)
 	bigInt       = lazyRegexp(`^[-+]?[0-9][0-9_]*$`)                       // YAML's integer syntax (decimal)
@@ -290,9 +313,10 @@ func (d *decoder) config(root *Node) *Config {
 }
 
 // labels decodes an entry's labels: Kubernetes label syntax, and none of the keys
-// appflowc or Argo set themselves (they select what appflowc manages).
+// appflowc or Argo set themselves (they select what appflowc manages). A value is a
+// string, as the schema's #LabelValue says: `tier: 1` is refused, not read as "1".
 func (d *decoder) labels(n *Node, p []string) []KV {
-	kvs := d.strMap(n.Get("labels"), append(p, "labels"), d.labelKey)
+	kvs := d.stringMap(n.Get("labels"), append(p, "labels"), d.labelKey, "label values are text: quote the value")
 	for _, l := range kvs {
 		at := n.Lookup("labels", l.Name)
 		if !labelValue().MatchString(l.Value) || len(l.Value) > 63 {

@@ -214,7 +214,9 @@ func (d *decoder) bounds(n *Node, p []string, base Resources) Resources {
 				continue
 			}
 			qty, err := resource.ParseQuantity(s)
-			if err != nil || qty.Sign() <= 0 {
+			// The schema's #Quantity too: Kubernetes also reads 1e3, .5, +1 and 5., which
+			// the published schema refuses.
+			if err != nil || qty.Sign() <= 0 || !quantity().MatchString(s) {
 				d.errorf(q, append(p, side.key, res.key), "use a Kubernetes quantity such as 100m or 0.5 (cpu), 64Mi or 1Gi (memory)", "invalid quantity %q", s)
 				continue
 			}

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/Masterminds/semver/v3"
@@ -154,7 +155,7 @@ func validRef(r string) bool {
 }
 
 func (d *decoder) relPath(n *Node, p []string, s string) {
-	if s == "" || strings.HasPrefix(s, "/") || s == ".." || strings.HasPrefix(s, "../") || strings.Contains(s, "/../") || strings.ContainsAny(s, "\n\"{}") {
+	if s == "" || strings.HasPrefix(s, "/") || slices.Contains(strings.Split(s, "/"), "..") || strings.ContainsAny(s, "\n\"{}") {
 		d.errorf(n, p, "use a path relative to the repository root, without '..'", "invalid path %q", s)
 		return
 	}

@@ -184,10 +184,10 @@ func (d *decoder) script(n *Node, p []string) Script {
 	}
 	s.Command = d.strList(n.Get("command"), append(p, "command"), noTemplate)
 	s.Args = d.strList(n.Get("args"), append(p, "args"), noTemplate)
-	s.Env = d.strMap(n.Get("env"), append(p, "env"), func(n *Node, p []string, k string) {
+	s.Env = d.stringMap(n.Get("env"), append(p, "env"), func(n *Node, p []string, k string) {
 		if !envVarName().MatchString(k) {
 			d.errorf(n, p, "use an environment variable name such as TARGET", "invalid environment variable name %q", k)
 		}
-	})
+	}, `environment values are text: quote the value, e.g. "1"`)
 	return s
 }

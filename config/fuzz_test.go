@@ -49,6 +49,11 @@ func FuzzDecoderImpliesSchema(f *testing.F) {
 		"applicationSets:\n  shop:\n    source: {repoURL: 'git@github.com:x/shop.git', path: deploy}\n    environments:\n      - {name: dev, cluster: 'https://k.example.com', namespace: shop-dev, parameters: {replicas: 1}}\n      - {name: prod, cluster: prod, namespace: shop}\n",
 		"infra:\n  db:\n    namespace: db\n    labels: {tier: data}\n    configMaps: {settings: {data: {a: b}}}\n    secrets: {creds: {type: Opaque, keys: {user: {fromEnv: DB_USER}, pw: {fromFile: secrets/pw}}}}\n    scripts: [{name: seed, image: 'docker.io/library/busybox:1.37.0@sha256:bdf57e528e45e4433820e045b29b4597825a1c9e38353532d90a01445013f82e', command: [sh, -c, 'echo hi'], env: {A: b}}]\n",
 		"appflow: {namespace: wf, argocdNamespace: cd, serviceAccount: sa, destinationServer: 'https://k.example.com', activeDeadlineSeconds: 600, podGC: OnPodCompletion}\n",
+		// Near the decoder gaps found by reading the two side by side (label and env
+		// values, step arguments, paths, quantities): one mutation away from each.
+		"pipelines:\n  rel:\n    labels: {tier: '1'}\n    steps: [{name: a, template: t, arguments: {x: 1, y: true, z: s}}]\n",
+		"appflow: {resources: {requests: {cpu: 100m, memory: 1Gi}, limits: {cpu: '2', memory: 2Gi}}}\n",
+		"applicationSets:\n  s:\n    source: {repoURL: 'https://x.example.com', path: a/b}\n    environments: [{name: a, cluster: c, namespace: n, valueFiles: [x/v.yaml]}]\n",
 	} {
 		f.Add(s)
 	}

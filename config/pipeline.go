@@ -132,7 +132,9 @@ func (d *decoder) pipelineStep(n *Node, p []string) PipelineStep {
 	if args := n.Get("arguments"); args != nil && d.fieldsAny(args, append(p, "arguments")) {
 		for _, af := range args.SortedFields() {
 			v := af.Value
-			if v.Kind == Map || v.Kind == List {
+			if v.Kind == Map || v.Kind == List || v.Kind == Null {
+				// null too: the schema takes a string, number or boolean, and null would
+				// reach the step as the text "null".
 				d.errorf(v, append(p, "arguments", af.Key), "write the value as a string (Argo parameters are text; JSON as a string)", "expected a scalar, found %s", v.display())
 				continue
 			}

@@ -52,3 +52,27 @@ func TestAHugeAnswerIsRefused(t *testing.T) {
 		t.Error("the CLI's clients have no bound on an answer's size")
 	}
 }
+
+// TestAnObjectNamedLogIsCapped: only a pod's log is a stream; a Workflow or a
+// WorkflowTemplate that happens to be named "log" is an object like any other, and its
+// answer is bounded (the path's "/log" suffix made it a stream: read whole, unbounded).
+func TestAnObjectNamedLogIsCapped(t *testing.T) {
+	const max = 1 << 20
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		head := `{"apiVersion":"argoproj.io/v1alpha1","kind":"Workflow","metadata":{"name":"log","namespace":"argo"},"pad":"`
+		fmt.Fprint(w, head+strings.Repeat("x", 2*max)+`"}`)
+	}))
+	defer srv.Close()
+	c, err := apply.NewClientWithOptions(&rest.Config{Host: srv.URL}, apply.ClientOptions{RequestTimeout: 10 * time.Second, MaxResponseBytes: max})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tooLarge *apply.ResponseTooLargeError
+	if _, err := c.Status(context.Background(), "argo", "log"); !errors.As(err, &tooLarge) {
+		t.Errorf("the Workflow named log: got %v, want ResponseTooLargeError", err)
+	}
+	if _, err := c.GetTemplate(context.Background(), "argo", "log"); !errors.As(err, &tooLarge) {
+		t.Errorf("the WorkflowTemplate named log: got %v, want ResponseTooLargeError", err)
+	}
+}
