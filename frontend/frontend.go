@@ -29,7 +29,7 @@ type Options struct {
 	Cache *diskcache.Cache
 	// Schema also checks the tree against the published CUE schema (--schema): a second
 	// line, off by default. The decoder enforces the same rules with better messages
-	// (config.TestSchemaAgrees and FuzzDecoderImpliesSchema hold it to the schema), and
+	// (config.TestSchemaAgrees and TestDecoderImpliesSchema hold it to the schema), and
 	// the check costs more than the rest of a run together (about 240 µs of CPU per
 	// entry, where all else takes about 100).
 	Schema bool
