@@ -70,6 +70,13 @@ func DeclarationOf(u *unstructured.Unstructured, cluster bool) (d *ExternalTempl
 			continue
 		}
 		seen[tn] = true
+		// A list cut short would make a check refuse what the template takes (an input
+		// past the bound "is not a parameter"): such a template is left out whole, and
+		// the reference to it says to declare it.
+		if tooLong(tm) {
+			skipped = append(skipped, fmt.Sprintf("%s: template %s, whose inputs or outputs number more than %d (declare what the config uses under externalTemplates)", id, tn, MaxExternalNames))
+			continue
+		}
 		e := ExternalEntry{Name: tn}
 		for _, p := range bounded(nested(tm, "inputs", "parameters")) {
 			pm, _ := p.(map[string]any)
@@ -121,6 +128,16 @@ func requiredArtifact(m map[string]any) bool {
 func nested(m map[string]any, path ...string) []any {
 	l, _, _ := unstructured.NestedSlice(m, path...)
 	return l
+}
+
+// tooLong reports whether a template's inputs or outputs are beyond MaxExternalNames.
+func tooLong(tm map[string]any) bool {
+	for _, p := range [][2]string{{"inputs", "parameters"}, {"inputs", "artifacts"}, {"outputs", "parameters"}, {"outputs", "artifacts"}} {
+		if len(nested(tm, p[0], p[1])) > MaxExternalNames {
+			return true
+		}
+	}
+	return false
 }
 
 func bounded(l []any) []any {

@@ -86,8 +86,15 @@ unreachable or refusing the read).`,
 			prog.Stop()
 			if err != nil && cluster && !render.IsConfigError(err) && !errors.Is(err, context.Canceled) {
 				var stopped *frontend.StoppedError
-				if errors.As(err, &stopped) && len(stopped.Known) > 0 && output.value != "json" {
-					_ = stopped.Known.WriteText(cmd.ErrOrStderr())
+				if errors.As(err, &stopped) && len(stopped.Known) > 0 {
+					// What was found is said, in the output asked for; the exit code is
+					// the cluster's (2), and the summary says the run stopped there.
+					if output.value == "json" {
+						summary := plural.N(len(stopped.Known), "error") + "; the cluster could not be read, so the checks after it did not run"
+						_ = stopped.Known.WriteJSON(cmd.OutOrStdout(), summary)
+					} else {
+						_ = stopped.Known.WriteText(cmd.ErrOrStderr())
+					}
 					err = fmt.Errorf("%w (and %s found before the cluster was read; the checks after it did not run)", err, plural.N(len(stopped.Known), "config error"))
 				}
 				return withCode(ExitUsage, err) // the cluster unreachable or refusing: Main adds the next step

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -151,5 +152,30 @@ func TestVetClusterUnreachableKeepsWhatWasFound(t *testing.T) {
 		!strings.Contains(stderr, `c.yaml:10:29: infra.base.scripts[0].image: image "busybox:latest" uses the mutable tag latest`) ||
 		!strings.Contains(stderr, "1 config error found before the cluster was read") {
 		t.Fatalf("exit %d\n%s", code, stderr)
+	}
+}
+
+// TestVetClusterUnreachableKeepsWhatWasFoundInJSON: the same with -o json: the errors
+// found are the report on stdout (not lost), the summary says the run stopped, exit 2.
+func TestVetClusterUnreachableKeepsWhatWasFoundInJSON(t *testing.T) {
+	c := newCluster(t)
+	dir := writeConfig(t, strings.Replace(clusterOnlyConfig, "%s", "database", 1)+`infra:
+  base:
+    namespace: base
+    scripts:
+      - {name: seed, image: "busybox:latest", command: [sh, -c, "echo hi"]}
+`)
+	c.Close()
+	code, stdout, stderr := c.run(t, context.Background(), "vet", "--cluster", "-o", "json", dir)
+	var r struct {
+		OK      bool
+		Summary string
+		Errors  []struct{ Path, Message string }
+	}
+	if err := json.Unmarshal([]byte(stdout), &r); err != nil {
+		t.Fatalf("stdout is not the JSON report: %v\n%s\n%s", err, stdout, stderr)
+	}
+	if code != ExitUsage || r.OK || len(r.Errors) != 1 || r.Errors[0].Path != "infra.base.scripts[0].image" || !strings.Contains(r.Summary, "the cluster could not be read") {
+		t.Fatalf("exit %d, report %+v\n%s", code, r, stderr)
 	}
 }
