@@ -3,6 +3,7 @@ package outdir
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"strconv"
 	"strings"
 
@@ -51,11 +52,17 @@ func (e *ForeignFilesError) Error() string {
 		e.Dir, strings.Join(quoted, ", "), more, e.Dir)
 }
 
-// Update is render's sequence on its output directory: list what is there (refusing a
+// Update is render's sequence on its output directory: refuse a symbolic link or a
+// directory render did not write (CheckOutputPath), list what is there (refusing a
 // directory with files render does not write), let Guard refuse, then compare (Check)
 // or write files atomically, reusing the unchanged ones.
 func Update(ctx context.Context, dir string, files []manifest.File, opts UpdateOptions) (UpdateResult, error) {
 	var res UpdateResult
+	// The directory itself first (not a symbolic link, written by render), before
+	// anything walks it: "-o /" is a refusal, not a walk of the whole file system.
+	if err := CheckOutputPath(filepath.Clean(dir)); err != nil {
+		return res, err
+	}
 	existing, err := ListDir(dir) // only --check needs the old bytes; a write the names
 	if err != nil {
 		return res, err

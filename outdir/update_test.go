@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -50,5 +51,47 @@ func TestUpdate(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(filepath.Join(dir, "configmap/ns/a.yaml")); string(b) != "two\n" {
 		t.Fatalf("write: %q", b)
+	}
+}
+
+// TestUpdateChecksTheDirectoryFirst: Update refuses an output directory that is a
+// symbolic link, or one render did not write, before it walks it (CheckOutputPath's
+// rule: "-o /" is a refusal, not a walk of the whole file system), in Check mode too.
+// It walked first: a link was reported as a foreign file named ".".
+func TestUpdateChecksTheDirectoryFirst(t *testing.T) {
+	ctx := context.Background()
+	base := t.TempDir()
+	real := filepath.Join(base, "real")
+	if err := os.MkdirAll(real, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(real, KustomizationFile), []byte(headerMark+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	link := filepath.Join(base, "out")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	v := files(KustomizationFile, headerMark+"\n")
+	for _, check := range []bool{true, false} {
+		_, err := Update(ctx, link, v, UpdateOptions{Check: check})
+		if err == nil || !strings.Contains(err.Error(), "is a symbolic link") {
+			t.Errorf("check=%v: a symbolic link: %v", check, err)
+		}
+	}
+	// An unreadable subdirectory of a repository: the walk fails on it; the refusal
+	// must come first.
+	repo := filepath.Join(base, "repo")
+	if err := os.MkdirAll(filepath.Join(repo, "locked"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(filepath.Join(repo, "locked"), 0); err != nil {
+		t.Fatal(err)
+	}
+	defer os.Chmod(filepath.Join(repo, "locked"), 0o755)
+	guarded := false
+	_, err := Update(ctx, repo, v, UpdateOptions{Check: true, Guard: func([]string) error { guarded = true; return nil }})
+	if err == nil || !strings.Contains(err.Error(), "render did not write") || guarded {
+		t.Errorf("a directory render did not write: %v (guard called: %v)", err, guarded)
 	}
 }
