@@ -49,7 +49,9 @@ func DeclarationOf(u *unstructured.Unstructured, cluster bool) (d *ExternalTempl
 	}
 	specDefaults := map[string]*string{}
 	args, _, _ := unstructured.NestedSlice(u.Object, "spec", "arguments", "parameters")
-	for _, a := range bounded(args) {
+	// All of them, not the first MaxExternalNames: a default past the bound would leave
+	// its input required, and a reference that leaves it out (as Argo takes) refused.
+	for _, a := range args {
 		if m, ok := a.(map[string]any); ok {
 			if n, _ := m["name"].(string); ArgoName(n, false) {
 				specDefaults[n] = scalar(m["value"])
