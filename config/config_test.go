@@ -410,3 +410,18 @@ func TestTemplateResourcesMerge(t *testing.T) {
 		t.Errorf("a request above the inherited limit: %v", err)
 	}
 }
+
+// TestWholeNumberMessagesShowTheDecimalPoint: a whole-number field given 600.0 is refused
+// with the value as written (it said "invalid deadline 600", inside the allowed range).
+func TestWholeNumberMessagesShowTheDecimalPoint(t *testing.T) {
+	tree, err := load(t, map[string]string{"a.yaml": "appflow: {activeDeadlineSeconds: 600.0, ttl: {afterSuccess: 1.0}}\n"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, derr := Decode(tree)
+	for _, want := range []string{"invalid deadline 600.0", "invalid ttl 1.0"} {
+		if derr == nil || !strings.Contains(derr.Error(), want) {
+			t.Errorf("want %q in %v", want, derr)
+		}
+	}
+}

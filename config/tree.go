@@ -180,7 +180,13 @@ func (n *Node) display() string {
 	case Int:
 		return strconv.FormatInt(n.Int, 10)
 	case Float:
-		return strconv.FormatFloat(n.Float, 'g', -1, 64)
+		// 600.0 is shown as written, not as 600: a message about a whole number must not
+		// quote a value that looks whole.
+		f := strconv.FormatFloat(n.Float, 'g', -1, 64)
+		if !strings.ContainsAny(f, ".eEIN") {
+			f += ".0"
+		}
+		return f
 	case Bool:
 		return strconv.FormatBool(n.Bool)
 	case Null:
@@ -329,7 +335,13 @@ func scalarString(n *Node) string {
 	case Int:
 		return strconv.FormatInt(n.Int, 10)
 	case Float:
-		return strconv.FormatFloat(n.Float, 'g', -1, 64)
+		// 600.0 is shown as written, not as 600: a message about a whole number must not
+		// quote a value that looks whole.
+		f := strconv.FormatFloat(n.Float, 'g', -1, 64)
+		if !strings.ContainsAny(f, ".eEIN") {
+			f += ".0"
+		}
+		return f
 	case Bool:
 		return strconv.FormatBool(n.Bool)
 	}
