@@ -90,10 +90,14 @@ type StoppedError struct {
 func (e *StoppedError) Error() string { return e.Err.Error() }
 func (e *StoppedError) Unwrap() error { return e.Err }
 
-// What could not run.
+// What could not run, by what stopped it; the schema check is named only when it was
+// asked for (Options.Schema).
 const (
-	NotRunRead   = "the schema check and Argo's validation did not run: the files must read first"
-	NotRunDecode = "the schema check and Argo's validation did not run: the config must decode first"
+	NotRunRead   = "Argo's validation did not run: the files must read first"
+	NotRunDecode = "Argo's validation did not run: the config must decode first"
+
+	notRunReadSchema   = "the schema check and Argo's validation did not run: the files must read first"
+	notRunDecodeSchema = "the schema check and Argo's validation did not run: the config must decode first"
 )
 
 // Run takes a config through every stage. Problems in the config are returned as a
@@ -102,13 +106,21 @@ func Run(ctx context.Context, in config.Input, opts Options) (*Result, error) {
 	in.Cache = opts.Cache // files unchanged since the last run are not parsed again
 	t, err := config.LoadTree(ctx, in)
 	if err != nil {
-		return nil, problems(err, NotRunRead)
+		notRun := NotRunRead
+		if opts.Schema {
+			notRun = notRunReadSchema
+		}
+		return nil, problems(err, notRun)
 	}
 	// A config whose only problems are the policy's is compiled and validated too: every
 	// stage reports in one run.
 	cfg, policyDiags := config.DecodeAll(t)
 	if cfg == nil {
-		return nil, &Problems{Diags: policyDiags, NotRun: NotRunDecode}
+		notRun := NotRunDecode
+		if opts.Schema {
+			notRun = notRunDecodeSchema
+		}
+		return nil, &Problems{Diags: policyDiags, NotRun: notRun}
 	}
 	if opts.ReadCluster != nil {
 		live, err := opts.ReadCluster(ctx, cfg.Appflow.Namespace)

@@ -38,6 +38,12 @@ func TestMergeKeepsTheSchemaWhereTheDecoderWasSilent(t *testing.T) {
 }
 
 func TestRunSaysWhatDidNotRun(t *testing.T) {
+	// With --schema the schema check is named among what did not run.
+	in := config.Input{FS: fstest.MapFS{"c/a.yaml": {Data: []byte("applications: [\n")}}, Paths: []string{"c"}}
+	var p *Problems
+	if _, err := Run(context.Background(), in, Options{Schema: true}); !errors.As(err, &p) || p.NotRun != notRunReadSchema {
+		t.Errorf("with Schema: %v", err)
+	}
 	for _, c := range []struct{ name, src, notRun string }{
 		{"syntax", "applications: [\n", NotRunRead},
 		{"decode", "applications:\n  web: {nope: 1}\n", NotRunDecode},
