@@ -75,34 +75,8 @@ func TestArgoExamplesPeerSuite(t *testing.T) {
 			}
 		}
 	}
-	opts := validate.ValidateOpts{Lint: true}
 	argoVerdict := func(o exampleObject) error {
-		switch o.kind {
-		case "Workflow":
-			var wf wfv1.Workflow
-			if err := json.Unmarshal(o.raw, &wf); err != nil {
-				return err
-			}
-			return validate.ValidateWorkflow(wts, cwts, &wf, nil, opts)
-		case "WorkflowTemplate":
-			var wt wfv1.WorkflowTemplate
-			if err := json.Unmarshal(o.raw, &wt); err != nil {
-				return err
-			}
-			return validate.ValidateWorkflowTemplate(wts, cwts, &wt, nil, validate.ValidateOpts{Lint: true, WorkflowTemplateValidation: true})
-		case "ClusterWorkflowTemplate":
-			var cwt wfv1.ClusterWorkflowTemplate
-			if err := json.Unmarshal(o.raw, &cwt); err != nil {
-				return err
-			}
-			return validate.ValidateClusterWorkflowTemplate(wts, cwts, &cwt, nil, validate.ValidateOpts{Lint: true, WorkflowTemplateValidation: true})
-		default:
-			var cw wfv1.CronWorkflow
-			if err := json.Unmarshal(o.raw, &cw); err != nil {
-				return err
-			}
-			return validate.ValidateCronWorkflow(context.Background(), wts, cwts, &cw, nil)
-		}
+		return argoexamples.ArgoVerdict(argoexamples.Example{Kind: o.kind, JSON: o.raw}, wts, cwts)
 	}
 	oursVerdict := func(o exampleObject) error {
 		// As a config's YAML is read: whole numbers are integers.

@@ -4,6 +4,7 @@ package argoexamples
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	"strings"
 
 	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
+	"github.com/argoproj/argo-workflows/v3/workflow/validate"
 	"go.yaml.in/yaml/v3"
 	apierr "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -104,4 +106,37 @@ func (g ClusterTemplates) Get(name string) (*wfv1.ClusterWorkflowTemplate, error
 		return t.DeepCopy(), nil
 	}
 	return nil, apierr.NewNotFound(schema.GroupResource{Group: "argoproj.io", Resource: "clusterworkflowtemplates"}, name)
+}
+
+// ArgoVerdict is Argo's own offline validation of the example (lint mode), with wts and
+// cwts as the cluster's templates: nil when Argo accepts it.
+func ArgoVerdict(e Example, wts Templates, cwts ClusterTemplates) error {
+	lint := validate.ValidateOpts{Lint: true}
+	tmpl := validate.ValidateOpts{Lint: true, WorkflowTemplateValidation: true}
+	switch e.Kind {
+	case "Workflow":
+		var wf wfv1.Workflow
+		if err := json.Unmarshal(e.JSON, &wf); err != nil {
+			return err
+		}
+		return validate.ValidateWorkflow(wts, cwts, &wf, nil, lint)
+	case "WorkflowTemplate":
+		var wt wfv1.WorkflowTemplate
+		if err := json.Unmarshal(e.JSON, &wt); err != nil {
+			return err
+		}
+		return validate.ValidateWorkflowTemplate(wts, cwts, &wt, nil, tmpl)
+	case "ClusterWorkflowTemplate":
+		var cwt wfv1.ClusterWorkflowTemplate
+		if err := json.Unmarshal(e.JSON, &cwt); err != nil {
+			return err
+		}
+		return validate.ValidateClusterWorkflowTemplate(wts, cwts, &cwt, nil, tmpl)
+	default:
+		var cw wfv1.CronWorkflow
+		if err := json.Unmarshal(e.JSON, &cw); err != nil {
+			return err
+		}
+		return validate.ValidateCronWorkflow(context.Background(), wts, cwts, &cw, nil)
+	}
 }

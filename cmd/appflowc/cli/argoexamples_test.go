@@ -15,7 +15,6 @@ import (
 	"testing"
 
 	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
-	"github.com/argoproj/argo-workflows/v3/workflow/validate"
 	"go.yaml.in/yaml/v3"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -238,33 +237,7 @@ func TestArgoExamplesThroughTheCLI(t *testing.T) {
 		}
 	}
 	argoVerdict := func(o argoExample) error {
-		opts := validate.ValidateOpts{Lint: true, WorkflowTemplateValidation: true}
-		switch o.kind {
-		case "Workflow":
-			var wf wfv1.Workflow
-			if err := json.Unmarshal(o.raw, &wf); err != nil {
-				return err
-			}
-			return validate.ValidateWorkflow(wts, cwts, &wf, nil, validate.ValidateOpts{Lint: true})
-		case "WorkflowTemplate":
-			var wt wfv1.WorkflowTemplate
-			if err := json.Unmarshal(o.raw, &wt); err != nil {
-				return err
-			}
-			return validate.ValidateWorkflowTemplate(wts, cwts, &wt, nil, opts)
-		case "ClusterWorkflowTemplate":
-			var cwt wfv1.ClusterWorkflowTemplate
-			if err := json.Unmarshal(o.raw, &cwt); err != nil {
-				return err
-			}
-			return validate.ValidateClusterWorkflowTemplate(wts, cwts, &cwt, nil, opts)
-		default:
-			var cw wfv1.CronWorkflow
-			if err := json.Unmarshal(o.raw, &cw); err != nil {
-				return err
-			}
-			return validate.ValidateCronWorkflow(context.Background(), wts, cwts, &cw, nil)
-		}
+		return argoexamples.ArgoVerdict(argoexamples.Example{Kind: o.kind, JSON: o.raw}, wts, cwts)
 	}
 
 	// One config directory per example, written as a user would.

@@ -135,17 +135,20 @@ pipelines:
 	}
 }
 
+// unpinnedWithClusterTemplates refers to cluster templates and has a policy problem.
+var unpinnedWithClusterTemplates = strings.Replace(clusterOnlyConfig, "%s", "database", 1) + `infra:
+  base:
+    namespace: base
+    scripts:
+      - {name: seed, image: "busybox:latest", command: [sh, -c, "echo hi"]}
+`
+
 // TestVetClusterUnreachableKeepsWhatWasFound: a config with a policy problem and a
 // cluster that cannot be read: exit 2 for the cluster, and the config's problem is still
 // said (it was lost behind the cluster's error).
 func TestVetClusterUnreachableKeepsWhatWasFound(t *testing.T) {
 	c := newCluster(t)
-	dir := writeConfig(t, strings.Replace(clusterOnlyConfig, "%s", "database", 1)+`infra:
-  base:
-    namespace: base
-    scripts:
-      - {name: seed, image: "busybox:latest", command: [sh, -c, "echo hi"]}
-`)
+	dir := writeConfig(t, unpinnedWithClusterTemplates)
 	c.Close()
 	code, _, stderr := c.run(t, context.Background(), "vet", "--cluster", dir)
 	if code != ExitUsage || !strings.Contains(stderr, "next: cannot reach the API server") ||
@@ -159,12 +162,7 @@ func TestVetClusterUnreachableKeepsWhatWasFound(t *testing.T) {
 // found are the report on stdout (not lost), the summary says the run stopped, exit 2.
 func TestVetClusterUnreachableKeepsWhatWasFoundInJSON(t *testing.T) {
 	c := newCluster(t)
-	dir := writeConfig(t, strings.Replace(clusterOnlyConfig, "%s", "database", 1)+`infra:
-  base:
-    namespace: base
-    scripts:
-      - {name: seed, image: "busybox:latest", command: [sh, -c, "echo hi"]}
-`)
+	dir := writeConfig(t, unpinnedWithClusterTemplates)
 	c.Close()
 	code, stdout, stderr := c.run(t, context.Background(), "vet", "--cluster", "-o", "json", dir)
 	var r struct {
