@@ -70,9 +70,9 @@ func TestRunFindings(t *testing.T) {
 		wantSummary := plural.N(len(res.Diags), "error")
 		switch name {
 		case "syntax":
-			wantSummary += "; the schema check and Argo's validation did not run: the files must read first"
+			wantSummary += "; Argo's validation did not run: the files must read first"
 		case "decoder":
-			wantSummary += "; the schema check and Argo's validation did not run: the config must decode first"
+			wantSummary += "; Argo's validation did not run: the config must decode first"
 		}
 		if res.Summary() != wantSummary {
 			t.Errorf("%s: summary %q, want %q", name, res.Summary(), wantSummary)
