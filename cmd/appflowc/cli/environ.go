@@ -12,7 +12,6 @@ import (
 	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/frontend"
 	"github.com/appflowc/appflowc/internal/diskcache"
-	"github.com/appflowc/appflowc/vet"
 )
 
 // environ is the environment one run reads (APPFLOWC_*, NO_COLOR, HOME, KUBECONFIG,
@@ -79,12 +78,15 @@ func secretSource(ctx context.Context, baseDir string) apply.SecretSource {
 	return src
 }
 
-// compileConfig runs a config through the front half every command shares (vet's
-// checks, compile, Argo's validation) with this run's result cache; it writes nothing.
-func compileConfig(ctx context.Context, cmd *cobra.Command, in config.Input) (*frontend.Result, error) {
+// frontendOptions are the pipeline's options of this run: its result cache and the
+// --schema every command that reads a config takes.
+func frontendOptions(ctx context.Context, cmd *cobra.Command) frontend.Options {
 	schema, _ := cmd.Flags().GetBool("schema")
-	return frontend.Run(ctx, in, frontend.Options{Cache: resultCache(ctx), Schema: schema})
+	return frontend.Options{Cache: resultCache(ctx), Schema: schema}
 }
 
-// vetOptions are vet's defaults for this run (its result cache).
-func vetOptions(ctx context.Context) vet.Options { return vet.Options{Cache: resultCache(ctx)} }
+// compileConfig runs a config through the front half every command shares (vet's
+// checks, compile, Argo's validation) with frontendOptions; it writes nothing.
+func compileConfig(ctx context.Context, cmd *cobra.Command, in config.Input) (*frontend.Result, error) {
+	return frontend.Run(ctx, in, frontendOptions(ctx, cmd))
+}

@@ -51,10 +51,10 @@ Removing previewed Applications fails unless --allow-deletions is given.`,
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			cache := resultCache(cmd.Context())
-			schema, _ := cmd.Flags().GetBool("schema")
+			fo := frontendOptions(cmd.Context(), cmd)
+			fo.Output = &opts
 			prog := startProgress(cmd, cmd.ErrOrStderr(), "rendering")
-			res, err := frontend.Run(cmd.Context(), in, frontend.Options{Cache: cache, Schema: schema, Output: &opts})
+			res, err := frontend.Run(cmd.Context(), in, fo)
 			prog.Stop()
 			if err != nil {
 				// With --check too: a config that does not render fails the check like
@@ -73,7 +73,7 @@ Removing previewed Applications fails unless --allow-deletions is given.`,
 				what = "comparing"
 			}
 			prog = startProgress(cmd, cmd.ErrOrStderr(), what)
-			up, err := outdir.Update(cmd.Context(), out, res.Files, outdir.UpdateOptions{Check: check, Cache: cache,
+			up, err := outdir.Update(cmd.Context(), out, res.Files, outdir.UpdateOptions{Check: check, Cache: fo.Cache,
 				Guard: func(existing []string) error { return render.GuardDeletions(res.Files, existing, opts) }})
 			prog.Stop()
 			var deletion *render.DeletionError

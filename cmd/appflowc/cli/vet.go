@@ -52,8 +52,8 @@ unreachable or refusing the read).`,
 			if err != nil {
 				return withCode(ExitUsage, err)
 			}
-			opts.Cache = resultCache(cmd.Context())
-			opts.Schema, _ = cmd.Flags().GetBool("schema")
+			fo := frontendOptions(cmd.Context(), cmd)
+			opts.Cache, opts.Schema = fo.Cache, fo.Schema
 			if cluster {
 				opts.ReadCluster = func(ctx context.Context, namespace string) ([]*config.ExternalTemplate, error) {
 					c, err := kf.client(ctx)
