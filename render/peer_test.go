@@ -145,7 +145,7 @@ func TestArgoExamplesPeerSuite(t *testing.T) {
 			t.Logf("known disagreement %s: %s", id, reason)
 			continue
 		}
-		disagreements = append(disagreements, id+"\n    argo:     "+errString(a)+"\n    appflowc: "+errString(u))
+		disagreements = append(disagreements, id+"\n    argo:     "+argoexamples.Verdict(a)+"\n    appflowc: "+argoexamples.Verdict(u))
 	}
 	sort.Strings(disagreements)
 	t.Logf("Argo examples peer suite: %d objects, appflowc agrees with Argo on %d, %d known disagreements, %d unexplained; appflowc's policy (pinned images, no template expressions in shell source, non-root) would refuse %d of them as written",
@@ -153,13 +153,6 @@ func TestArgoExamplesPeerSuite(t *testing.T) {
 	for _, d := range disagreements {
 		t.Errorf("verdicts differ: %s", d)
 	}
-}
-
-func errString(err error) string {
-	if err == nil {
-		return "valid"
-	}
-	return err.Error()
 }
 
 // integers turns json.Numbers into int64 (whole) or float64, as config trees hold them.

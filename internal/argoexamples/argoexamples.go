@@ -140,3 +140,11 @@ func ArgoVerdict(e Example, wts Templates, cwts ClusterTemplates) error {
 		return validate.ValidateCronWorkflow(context.Background(), wts, cwts, &cw, nil)
 	}
 }
+
+// Verdict says a verdict for people: "valid", or the error.
+func Verdict(err error) string {
+	if err == nil {
+		return "valid"
+	}
+	return err.Error()
+}

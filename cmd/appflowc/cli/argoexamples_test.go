@@ -385,7 +385,7 @@ func TestArgoExamplesThroughTheCLI(t *testing.T) {
 					ours = "refused by the policy only (" + ours + ")"
 				}
 			}
-			problems = append(problems, fmt.Sprintf("%s (%s)\n    argo:     %s\n    appflowc: %s", o.id(), filepath.Join(dir, "templates.*"), errString(a), ours))
+			problems = append(problems, fmt.Sprintf("%s (%s)\n    argo:     %s\n    appflowc: %s", o.id(), filepath.Join(dir, "templates.*"), argoexamples.Verdict(a), ours))
 		}
 	}
 	sort.Strings(problems)
@@ -402,11 +402,4 @@ func TestArgoExamplesThroughTheCLI(t *testing.T) {
 	for _, p := range problems {
 		t.Errorf("verdicts differ: %s", p)
 	}
-}
-
-func errString(err error) string {
-	if err == nil {
-		return "valid"
-	}
-	return err.Error()
 }
