@@ -243,7 +243,11 @@ Argo Workflows manifests on disk, and can submit them to a cluster and follow th
 // config that fails validation. Other errors (unreadable input) exit 2.
 func configErr(w io.Writer, err error) error {
 	var p *frontend.Problems
-	if errors.As(err, &p) {
+	var dl diag.List
+	if !errors.As(err, &p) && errors.As(err, &dl) {
+		p = &frontend.Problems{Diags: dl} // a stage's own list: nothing is known not to have run
+	}
+	if p != nil {
 		_ = p.Diags.WriteText(w)
 		// Every command says what vet says: how many, and which checks did not run.
 		msg := plural.N(len(p.Diags), "error") + " in config"
@@ -251,11 +255,6 @@ func configErr(w io.Writer, err error) error {
 			msg += "; " + p.NotRun
 		}
 		return withCode(ExitFailed, errors.New(msg))
-	}
-	var dl diag.List
-	if errors.As(err, &dl) {
-		_ = dl.WriteText(w)
-		return withCode(ExitFailed, fmt.Errorf("%s in config", plural.N(len(dl), "error")))
 	}
 	if errors.Is(err, context.Canceled) {
 		return err
