@@ -14,6 +14,7 @@ import (
 	"cuelang.org/go/cue/token"
 
 	"github.com/appflowc/appflowc/diag"
+	"github.com/appflowc/appflowc/internal/par"
 )
 
 // dataCUE reads CUE files that are plain data (struct and list literals of strings,
@@ -45,7 +46,7 @@ func readDataCUE(files []File, asts []*ast.File, nodes []*Node, memoLabels [][]s
 		}
 	}
 	var declined atomic.Bool
-	onEveryCore(len(asts), func(i int) {
+	par.Each(len(asts), func(i int) {
 		if declined.Load() || asts[i] == nil {
 			return
 		}

@@ -19,6 +19,7 @@ import (
 
 	schema "github.com/appflowc/appflowc/cue"
 	"github.com/appflowc/appflowc/diag"
+	"github.com/appflowc/appflowc/internal/par"
 )
 
 // evalCUE evaluates all .cue files of a config as one CUE package (files share one scope,
@@ -31,7 +32,7 @@ func evalCUE(ctx context.Context, files []File, memo *fileMemo, lim Limits) (*No
 	nodes := make([]*Node, len(files))
 	pkgs := make([]string, len(files))
 	labels := make([][]string, len(files))
-	onEveryCore(len(files), func(i int) {
+	par.Each(len(files), func(i int) {
 		if rec, ok := memo.get("cue", files[i]); ok {
 			if pkg, ls, n, err := readCUERecord(rec, files[i].Display); err == nil {
 				pkgs[i], labels[i], nodes[i] = pkg, ls, n
@@ -81,7 +82,7 @@ func parseCUE(files []File) ([]*ast.File, diag.List) {
 	parsed := make([]*ast.File, len(files))
 	perrs := make([]error, len(files))
 	pkgs := make([]string, len(files))
-	onEveryCore(len(files), func(i int) {
+	par.Each(len(files), func(i int) {
 		parsed[i], perrs[i] = parser.ParseFile(files[i].Display, files[i].Data, parser.ParseComments)
 		if perrs[i] == nil {
 			pkgs[i] = parsed[i].PackageName()

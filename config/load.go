@@ -11,18 +11,17 @@ import (
 	"math"
 	"os"
 	"path"
-	"runtime"
 	"slices"
 	"sort"
 	"strconv"
 	"strings"
-	"sync"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/appflowc/appflowc/diag"
 	"github.com/appflowc/appflowc/internal/confine"
 	"github.com/appflowc/appflowc/internal/diskcache"
+	"github.com/appflowc/appflowc/internal/par"
 	yaml "go.yaml.in/yaml/v3"
 )
 
@@ -269,7 +268,7 @@ func LoadTree(ctx context.Context, in Input) (*Tree, error) {
 			perr[i] = diag.List{*d} // and not parsed
 		}
 	}
-	onEveryCore(len(files), func(i int) {
+	par.Each(len(files), func(i int) {
 		f := files[i]
 		if len(perr[i]) > 0 {
 			return
@@ -345,23 +344,6 @@ func LoadTree(ctx context.Context, in Input) (*Tree, error) {
 	}
 	memo.save()
 	return &Tree{Root: root, Files: files, FS: in.FS}, nil
-}
-
-// onEveryCore calls fn(0..n-1), as many at a time as there are cores, and returns when
-// all have. Files are read, parsed and converted independently: this keeps results in
-// file order while using both cores of a small CI runner.
-func onEveryCore(n int, fn func(i int)) {
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i := range n {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			fn(i)
-		}()
-	}
-	wg.Wait()
 }
 
 // RelPath returns the Rel path of the file displayed as display, or display itself.

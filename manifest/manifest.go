@@ -86,22 +86,10 @@ func toMapJSON(obj any) (map[string]any, error) {
 // same values and types as the long way's (numbers as float64, JSON's omitempty, prune);
 // TestWorkflowMapIsToMap holds the two equal.
 func workflowMap(wf *wfv1.Workflow) (m map[string]any, ok bool) {
-	rest := *wf
-	rest.TypeMeta = metav1.TypeMeta{}
-	rest.GenerateName, rest.Namespace, rest.Labels, rest.Annotations = "", "", nil, nil
-	rest.Spec.WorkflowTemplateRef, rest.Spec.Arguments, rest.Spec.TTLStrategy, rest.Spec.PodGC = nil, wfv1.Arguments{}, nil, nil
-	spec := wf.Spec
-	if !reflect.ValueOf(rest).IsZero() || spec.Arguments.Artifacts != nil ||
-		(spec.WorkflowTemplateRef != nil && spec.WorkflowTemplateRef.ClusterScope) ||
-		(spec.PodGC != nil && (spec.PodGC.LabelSelector != nil || spec.PodGC.DeleteDelayDuration != "")) {
+	if !PlainWorkflow(wf) {
 		return nil, false
 	}
-	for _, p := range spec.Arguments.Parameters {
-		p.Name, p.Value = "", nil
-		if !reflect.ValueOf(p).IsZero() {
-			return nil, false
-		}
-	}
+	spec := wf.Spec
 	m = map[string]any{}
 	putString(m, "apiVersion", wf.APIVersion)
 	putString(m, "kind", wf.Kind)
@@ -144,6 +132,31 @@ func workflowMap(wf *wfv1.Workflow) (m map[string]any, ok bool) {
 	}
 	putMap(m, "spec", sp)
 	return m, true
+}
+
+// PlainWorkflow reports whether wf sets nothing beyond what the Workflows Build makes
+// for entries set (type, generateName, namespace, labels, annotations, a namespaced
+// workflowTemplateRef, parameter names and values, ttlStrategy, podGC's strategy): the
+// fields workflowMap, and render's encoder of such Workflows, handle.
+func PlainWorkflow(wf *wfv1.Workflow) bool {
+	rest := *wf
+	rest.TypeMeta = metav1.TypeMeta{}
+	rest.GenerateName, rest.Namespace, rest.Labels, rest.Annotations = "", "", nil, nil
+	rest.Spec.WorkflowTemplateRef, rest.Spec.Arguments, rest.Spec.TTLStrategy, rest.Spec.PodGC = nil, wfv1.Arguments{}, nil, nil
+	spec := wf.Spec
+	// Through a pointer: reflect.ValueOf(rest) would copy the whole Workflow to the heap.
+	if !reflect.ValueOf(&rest).Elem().IsZero() || spec.Arguments.Artifacts != nil ||
+		(spec.WorkflowTemplateRef != nil && spec.WorkflowTemplateRef.ClusterScope) ||
+		(spec.PodGC != nil && (spec.PodGC.LabelSelector != nil || spec.PodGC.DeleteDelayDuration != "")) {
+		return false
+	}
+	for _, p := range spec.Arguments.Parameters {
+		p.Name, p.Value = "", nil
+		if !reflect.ValueOf(&p).Elem().IsZero() {
+			return false
+		}
+	}
+	return true
 }
 
 // putString, putStrings and putMap set a key as JSON's omitempty and prune would leave it.

@@ -212,3 +212,28 @@ func benchRenderDir(b *testing.B, incremental bool) {
 		run()
 	}
 }
+
+// BenchmarkRenderStream10000 is render -o - of 10,000 Applications in each input shape,
+// in-process and without the result cache: the stream rows of make bench minus process
+// start. Its CPU profile is the README's "where the time goes".
+func BenchmarkRenderStream10000YAML(b *testing.B)        { benchStream(b, benchgen.AppsYAML) }
+func BenchmarkRenderStream10000CUE(b *testing.B)         { benchStream(b, benchgen.AppsCUE) }
+func BenchmarkRenderStream10000CUEDefaults(b *testing.B) { benchStream(b, benchgen.AppsCUEDefaults) }
+
+func benchStream(b *testing.B, shape string) {
+	fsys := fstest.MapFS{}
+	for name, data := range benchgen.AppFiles(10000, shape) {
+		fsys["c/"+name] = &fstest.MapFile{Data: data}
+	}
+	in := config.Input{FS: fsys, Paths: []string{"c"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		res, err := frontend.Render(context.Background(), in, nil, render.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := render.Encode(res.Objects); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -8,11 +8,9 @@ import (
 	"sort"
 	"strings"
 
-	"runtime"
-	"sync"
-
 	yaml "go.yaml.in/yaml/v3"
 
+	"github.com/appflowc/appflowc/internal/par"
 	"github.com/appflowc/appflowc/manifest"
 )
 
@@ -121,22 +119,7 @@ func assemble(encs []encoded) ([]File, error) {
 func encodeAll(objs []Object) ([][]byte, error) {
 	out := make([][]byte, len(objs))
 	errs := make([]error, len(objs))
-	work := make(chan int)
-	var wg sync.WaitGroup
-	for range runtime.GOMAXPROCS(0) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				out[i], errs[i] = EncodeObject(objs[i])
-			}
-		}()
-	}
-	for i := range objs {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
+	par.Each(len(objs), func(i int) { out[i], errs[i] = EncodeObject(objs[i]) })
 	for _, err := range errs {
 		if err != nil {
 			return nil, err
@@ -150,14 +133,6 @@ func encodeAll(objs []Object) ([][]byte, error) {
 // yaml.v2, as sigs.k8s.io/yaml does, cost a third of a 10,000-app render; yaml.v3's
 // emitter another third, hence appendYAML).
 func EncodeObject(o Object) ([]byte, error) {
-	m, err := ToMap(o.Obj)
-	if err != nil {
-		return nil, fmt.Errorf("render %s: %w", o.ID(), err)
-	}
-	body, err := encodeYAML(m)
-	if err != nil {
-		return nil, fmt.Errorf("render %s: %w", o.ID(), err)
-	}
 	// The header is a comment line: what it names must not end the line. The config's
 	// file and entry names are checked where they are read; this keeps it so whatever
 	// calls EncodeObject.
@@ -166,17 +141,29 @@ func EncodeObject(o Object) ([]byte, error) {
 			return nil, fmt.Errorf("render %s: the header would carry a line break or control character: %q", o.ID(), s)
 		}
 	}
-	var b bytes.Buffer
+	b := make([]byte, 0, 2048)
 	switch {
 	case o.Preview:
-		fmt.Fprintf(&b, "%s: preview of what ApplicationSet %s generates (from %s). Not applied.\n", headerMark, o.Owner, o.SourceRel)
+		b = fmt.Appendf(b, "%s: preview of what ApplicationSet %s generates (from %s). Not applied.\n", headerMark, o.Owner, o.SourceRel)
 	case o.Entry != "":
-		fmt.Fprintf(&b, "%s from %s (%s). Do not edit.\n", headerMark, o.SourceRel, o.Entry)
+		b = fmt.Appendf(b, "%s from %s (%s). Do not edit.\n", headerMark, o.SourceRel, o.Entry)
 	default:
-		fmt.Fprintf(&b, "%s from its WorkflowTemplate library. Do not edit.\n", headerMark)
+		b = fmt.Appendf(b, "%s from its WorkflowTemplate library. Do not edit.\n", headerMark)
 	}
-	b.Write(body)
-	return b.Bytes(), nil
+	if wf := plainWorkflow(o.Obj); wf != nil {
+		if out, ok := appendWorkflow(b, wf); ok {
+			return out, nil
+		}
+	}
+	m, err := ToMap(o.Obj)
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", o.ID(), err)
+	}
+	body, err := encodeYAML(m)
+	if err != nil {
+		return nil, fmt.Errorf("render %s: %w", o.ID(), err)
+	}
+	return append(b, body...), nil
 }
 
 // encodeYAML is yaml.v3's encoding of m (2-space indent): through appendYAML when it

@@ -19,6 +19,7 @@ import (
 	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/diag"
 	"github.com/appflowc/appflowc/internal/diskcache"
+	"github.com/appflowc/appflowc/internal/par"
 )
 
 // templateGetter serves WorkflowTemplates from the rendered set, so validation is offline
@@ -101,9 +102,25 @@ func Validate(objs []Object, ext []*config.ExternalTemplate, cache *diskcache.Ca
 		cache.Put(kind, []byte(v), libHash, key)
 		return v
 	}
+	// What each Workflow needs besides Argo's verdict (its arguments checked, its shape
+	// key) is independent of the others: it is worked out on every core first.
+	tp := paramsOf(getter)
+	type wfPrep struct {
+		args      diag.List
+		key       string
+		cacheable bool
+	}
+	prep := make([]wfPrep, len(objs))
+	par.Each(len(objs), func(i int) {
+		if wf, ok := objs[i].Obj.(*wfv1.Workflow); ok {
+			p := &prep[i]
+			p.args = tp.check(objs[i], wf)
+			p.key, p.cacheable = shapeKey(wf)
+		}
+	})
 	var out diag.List
 	shapes := map[string]string{}
-	for _, o := range objs {
+	for i, o := range objs {
 		switch obj := o.Obj.(type) {
 		case *wfv1.WorkflowTemplate, *wfv1.ClusterWorkflowTemplate:
 			if o.Locate != nil { // a user template: its templateRefs' arguments
@@ -141,11 +158,11 @@ func Validate(objs []Object, ext []*config.ExternalTemplate, cache *diskcache.Ca
 					"this comes from the template's definition; fix it where the template is written")})
 			}
 		case *wfv1.Workflow:
-			out = append(out, checkArguments(o, obj, getter)...)
+			out = append(out, prep[i].args...)
 			check := func() error {
 				return validate.ValidateWorkflow(getter, cgetter, obj.DeepCopy(), nil, validate.ValidateOpts{Lint: true})
 			}
-			key, cacheable := shapeKey(obj)
+			key, cacheable := prep[i].key, prep[i].cacheable
 			msg, seen := shapes[key]
 			switch {
 			case !cacheable:
@@ -162,7 +179,7 @@ func Validate(objs []Object, ext []*config.ExternalTemplate, cache *diskcache.Ca
 			}
 		case *wfv1.CronWorkflow:
 			// A scheduled entry's runs reference a template as its Workflow would.
-			out = append(out, checkArguments(o, &wfv1.Workflow{ObjectMeta: obj.ObjectMeta, Spec: obj.Spec.WorkflowSpec}, getter)...)
+			out = append(out, tp.check(o, &wfv1.Workflow{ObjectMeta: obj.ObjectMeta, Spec: obj.Spec.WorkflowSpec})...)
 			b, err := json.Marshal(obj)
 			check := func() error {
 				return validate.ValidateCronWorkflow(context.Background(), getter, cgetter, obj.DeepCopy(), nil)
@@ -300,33 +317,50 @@ func checkRefArguments(o Object, getter templateGetter, cgetter clusterTemplateG
 	return out
 }
 
-func checkArguments(o Object, wf *wfv1.Workflow, getter templateGetter) diag.List {
+// templateParams is what checking a Workflow's arguments needs of each template: built once per
+// Validate, read by every core.
+type templateParams map[string]*declaredParams
+
+type declaredParams struct {
+	byName map[string]*wfv1.Parameter
+	list   []*wfv1.Parameter // in declaration order
+	names  []string          // the same, for the hint
+}
+
+func paramsOf(getter templateGetter) templateParams {
+	tp := make(templateParams, len(getter))
+	for name, wt := range getter {
+		d := &declaredParams{byName: make(map[string]*wfv1.Parameter, len(wt.Spec.Arguments.Parameters))}
+		for i := range wt.Spec.Arguments.Parameters {
+			p := &wt.Spec.Arguments.Parameters[i]
+			d.byName[p.Name] = p
+			d.list = append(d.list, p)
+			d.names = append(d.names, p.Name)
+		}
+		tp[name] = d
+	}
+	return tp
+}
+
+func (tp templateParams) check(o Object, wf *wfv1.Workflow) diag.List {
 	ref := wf.Spec.WorkflowTemplateRef
 	if ref == nil {
 		return nil
 	}
-	wt, ok := getter[ref.Name]
+	d, ok := tp[ref.Name]
 	if !ok {
 		return diag.List{{Pos: o.Source, Path: o.Entry, Msg: fmt.Sprintf("workflowTemplateRef %q names no known WorkflowTemplate", ref.Name),
-			Hint: "use one of: " + strings.Join(slices.Sorted(maps.Keys(getter)), ", ")}}
-	}
-	declared := map[string]wfv1.Parameter{}
-	var names []string
-	for _, p := range wt.Spec.Arguments.Parameters {
-		declared[p.Name] = p
-		names = append(names, p.Name)
+			Hint: "use one of: " + strings.Join(slices.Sorted(maps.Keys(tp)), ", ")}}
 	}
 	var out diag.List
-	given := map[string]bool{}
 	for _, p := range wf.Spec.Arguments.Parameters {
-		given[p.Name] = true
-		if _, ok := declared[p.Name]; !ok {
+		if _, ok := d.byName[p.Name]; !ok {
 			out = append(out, diag.Diagnostic{Pos: o.Source, Path: o.Entry, Msg: fmt.Sprintf("parameter %q is not declared by WorkflowTemplate %s", p.Name, ref.Name),
-				Hint: "declared parameters: " + strings.Join(names, ", ")})
+				Hint: "declared parameters: " + strings.Join(d.names, ", ")})
 		}
 	}
-	for _, p := range wt.Spec.Arguments.Parameters {
-		if p.Value == nil && p.Default == nil && !given[p.Name] {
+	for _, p := range d.list {
+		if p.Value == nil && p.Default == nil && !slices.ContainsFunc(wf.Spec.Arguments.Parameters, func(a wfv1.Parameter) bool { return a.Name == p.Name }) {
 			out = append(out, diag.Diagnostic{Pos: o.Source, Path: o.Entry, Msg: fmt.Sprintf("required parameter %q of WorkflowTemplate %s is not set", p.Name, ref.Name),
 				Hint: "pass a value for it"})
 		}

@@ -59,6 +59,12 @@ func appendValue(b []byte, v any, indent int) ([]byte, bool) {
 		}
 		b = append(b, '\n')
 		return appendList(b, x, indent+2)
+	case fields:
+		if len(x) == 0 {
+			return append(b, " {}\n"...), true
+		}
+		b = append(b, '\n')
+		return appendFields(b, x, indent+2, false)
 	}
 	b = append(b, ' ')
 	b, ok := appendScalar(b, v)
@@ -77,6 +83,12 @@ func appendList(b []byte, l []any, indent int) ([]byte, bool) {
 				continue
 			}
 			b, ok = appendMap(b, x, indent+2, true)
+		case fields:
+			if len(x) == 0 {
+				b = append(b, "{}\n"...)
+				continue
+			}
+			b, ok = appendFields(b, x, indent+2, true)
 		case []any:
 			return b, false
 		default:
