@@ -9,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/appflowc/appflowc/diag"
+	"github.com/appflowc/appflowc/internal/par"
 )
 
 // Defaults of the appflow settings; the CUE schema in cue/ declares the same (a test keeps them equal).
@@ -279,8 +280,14 @@ func (d *decoder) config(root *Node) *Config {
 	}
 	c.Appflow = d.appflow(root.Get("appflow"))
 	if n := root.Get("applications"); n != nil && d.fieldsAny(n, []string{"applications"}) {
-		for _, f := range n.SortedFields() {
-			c.Applications = append(c.Applications, d.application(f, &c.Appflow))
+		// Applications, most of a large config, decode independently: on every core,
+		// each with its own decoder, whose findings join d's in the config's order.
+		fs := n.SortedFields()
+		c.Applications = make([]*Application, len(fs))
+		ds := make([]decoder, len(fs))
+		par.Each(len(fs), func(i int) { c.Applications[i] = ds[i].application(fs[i], &c.Appflow) })
+		for i := range ds {
+			d.errs, d.policy = append(d.errs, ds[i].errs...), append(d.policy, ds[i].policy...)
 		}
 	}
 	if n := root.Get("applicationSets"); n != nil && d.fieldsAny(n, []string{"applicationSets"}) {

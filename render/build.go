@@ -18,6 +18,7 @@ import (
 	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/diag"
 	"github.com/appflowc/appflowc/internal/diskcache"
+	"github.com/appflowc/appflowc/internal/par"
 	"github.com/appflowc/appflowc/library"
 	"github.com/appflowc/appflowc/manifest"
 )
@@ -84,18 +85,27 @@ func Build(ctx context.Context, cfg *config.Config, cache *diskcache.Cache) ([]O
 			return nil, errs.Sort()
 		}
 	}
-	for _, a := range cfg.Applications {
-		if err := ctx.Err(); err != nil {
-			return nil, err
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	// Each entry's Workflow depends on the entry and the settings alone: built on every
+	// core, in the config's order.
+	apps, sets, infra := cfg.Applications, cfg.ApplicationSets, cfg.Infra
+	entries := make([]Object, len(apps)+len(sets)+len(infra))
+	par.Each(len(entries), func(i int) {
+		switch {
+		case i < len(apps):
+			a := apps[i]
+			entries[i] = workflow(cfg, "application", a.Name, a.Pos, a.Labels, a.Schedule, library.ApplicationCreate, applicationParams(cfg, a))
+		case i < len(apps)+len(sets):
+			a := sets[i-len(apps)]
+			entries[i] = workflow(cfg, "applicationset", a.Name, a.Pos, a.Labels, a.Schedule, library.ApplicationSetCreate, applicationSetParams(cfg, a))
+		default:
+			in := infra[i-len(apps)-len(sets)]
+			entries[i] = workflow(cfg, "infra", in.Name, in.Pos, in.Labels, in.Schedule, library.InfraProvision, infraParams(in))
 		}
-		objs = append(objs, workflow(cfg, "application", a.Name, a.Pos, a.Labels, a.Schedule, library.ApplicationCreate, applicationParams(cfg, a)))
-	}
-	for _, a := range cfg.ApplicationSets {
-		objs = append(objs, workflow(cfg, "applicationset", a.Name, a.Pos, a.Labels, a.Schedule, library.ApplicationSetCreate, applicationSetParams(cfg, a)))
-	}
-	for _, in := range cfg.Infra {
-		objs = append(objs, workflow(cfg, "infra", in.Name, in.Pos, in.Labels, in.Schedule, library.InfraProvision, infraParams(in)))
-	}
+	})
+	objs = append(objs, entries...)
 	return objs, nil
 }
 

@@ -20,7 +20,64 @@ import (
 // strategies; and those of the examples and the generated config take the short way wherever
 // the map encoder does.
 func TestWorkflowEncodingIsTheLongWay(t *testing.T) {
-	var wfs []*wfv1.Workflow
+	wfs, short := plainWorkflowVariants(t, 20000)
+	for i, wf := range wfs {
+		m, err := ToMap(wf)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := encodeYAMLv3(m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := appendWorkflow(nil, wf)
+		if !ok {
+			// Only where the map encoder steps aside too (a multi-line value is a block
+			// scalar, written by yaml.v3).
+			if _, mapOK := appendYAML(nil, m); mapOK && i < short {
+				t.Errorf("Workflow %s took the long way", wf.GenerateName)
+			}
+			continue
+		}
+		if string(got) != string(want) {
+			t.Fatalf("Workflow %d: without maps\n%s\nyaml.v3 of ToMap\n%s", i, got, want)
+		}
+	}
+}
+
+// TestPlainShapeKeyIsTheJSONKey: two entries' Workflows share a shape key written from
+// their fields exactly when they share the key written through JSON, over the variants
+// above; one holding "{{" is not cacheable either way.
+func TestPlainShapeKeyIsTheJSONKey(t *testing.T) {
+	wfs, _ := plainWorkflowVariants(t, 3000)
+	plain, byJSON := map[string]int{}, map[string]int{}
+	for i, wf := range wfs {
+		pk, pok := plainShapeKey(wf)
+		jk, jok := jsonShapeKey(wf)
+		if pok != jok {
+			t.Fatalf("Workflow %d: cacheable %v from its fields, %v through JSON", i, pok, jok)
+		}
+		if !pok {
+			continue
+		}
+		pi, pseen := plain[pk]
+		ji, jseen := byJSON[jk]
+		if pseen != jseen || pi != ji {
+			t.Fatalf("Workflow %d: its fields' key matches Workflow %d (%v), its JSON key matches Workflow %d (%v):\n%s\n%s", i, pi, pseen, ji, jseen, pk, jk)
+		}
+		if !pseen {
+			plain[pk], byJSON[jk] = i, i
+		}
+	}
+	if len(plain) < 50 {
+		t.Fatalf("only %d shapes among the variants", len(plain))
+	}
+}
+
+// plainWorkflowVariants returns the entries' Workflows of every example and of a
+// generated config (the first short of them), then n variants of them.
+func plainWorkflowVariants(t *testing.T, n int) (wfs []*wfv1.Workflow, short int) {
+	t.Helper()
 	collect := func(in config.Input) {
 		res, err := Render(context.Background(), in, Options{})
 		if err != nil {
@@ -41,14 +98,14 @@ func TestWorkflowEncodingIsTheLongWay(t *testing.T) {
 		t.Fatal(err)
 	}
 	collect(config.Input{FS: os.DirFS(gen), Paths: []string{"."}})
-	short := len(wfs)
+	short = len(wfs)
 	if short < 300 {
 		t.Fatalf("only %d plain Workflows", short)
 	}
 	r := rand.New(rand.NewPCG(3, 4))
 	str := func() string { return trickyStrings[r.IntN(len(trickyStrings))] }
 	key := func() string { return trickyKeys[r.IntN(len(trickyKeys))] }
-	for range 20000 {
+	for range n {
 		wf := wfs[r.IntN(short)].DeepCopy()
 		switch r.IntN(8) {
 		case 0:
@@ -93,26 +150,5 @@ func TestWorkflowEncodingIsTheLongWay(t *testing.T) {
 		}
 		wfs = append(wfs, wf)
 	}
-	for i, wf := range wfs {
-		m, err := ToMap(wf)
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := encodeYAMLv3(m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, ok := appendWorkflow(nil, wf)
-		if !ok {
-			// Only where the map encoder steps aside too (a multi-line value is a block
-			// scalar, written by yaml.v3).
-			if _, mapOK := appendYAML(nil, m); mapOK && i < short {
-				t.Errorf("Workflow %s took the long way", wf.GenerateName)
-			}
-			continue
-		}
-		if string(got) != string(want) {
-			t.Fatalf("Workflow %d: without maps\n%s\nyaml.v3 of ToMap\n%s", i, got, want)
-		}
-	}
+	return wfs, short
 }

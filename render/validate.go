@@ -8,6 +8,7 @@ import (
 	"maps"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -20,6 +21,7 @@ import (
 	"github.com/appflowc/appflowc/diag"
 	"github.com/appflowc/appflowc/internal/diskcache"
 	"github.com/appflowc/appflowc/internal/par"
+	"github.com/appflowc/appflowc/manifest"
 )
 
 // templateGetter serves WorkflowTemplates from the rendered set, so validation is offline
@@ -102,8 +104,50 @@ func Validate(objs []Object, ext []*config.ExternalTemplate, cache *diskcache.Ca
 		cache.Put(kind, []byte(v), libHash, key)
 		return v
 	}
+	// A template's verdict: Argo's validation (serialised, see argoMu) and its
+	// templateRefs' arguments.
+	templateDiags := func(o Object) diag.List {
+		var out diag.List
+		obj := o.Obj
+		if o.Locate != nil { // a user template: its templateRefs' arguments
+			out = append(out, checkRefArguments(o, getter, cgetter)...)
+		}
+		b, err := json.Marshal(obj)
+		if err != nil {
+			b = nil // not cacheable: validate without the cache
+		}
+		kind := "argo-template"
+		check := func() error {
+			return validate.ValidateWorkflowTemplate(getter, cgetter, obj.(*wfv1.WorkflowTemplate).DeepCopy(), nil, validate.ValidateOpts{Lint: true, WorkflowTemplateValidation: true})
+		}
+		if cwt, ok := obj.(*wfv1.ClusterWorkflowTemplate); ok {
+			kind = "argo-clustertemplate"
+			check = func() error {
+				return validate.ValidateClusterWorkflowTemplate(getter, cgetter, cwt.DeepCopy(), nil, validate.ValidateOpts{Lint: true, WorkflowTemplateValidation: true})
+			}
+		}
+		var msg string
+		if b != nil {
+			msg = verdict(kind, b, check)
+		} else if err := argoValidate(check); err != nil {
+			msg = err.Error()
+		}
+		if msg != "" {
+			pos, path := o.Source, o.ID()
+			if o.Entry != "" { // a user template: name it as the config does
+				path = o.Entry
+			}
+			if o.Locate != nil { // at the field Argo names, where it is written
+				pos, path = o.Locate(msg)
+			}
+			out = append(out, diag.Diagnostic{Pos: pos, Path: path, Msg: "Argo rejects the template: " + msg, Hint: refHint(msg, stubs, func(n string) bool { return getter[n] != nil || cgetter[n] != nil },
+				"this comes from the template's definition; fix it where the template is written")})
+		}
+		return out
+	}
 	// What each Workflow needs besides Argo's verdict (its arguments checked, its shape
-	// key) is independent of the others: it is worked out on every core first.
+	// key) is independent of the others: it is worked out on every core, while the
+	// templates' verdicts are reached beside it.
 	tp := paramsOf(getter)
 	type wfPrep struct {
 		args      diag.List
@@ -111,6 +155,17 @@ func Validate(objs []Object, ext []*config.ExternalTemplate, cache *diskcache.Ca
 		cacheable bool
 	}
 	prep := make([]wfPrep, len(objs))
+	perObj := make([]diag.List, len(objs))
+	templatesDone := make(chan struct{})
+	go func() {
+		defer close(templatesDone)
+		for i, o := range objs {
+			switch o.Obj.(type) {
+			case *wfv1.WorkflowTemplate, *wfv1.ClusterWorkflowTemplate:
+				perObj[i] = templateDiags(o)
+			}
+		}
+	}()
 	par.Each(len(objs), func(i int) {
 		if wf, ok := objs[i].Obj.(*wfv1.Workflow); ok {
 			p := &prep[i]
@@ -118,45 +173,11 @@ func Validate(objs []Object, ext []*config.ExternalTemplate, cache *diskcache.Ca
 			p.key, p.cacheable = shapeKey(wf)
 		}
 	})
-	var out diag.List
+	<-templatesDone
 	shapes := map[string]string{}
 	for i, o := range objs {
+		var out diag.List
 		switch obj := o.Obj.(type) {
-		case *wfv1.WorkflowTemplate, *wfv1.ClusterWorkflowTemplate:
-			if o.Locate != nil { // a user template: its templateRefs' arguments
-				out = append(out, checkRefArguments(o, getter, cgetter)...)
-			}
-			b, err := json.Marshal(obj)
-			if err != nil {
-				b = nil // not cacheable: validate without the cache
-			}
-			kind := "argo-template"
-			check := func() error {
-				return validate.ValidateWorkflowTemplate(getter, cgetter, obj.(*wfv1.WorkflowTemplate).DeepCopy(), nil, validate.ValidateOpts{Lint: true, WorkflowTemplateValidation: true})
-			}
-			if cwt, ok := obj.(*wfv1.ClusterWorkflowTemplate); ok {
-				kind = "argo-clustertemplate"
-				check = func() error {
-					return validate.ValidateClusterWorkflowTemplate(getter, cgetter, cwt.DeepCopy(), nil, validate.ValidateOpts{Lint: true, WorkflowTemplateValidation: true})
-				}
-			}
-			var msg string
-			if b != nil {
-				msg = verdict(kind, b, check)
-			} else if err := argoValidate(check); err != nil {
-				msg = err.Error()
-			}
-			if msg != "" {
-				pos, path := o.Source, o.ID()
-				if o.Entry != "" { // a user template: name it as the config does
-					path = o.Entry
-				}
-				if o.Locate != nil { // at the field Argo names, where it is written
-					pos, path = o.Locate(msg)
-				}
-				out = append(out, diag.Diagnostic{Pos: pos, Path: path, Msg: "Argo rejects the template: " + msg, Hint: refHint(msg, stubs, func(n string) bool { return getter[n] != nil || cgetter[n] != nil },
-					"this comes from the template's definition; fix it where the template is written")})
-			}
 		case *wfv1.Workflow:
 			out = append(out, prep[i].args...)
 			check := func() error {
@@ -195,6 +216,13 @@ func Validate(objs []Object, ext []*config.ExternalTemplate, cache *diskcache.Ca
 					Hint: "check the pipeline's steps and schedule"})
 			}
 		}
+		if out != nil {
+			perObj[i] = out
+		}
+	}
+	var out diag.List
+	for _, ds := range perObj {
+		out = append(out, ds...)
 	}
 	return out.Sort()
 }
@@ -375,6 +403,64 @@ func (tp templateParams) check(o Object, wf *wfv1.Workflow) diag.List {
 // A value holding "{{" could be substituted during validation, so such Workflows are
 // validated on their own (cacheable is false).
 func shapeKey(wf *wfv1.Workflow) (key string, cacheable bool) {
+	if manifest.PlainWorkflow(wf) {
+		return plainShapeKey(wf)
+	}
+	return jsonShapeKey(wf)
+}
+
+// plainShapeKey is shapeKey of an entry's Workflow (manifest.PlainWorkflow), written
+// from the few fields such a Workflow has instead of through JSON (a tenth of a large
+// render went to that): the same fields with the values left out, each length-prefixed
+// so that no two shapes share a key. TestPlainShapeKeyIsTheJSONKey holds it to
+// jsonShapeKey: equal exactly when those are equal.
+func plainShapeKey(wf *wfv1.Workflow) (string, bool) {
+	b := make([]byte, 0, 256)
+	b = append(b, "plain"...)
+	str := func(s string) {
+		b = strconv.AppendInt(append(b, 0), int64(len(s)), 10)
+		b = append(append(b, ':'), s...)
+	}
+	opt := func(set bool) {
+		if set {
+			b = append(b, 1)
+		} else {
+			b = append(b, 0)
+		}
+	}
+	str(wf.APIVersion)
+	str(wf.Kind)
+	str(wf.Namespace)
+	opt(wf.Spec.WorkflowTemplateRef != nil)
+	if r := wf.Spec.WorkflowTemplateRef; r != nil {
+		str(r.Name)
+	}
+	b = strconv.AppendInt(b, int64(len(wf.Spec.Arguments.Parameters)), 10)
+	for _, p := range wf.Spec.Arguments.Parameters {
+		if p.Value != nil && strings.Contains(p.Value.String(), "{{") {
+			return "", false
+		}
+		str(p.Name)
+		opt(p.Value != nil)
+	}
+	opt(wf.Spec.TTLStrategy != nil)
+	if t := wf.Spec.TTLStrategy; t != nil {
+		for _, v := range []*int32{t.SecondsAfterCompletion, t.SecondsAfterSuccess, t.SecondsAfterFailure} {
+			opt(v != nil)
+			if v != nil {
+				b = strconv.AppendInt(append(b, ':'), int64(*v), 10)
+			}
+		}
+	}
+	opt(wf.Spec.PodGC != nil)
+	if g := wf.Spec.PodGC; g != nil {
+		str(string(g.Strategy))
+	}
+	return string(b), true
+}
+
+// jsonShapeKey is shapeKey of any Workflow: its JSON with what varies per entry masked.
+func jsonShapeKey(wf *wfv1.Workflow) (key string, cacheable bool) {
 	// A shallow copy with new parameter and metadata values: nothing shared is modified,
 	// and a deep copy per Workflow was a tenth of a large render.
 	c := *wf
