@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"cuelang.org/go/cue/ast"
 	"cuelang.org/go/cue/parser"
 	"golang.org/x/tools/txtar"
 
@@ -55,7 +56,15 @@ func TestDataCUEIsEvaluation(t *testing.T) {
 	for i := 0; i < 4000; i++ {
 		add(randomData(rng))
 	}
+	if err := benchgen.WriteApps(gen, 300, benchgen.AppsCUEDefaults); err != nil {
+		t.Fatal(err)
+	}
+	add(cueFilesIn(t, gen))
+	for i := 0; i < 3000; i++ {
+		add(randomPatterned(rng))
+	}
 	fast, declined, evaluated := 0, 0, 0
+	patterned := 0
 	for _, files := range sets {
 		asts, perrs := parseCUE(files)
 		if len(perrs) > 0 {
@@ -70,6 +79,9 @@ func TestDataCUEIsEvaluation(t *testing.T) {
 		if hasEvaluated(got) {
 			evaluated++
 		}
+		if hasPattern(asts) {
+			patterned++
+		}
 		reparsed, _ := parseCUE(files) // dataCUE shares nodes with its input; evaluate fresh syntax
 		want, wantErrs := evalCUEPackage(reparsed)
 		// The data reading reports no errors of its own: it declines whatever evaluation
@@ -80,12 +92,74 @@ func TestDataCUEIsEvaluation(t *testing.T) {
 		}
 		if d := diffNodes(got, want, ""); d != "" {
 			t.Errorf("%s: the data reading differs from evaluation: %s", files[0].Display, d)
+		} else if d := structPosDiff(got, want, ""); d != "" && hasPattern(asts) {
+			// Under a pattern constraint the decoder places an entry's missing fields
+			// at its struct: those positions must be evaluation's too.
+			t.Errorf("%s: the data reading places a struct otherwise than evaluation: %s", files[0].Display, d)
 		}
 	}
-	t.Logf("%d configs read as data (identical to evaluation; %d of them with expressions evaluated on their own), %d left to evaluation", fast, evaluated, declined)
-	if fast < 300 || declined < 100 || evaluated < 100 {
+	t.Logf("%d configs read as data (identical to evaluation; %d of them with expressions evaluated on their own, %d with entries under pattern constraints), %d left to evaluation", fast, evaluated, patterned, declined)
+	if fast < 300 || declined < 100 || evaluated < 100 || patterned < 300 {
 		t.Errorf("expected every path to be exercised: %d fast, %d with expressions evaluated alone, %d declined", fast, evaluated, declined)
 	}
+}
+
+// structPosDiff compares the positions of structs, which diffNodes leaves out.
+func structPosDiff(a, b *Node, path string) string {
+	if a.Kind == Map && path != "" && a.Pos != b.Pos {
+		return fmt.Sprintf("%s: struct at %s vs %s", path, a.Pos, b.Pos)
+	}
+	for _, af := range a.Fields {
+		if d := structPosDiff(af.Value, b.field(af.Key).Value, path+"."+af.Key); d != "" {
+			return d
+		}
+	}
+	for i := range a.Items {
+		if d := structPosDiff(a.Items[i], b.Items[i], fmt.Sprintf("%s[%d]", path, i)); d != "" {
+			return d
+		}
+	}
+	return ""
+}
+
+func hasPattern(asts []*ast.File) bool { return len(topPatterns(asts)) > 0 }
+
+// randomPatterned writes one to three CUE files of entries under a field with pattern
+// constraints (defaults for every entry, as CUE users write them): patterns of every
+// label form, with defaults, aliases, references inside and outside, and entries
+// that meet the defaults, override them, conflict with them or are written twice.
+func randomPatterned(rng *rand.Rand) []File {
+	labels := []string{"[string]", "[N=string]", `[=~"^a"]`, "[_]", `[!="b"]`}
+	pats := []string{`{x: 1}`, `{x: *1 | int}`, `{name: N}`, `{s: {t: "d"}}`, `{s: t: *"d" | string, u: true}`,
+		`{l: [1, 2]}`, `{x: int}`, `{y: other}`, `{x: 1, y: x}`, `{x: string | *"v"}`, `{z: close({a: 1})}`,
+		`{x: 2}`, `{_h: 1, h: _h}`, `{s: {}}`, `{k: len}`, `{x: >0}`, `{m: *{a: 1} | {b: 2}}`}
+	entries := []string{`{}`, `{x: 1}`, `{x: 2}`, `{y: "e"}`, `{s: t: "e"}`, `{s: {u: true}}`, `{l: [1, 2]}`,
+		`{x: 1.0}`, `{name: "n"}`, `{s: t: 3}`, `{w: [for i in [1, 2] {i}]}`, `{x: *3 | int}`, `{s: v: null}`}
+	keys := []string{"a", "b", `"a-1"`, "c", "ab", `"b"`}
+	var files []File
+	nf := 1 + rng.Intn(3)
+	for i := 0; i < nf; i++ {
+		var b bytes.Buffer
+		if rng.Intn(4) == 0 {
+			b.WriteString("package p\n\n")
+		}
+		for j := 0; j < 1+rng.Intn(4); j++ {
+			switch r := rng.Intn(10); {
+			case r < 3 && (i == 0 || rng.Intn(2) == 0):
+				fmt.Fprintf(&b, "apps: %s: %s\n", labels[rng.Intn(len(labels))], pats[rng.Intn(len(pats))])
+			case r < 4:
+				fmt.Fprintf(&b, "apps: {%s: %s, %s: %s}\n", labels[rng.Intn(len(labels))], pats[rng.Intn(len(pats))], keys[rng.Intn(len(keys))], entries[rng.Intn(len(entries))])
+			case r < 8:
+				fmt.Fprintf(&b, "apps: %s: %s\n", keys[rng.Intn(len(keys))], entries[rng.Intn(len(entries))])
+			case r < 9:
+				fmt.Fprintf(&b, "apps: {%s: %s, %s: %s}\n", keys[rng.Intn(len(keys))], entries[rng.Intn(len(entries))], keys[rng.Intn(len(keys))], entries[rng.Intn(len(entries))])
+			default:
+				fmt.Fprintf(&b, "other: %s\n", []string{`"o"`, `1`, `{a: 1}`}[rng.Intn(3)])
+			}
+		}
+		files = append(files, File{Display: fmt.Sprintf("p%d.cue", i), Data: b.Bytes()})
+	}
+	return files
 }
 
 func hasEvaluated(n *Node) bool {

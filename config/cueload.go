@@ -44,6 +44,16 @@ func evalCUE(ctx context.Context, files []File, memo *fileMemo, lim Limits) (*No
 			pkgs[i] = asts[i].PackageName()
 		}
 	})
+	// A file kept in memo was read without the package's pattern constraints (files
+	// that met them are not kept): when the package has some, every file is parsed.
+	if len(topPatterns(asts)) > 0 {
+		par.Each(len(files), func(i int) {
+			if asts[i] == nil {
+				nodes[i], labels[i] = nil, nil
+				asts[i], perrs[i] = parser.ParseFile(files[i].Display, files[i].Data, parser.ParseComments)
+			}
+		})
+	}
 	if errs := packageErrs(files, pkgs, perrs); len(errs) > 0 {
 		return nil, errs
 	}

@@ -123,6 +123,19 @@ func TestFileMemoIsReading(t *testing.T) {
 	if hits < 5 {
 		t.Errorf("only %d file records kept across %d configs", hits, len(configs))
 	}
+	// A pattern constraint added beside files kept in the memo applies to their entries
+	// too (they were kept as read without one).
+	fsys := fstest.MapFS{
+		"c/a.cue": {Data: []byte("package x\n\napplications: web: {source: {repoURL: \"https://c.example.com\", targetRevision: \"1.0.0\"}, destination: namespace: \"web\"}\n")},
+		"c/b.cue": {Data: []byte("package x\n\napplications: api: {source: {repoURL: \"https://c.example.com\", targetRevision: \"1.0.0\"}, destination: namespace: \"api\"}\n")},
+	}
+	cache := diskcache.New(t.TempDir(), []byte("t"))
+	compare("entries without a pattern", fsys, cache)
+	fsys["c/p.cue"] = &fstest.MapFile{Data: []byte("package x\n\napplications: [string]: source: chart: \"svc\"\n")}
+	compare("a pattern added", fsys, cache)
+	if got, _ := load(fsys, cache); got == nil || got.Get("applications").Get("web").Get("source").Get("chart") == nil {
+		t.Errorf("the pattern added did not reach an entry kept in the memo")
+	}
 }
 
 // TestFileMemoDamaged: a damaged record set is ignored.
