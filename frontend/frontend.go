@@ -48,7 +48,9 @@ type Options struct {
 type Result struct {
 	InputFiles int // files read
 	Entries    int // entries of the config's sections
-	Config     *config.Config
+	// Config is the decoded config. Its Tree keeps the files but not the parsed tree
+	// (Tree.Root is nil) unless the schema check ran.
+	Config *config.Config
 	// Objects are the objects compiled by this run: all of them, except with incremental
 	// reuse, where reused entries' objects are absent (their files are in Files).
 	Objects []render.Object
@@ -138,6 +140,12 @@ func Run(ctx context.Context, in config.Input, opts Options) (*Result, error) {
 	if opts.Output != nil {
 		plan = render.NewPlan(cfg, in, *opts.Output, opts.Cache)
 		todo = plan.Todo
+	}
+	if !opts.Schema {
+		// Decoded and planned, the config's tree is needed again only by the schema
+		// check: without it, the tree (a third of a large render's heap) is let go.
+		// Result.Config keeps the decoded config and its files.
+		t.Root = nil
 	}
 	// The schema check (when asked for) and the compile are independent: they run side by
 	// side.

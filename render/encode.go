@@ -43,7 +43,7 @@ func FilePath(o Object) string {
 // Keys are sorted and the Go types' noise (status, creationTimestamp: null, empty
 // structs) is pruned, so the same config always gives the same bytes.
 func Encode(objs []Object) ([]File, error) {
-	encs, err := encodeObjects(objs)
+	encs, err := encodeObjects(objs, false)
 	if err != nil {
 		return nil, err
 	}
@@ -60,15 +60,26 @@ type encoded struct {
 	Preview  bool   // for review only: not in kustomization.yaml
 }
 
-// encodeObjects encodes every object, on every core.
-func encodeObjects(objs []Object) ([]encoded, error) {
-	datas, err := encodeAll(objs)
-	if err != nil {
-		return nil, err
-	}
+// encodeObjects encodes every object, on every core; with release, each object's typed
+// value is let go (objs[i].Obj = nil) once encoded.
+func encodeObjects(objs []Object, release bool) ([]encoded, error) {
 	out := make([]encoded, len(objs))
-	for i, o := range objs {
-		out[i] = encoded{File: File{Path: FilePath(o), Data: datas[i]}, ID: o.ID(), Entry: o.Entry, Workflow: o.Kind == "Workflow", Preview: o.Preview}
+	errs := make([]error, len(objs))
+	par.Each(len(objs), func(i int) {
+		o := objs[i]
+		var data []byte
+		if data, errs[i] = EncodeObject(o); errs[i] != nil {
+			return
+		}
+		out[i] = encoded{File: File{Path: FilePath(o), Data: data}, ID: o.ID(), Entry: o.Entry, Workflow: o.Kind == "Workflow", Preview: o.Preview}
+		if release {
+			objs[i].Obj = nil
+		}
+	})
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
 	}
 	return out, nil
 }
@@ -114,20 +125,6 @@ func assemble(encs []encoded) ([]File, error) {
 	return files, nil
 }
 
-// encodeAll encodes objects on every core; result i belongs to objs[i], so the output
-// does not depend on scheduling.
-func encodeAll(objs []Object) ([][]byte, error) {
-	out := make([][]byte, len(objs))
-	errs := make([]error, len(objs))
-	par.Each(len(objs), func(i int) { out[i], errs[i] = EncodeObject(objs[i]) })
-	for _, err := range errs {
-		if err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
-}
-
 // EncodeObject writes one object as YAML with a header naming its source: the pruned
 // map, sorted keys, 2-space indent, in yaml.v3's exact bytes (going through JSON and
 // yaml.v2, as sigs.k8s.io/yaml does, cost a third of a 10,000-app render; yaml.v3's
@@ -152,7 +149,9 @@ func EncodeObject(o Object) ([]byte, error) {
 	}
 	if wf := plainWorkflow(o.Obj); wf != nil {
 		if out, ok := appendWorkflow(b, wf); ok {
-			return out, nil
+			// The file is kept until it is written: without the buffer's spare half
+			// (a large render's files were half of its peak heap).
+			return bytes.Clone(out), nil
 		}
 	}
 	m, err := ToMap(o.Obj)
@@ -163,7 +162,7 @@ func EncodeObject(o Object) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("render %s: %w", o.ID(), err)
 	}
-	return append(b, body...), nil
+	return append(b[:len(b):len(b)], body...), nil
 }
 
 // encodeYAML is yaml.v3's encoding of m (2-space indent): through appendYAML when it

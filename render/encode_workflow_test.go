@@ -152,3 +152,35 @@ func plainWorkflowVariants(t *testing.T, n int) (wfs []*wfv1.Workflow, short int
 	}
 	return wfs, short
 }
+
+// TestFilesOnlyWritesTheSameFiles: a render that lets its objects go as it encodes them
+// (render -o) writes the very files of one that keeps them, and keeps none.
+func TestFilesOnlyWritesTheSameFiles(t *testing.T) {
+	dirs, _ := filepath.Glob("../examples/*")
+	gen := t.TempDir()
+	if err := benchgen.Write(gen, 300, "cue"); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range append(dirs, gen) {
+		in := config.Input{FS: os.DirFS(d), Paths: []string{"."}}
+		kept, err := Render(context.Background(), in, Options{Expand: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		only, err := Render(context.Background(), in, Options{Expand: true, FilesOnly: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if only.Objects != nil || len(kept.Objects) == 0 {
+			t.Errorf("%s: FilesOnly kept %d objects; without it, %d", d, len(only.Objects), len(kept.Objects))
+		}
+		if len(only.Files) != len(kept.Files) {
+			t.Fatalf("%s: %d files, %d without FilesOnly", d, len(only.Files), len(kept.Files))
+		}
+		for i := range kept.Files {
+			if only.Files[i].Path != kept.Files[i].Path || string(only.Files[i].Data) != string(kept.Files[i].Data) {
+				t.Errorf("%s: %s differs with FilesOnly", d, kept.Files[i].Path)
+			}
+		}
+	}
+}

@@ -26,6 +26,10 @@ type Options struct {
 	// entries rendered before with the same inputs (incremental.go); their objects are
 	// then not in Result.Objects.
 	Incremental bool
+	// FilesOnly lets each object go once it is encoded, and Result.Objects is nil: a
+	// large render's peak then holds its files and not also all of its objects (what
+	// render -o needs; apply and the other commands keep the objects).
+	FilesOnly bool
 }
 
 // Result is a rendered config, in memory.
@@ -79,9 +83,12 @@ func (p *Plan) Finish(objs []Object) (*Result, error) {
 		}
 		objs = append(objs, previews...)
 	}
-	encs, err := encodeObjects(objs)
+	encs, err := encodeObjects(objs, p.opts.FilesOnly)
 	if err != nil {
 		return nil, err
+	}
+	if p.opts.FilesOnly {
+		objs = nil
 	}
 	if p.keys != nil {
 		remember(p.cache, p.location, p.keys, p.bundle, p.reused, encs)
