@@ -18,7 +18,7 @@ import (
 )
 
 func newRenderCmd() *cobra.Command {
-	opts := render.Options{Incremental: true}
+	opts := render.Options{Incremental: true, FilesOnly: true}
 	var out string
 	var check bool
 	cmd := &cobra.Command{
