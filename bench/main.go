@@ -132,7 +132,7 @@ type summary struct {
 	anchor, reference          result // cue export of the plain model, of the reference model (zero: skipped)
 	stream, dir, vet           [3]result
 	mixedDir, mixedIncremental result
-	floor                      time.Duration
+	floor                      [3]time.Duration // per shape, paired with its render -o DIR runs
 }
 
 func (s summary) print() {
@@ -144,8 +144,8 @@ func (s summary) print() {
 	}
 	for i, sh := range shapes {
 		fmt.Printf("N=%d %-17s cue export (plain model) / render -o - = %s; render -o DIR / disk floor = %s, (render -o DIR - render -o -) / disk floor = %s; vet / render -o DIR = %s\n",
-			s.n, sh.label+":", ratio(s.anchor.wall, s.stream[i].wall), ratio(s.dir[i].wall, s.floor),
-			ratio(max(0, s.dir[i].wall-s.stream[i].wall), s.floor), ratio(s.vet[i].wall, s.dir[i].wall))
+			s.n, sh.label+":", ratio(s.anchor.wall, s.stream[i].wall), ratio(s.dir[i].wall, s.floor[i]),
+			ratio(max(0, s.dir[i].wall-s.stream[i].wall), s.floor[i]), ratio(s.vet[i].wall, s.dir[i].wall))
 	}
 	fmt.Printf("N=%d mixed entries:     cue export (reference model) / render -o DIR = %s (wall), %s (peak RSS); incremental render after one file changed = %.0f%% of a full render\n",
 		s.n, ratio(s.reference.wall, s.mixedDir.wall), rssRatio(s.reference.rss, s.mixedDir.rss), 100*s.mixedIncremental.wall.Seconds()/s.mixedDir.wall.Seconds())
@@ -163,8 +163,21 @@ func benchSize(ctx context.Context, tw *tabwriter.Writer, work, bin, cueBin stri
 	sum := summary{n: n}
 	dir := func(name string) string { return filepath.Join(work, fmt.Sprintf("%s-%d", name, n)) }
 	out := filepath.Join(work, "out")
-	floorSrc := filepath.Join(work, "floor-src")
-	clean := func() { os.RemoveAll(out); syscall.Sync() }
+	// Outputs are set aside, not deleted, until the bench ends: on ext4, creating files
+	// soon after many were deleted (within ~30 s) skips the freed inodes one by one
+	// (perf put 44% of render -o DIR's samples in recently_deleted), and how much
+	// depends on the second: the same 10,000 files took 0.15 s or 1.3 s to write from
+	// run to run. Set aside, every run meets an untouched disk, as a fresh checkout does.
+	kept := 0
+	clean := func() {
+		if _, err := os.Lstat(out); err == nil {
+			kept++
+			if err := os.Rename(out, filepath.Join(work, fmt.Sprintf("kept-%d-%d", n, kept))); err != nil {
+				os.RemoveAll(out)
+			}
+		}
+		syscall.Sync()
+	}
 	row := func(label string, dst *result, wd string, argv []string, before func()) error {
 		res, err := measure(ctx, wd, argv, runs, before)
 		if err != nil {
@@ -225,30 +238,35 @@ func benchSize(ctx context.Context, tw *tabwriter.Writer, work, bin, cueBin stri
 		if err := row("appflowc render -o - ("+sh.label+")", &sum.stream[i], "", []string{bin, "render", in, "-o", "-"}, func() {}); err != nil {
 			return sum, err
 		}
-		// The previous run's output is removed, and the removal flushed, before each run:
-		// otherwise the next render's file creation pays for that deletion's journal work.
-		if err := row("appflowc render -o DIR ("+sh.label+")", &sum.dir[i], "", []string{bin, "render", in, "-o", out}, clean); err != nil {
+		// A run of the disk floor is paired with each run, right before it: the same
+		// files, the same disk.
+		if _, err := measure(ctx, "", []string{bin, "render", in, "-o", out}, 1, clean); err != nil {
 			return sum, err
 		}
-		if _, err := os.Stat(out); err == nil && i == 0 { // the tree the disk floor writes again
-			os.RemoveAll(floorSrc)
-			if err := os.Rename(out, floorSrc); err != nil {
-				return sum, err
+		var floors []time.Duration
+		var floorErr error
+		files := 0
+		paired := func() {
+			d, nf, err := floorRun(out, clean)
+			if err != nil {
+				floorErr = err
 			}
+			floors, files = append(floors, d), nf
+			clean()
+		}
+		if err := row("appflowc render -o DIR ("+sh.label+")", &sum.dir[i], "", []string{bin, "render", in, "-o", out}, paired); err != nil {
+			return sum, err
+		}
+		if floorErr != nil {
+			fmt.Fprintf(tw, "%d\tdisk floor\tfailed: %v\t\t\t\t\n", n, floorErr)
+		} else {
+			slices.Sort(floors)
+			sum.floor[i] = floors[len(floors)/2]
+			fmt.Fprintf(tw, "%d\tdisk floor (%s): its %d files written by one goroutine + rename, in the same disk state\t%s\t\t\t%s\t\n", n, sh.label, files, secs(sum.floor[i]), perEntry(sum.floor[i], n))
 		}
 		if err := row("appflowc vet ("+sh.label+")", &sum.vet[i], "", []string{bin, "vet", in}, func() {}); err != nil {
 			return sum, err
 		}
-	}
-	// The disk floor: the bytes the last render wrote, written again by one goroutine
-	// into a fresh directory beside the output and renamed into place, right after the
-	// previous output was deleted (as every render row meets the disk), in this process
-	// (no start-up, no evaluation): what writing this tree costs at the least here.
-	if floor, files, err := diskFloor(ctx, work, floorSrc, runs); err != nil {
-		fmt.Fprintf(tw, "%d\tdisk floor\tfailed: %v\t\t\t\t\n", n, err)
-	} else {
-		sum.floor = floor
-		fmt.Fprintf(tw, "%d\tdisk floor: %d files written by one goroutine + rename, after the old output's removal\t%s\t\t\t%s\t\n", n, files, secs(floor), perEntry(floor, n))
 	}
 	if err := row("appflowc render -o DIR (mixed CUE)", &sum.mixedDir, "", []string{bin, "render", mixed, "-o", out}, clean); err != nil {
 		return sum, err
@@ -273,7 +291,7 @@ func benchSize(ctx context.Context, tw *tabwriter.Writer, work, bin, cueBin stri
 		os.Setenv("APPFLOWC_NO_CACHE", "1")
 		os.WriteFile(changed, orig, 0o644)
 	}()
-	os.RemoveAll(out)
+	clean()
 	edits := 0
 	change := func() {
 		edits++
@@ -289,16 +307,18 @@ func benchSize(ctx context.Context, tw *tabwriter.Writer, work, bin, cueBin stri
 	return sum, row("appflowc render, 1 file changed (mixed CUE)", &sum.mixedIncremental, "", argv, change)
 }
 
-// diskFloor reads the tree at dir and measures writing it again: one goroutine, plain
-// os.WriteFile per file into a fresh directory, then one rename; the median of runs,
-// each after the previous copy was removed and the removal flushed.
-func diskFloor(ctx context.Context, work, dir string, runs int) (time.Duration, int, error) {
+// floorRun is one run of the disk floor: the tree render left at out is read, set
+// aside by clean (as before a render run), and written again by one goroutine,
+// plain os.WriteFile per file into a fresh directory beside it, then renamed into
+// place: what writing this tree costs at the least, in this process (no start-up, no
+// evaluation), in the disk state the next render run meets.
+func floorRun(out string, clean func()) (time.Duration, int, error) {
 	type file struct {
 		rel  string
 		data []byte
 	}
 	var files []file
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+	err := filepath.WalkDir(out, func(p string, d os.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
 			return err
 		}
@@ -306,60 +326,33 @@ func diskFloor(ctx context.Context, work, dir string, runs int) (time.Duration, 
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(dir, p)
+		rel, _ := filepath.Rel(out, p)
 		files = append(files, file{rel, data})
 		return nil
 	})
 	if err != nil {
 		return 0, 0, fmt.Errorf("disk floor: %w", err)
 	}
-	// The floor meets the disk as render does: the previous output (the same files) is
-	// deleted just before, beside where the new one is written. On ext4 that state is
-	// what creation costs most in (inodes freed in the last ~30 s are skipped one by one
-	// when allocating: perf puts 44% of render -o DIR's samples there), and a floor
-	// written into an untouched directory measured a different disk.
-	dst := filepath.Join(work, "out")
-	write := func(root string) error {
-		made := map[string]bool{}
-		for _, f := range files {
-			p := filepath.Join(root, f.rel)
-			if d := filepath.Dir(p); !made[d] {
-				if err := os.MkdirAll(d, 0o755); err != nil {
-					return err
-				}
-				made[d] = true
-			}
-			if err := os.WriteFile(p, f.data, 0o644); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	var times []time.Duration
-	for i := 0; i < max(1, runs); i++ {
-		if _, err := os.Stat(dst); err != nil {
-			if err := write(dst); err != nil { // the previous output, as render finds it
+	clean()
+	start := time.Now()
+	tmp := out + ".tmp"
+	made := map[string]bool{}
+	for _, f := range files {
+		p := filepath.Join(tmp, f.rel)
+		if d := filepath.Dir(p); !made[d] {
+			if err := os.MkdirAll(d, 0o755); err != nil {
 				return 0, 0, err
 			}
+			made[d] = true
 		}
-		os.RemoveAll(dst)
-		syscall.Sync()
-		start := time.Now()
-		tmp := dst + ".tmp"
-		if err := write(tmp); err != nil {
+		if err := os.WriteFile(p, f.data, 0o644); err != nil {
 			return 0, 0, err
-		}
-		if err := os.Rename(tmp, dst); err != nil {
-			return 0, 0, err
-		}
-		times = append(times, time.Since(start))
-		if ctx.Err() != nil {
-			return 0, 0, ctx.Err()
 		}
 	}
-	slices.Sort(times)
-	os.RemoveAll(dst)
-	return times[len(times)/2], len(files), nil
+	if err := os.Rename(tmp, out); err != nil {
+		return 0, 0, err
+	}
+	return time.Since(start), len(files), nil
 }
 
 type result struct {
