@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 
@@ -121,7 +122,7 @@ func assemble(encs []encoded) ([]File, error) {
 		fmt.Fprintf(&k, "- %s\n", r)
 	}
 	files = append(files, File{Path: KustomizationFile, Data: k.Bytes()})
-	sort.Slice(files, func(i, j int) bool { return files[i].Path < files[j].Path })
+	slices.SortFunc(files, func(a, b File) int { return strings.Compare(a.Path, b.Path) })
 	return files, nil
 }
 

@@ -1,7 +1,7 @@
 package render
 
 import (
-	"sort"
+	"slices"
 
 	wfv1 "github.com/argoproj/argo-workflows/v3/pkg/apis/workflow/v1alpha1"
 
@@ -101,7 +101,7 @@ func putStringField(f fields, k string, m map[string]string) (fields, bool) {
 		}
 		sub = append(sub, field{key, val})
 	}
-	sort.Slice(sub, func(i, j int) bool { return keyLess(sub[i].k, sub[j].k) })
+	slices.SortFunc(sub, func(a, b field) int { return keyCompare(a.k, b.k) })
 	return append(f, field{k, sub}), true
 }
 

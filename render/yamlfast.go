@@ -3,7 +3,7 @@ package render
 import (
 	"bytes"
 	"math"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -29,7 +29,7 @@ func appendMap(b []byte, m map[string]any, indent int, firstInline bool) ([]byte
 		}
 		keys = append(keys, k)
 	}
-	sort.Slice(keys, func(i, j int) bool { return keyLess(keys[i], keys[j]) })
+	slices.SortFunc(keys, keyCompare) // sort.Slice's reflection allocated per call
 	for i, k := range keys {
 		if i > 0 || !firstInline {
 			b = appendIndent(b, indent)
@@ -233,6 +233,17 @@ func printableASCII(s string) bool {
 }
 
 func isASCIILetter(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' }
+
+// keyCompare is keyLess as a comparison.
+func keyCompare(a, b string) int {
+	switch {
+	case keyLess(a, b):
+		return -1
+	case keyLess(b, a):
+		return 1
+	}
+	return 0
+}
 
 // keyLess is yaml.v3's key order for digit-free keys: letters compare as runes; where a
 // letter meets a non-letter, the non-letter sorts first; other characters compare as
