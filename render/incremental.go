@@ -7,6 +7,7 @@ import (
 
 	"github.com/appflowc/appflowc/config"
 	"github.com/appflowc/appflowc/internal/diskcache"
+	"github.com/appflowc/appflowc/internal/par"
 )
 
 // Incremental render: the files of an application, applicationSet or infra entry are a
@@ -44,30 +45,39 @@ func entryKeys(cfg *config.Config, opts Options) map[string][sha256.Size]byte {
 	for _, f := range cfg.Tree.Files {
 		rel[f.Display] = f.Rel
 	}
-	keys := map[string][sha256.Size]byte{}
-	add := func(section, name, file string) {
-		n := entries[section+"."+name]
-		if n == nil {
-			return // not where the decoder found it: leave it uncached
-		}
-		path := section + "." + name
-		r, ok := rel[file]
-		if !ok {
-			r = file // as Tree.RelPath
-		}
-		keys[path] = keyHash([][]byte{globalSum[:], []byte(path), []byte(r), n.AppendCanonical(nil)})
-	}
+	type entry struct{ path, file string }
+	var todo []entry
 	for _, a := range cfg.Applications {
-		add("applications", a.Name, a.Pos.File)
+		todo = append(todo, entry{"applications." + a.Name, a.Pos.File})
 	}
 	for _, a := range cfg.ApplicationSets {
 		if opts.Expand && a.Git != nil && a.Git.Checkout != "" {
 			continue
 		}
-		add("applicationSets", a.Name, a.Pos.File)
+		todo = append(todo, entry{"applicationSets." + a.Name, a.Pos.File})
 	}
 	for _, in := range cfg.Infra {
-		add("infra", in.Name, in.Pos.File)
+		todo = append(todo, entry{"infra." + in.Name, in.Pos.File})
+	}
+	// Each entry's key is its own canonical form hashed: on every core.
+	sums := make([]*[sha256.Size]byte, len(todo))
+	par.Each(len(todo), func(i int) {
+		n := entries[todo[i].path]
+		if n == nil {
+			return // not where the decoder found it: leave it uncached
+		}
+		r, ok := rel[todo[i].file]
+		if !ok {
+			r = todo[i].file // as Tree.RelPath
+		}
+		sum := keyHash([][]byte{globalSum[:], []byte(todo[i].path), []byte(r), n.AppendCanonical(nil)})
+		sums[i] = &sum
+	})
+	keys := make(map[string][sha256.Size]byte, len(todo))
+	for i, e := range todo {
+		if sums[i] != nil {
+			keys[e.path] = *sums[i]
+		}
 	}
 	return keys
 }
