@@ -158,3 +158,40 @@ func TestStaleTempsRemoved(t *testing.T) {
 		t.Errorf("the link was removed: %v", err)
 	}
 }
+
+// TestRemoveTreeFollowsNoLink: removing an old output tree whose kind or namespace
+// directory was replaced by a link to elsewhere removes the link, not what it points
+// to.
+func TestRemoveTreeFollowsNoLink(t *testing.T) {
+	base := t.TempDir()
+	outside := filepath.Join(base, "outside")
+	if err := os.MkdirAll(filepath.Join(outside, "ns"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	keep := filepath.Join(outside, "ns", "keep.yaml")
+	if err := os.WriteFile(keep, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(base, "old")
+	if err := os.MkdirAll(filepath.Join(root, "workflow", "argo"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(root, "workflow", "argo", "a.yaml"), []byte("a"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(outside, filepath.Join(root, "configmap")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(outside, "ns"), filepath.Join(root, "workflow", "linked")); err != nil {
+		t.Fatal(err)
+	}
+	if err := removeTree(root); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Lstat(root); !os.IsNotExist(err) {
+		t.Errorf("the old tree is still there: %v", err)
+	}
+	if _, err := os.Stat(keep); err != nil {
+		t.Errorf("a file outside the tree went with it: %v", err)
+	}
+}
