@@ -29,17 +29,22 @@ import (
 // twice (a conflict, an int meeting a float, or a repeat): the caller then evaluates
 // them, for CUE's own semantics and messages.
 func dataCUE(files []*ast.File) (n *Node, ok bool) {
-	return readDataCUE(make([]File, len(files)), files, make([]*Node, len(files)), nil, nil)
+	return readDataCUE(make([]File, len(files)), files, make([]*Node, len(files)), nil, nil, DefaultLimits().EvalMemory)
 }
 
 // readDataCUE is dataCUE over files of which some were read in an earlier run: for file
 // i, either asts[i] (parsed now) or nodes[i] (its tree from memo, with its labels in
 // memoLabels). Files read now and read without consulting the other files are kept in
 // memo (may be nil).
-func readDataCUE(files []File, asts []*ast.File, nodes []*Node, memoLabels [][]string, memo *fileMemo) (*Node, bool) {
+// What is evaluated or copied in this process draws on a budget of evalMemory
+// (evalcost.go).
+func readDataCUE(files []File, asts []*ast.File, nodes []*Node, memoLabels [][]string, memo *fileMemo, evalMemory int64) (*Node, bool) {
 	// Files are read on every core (each reader has its own cue.Context: one is not safe
 	// for concurrent use), then unified in order.
-	labels := &packageLabels{patterns: topPatterns(asts)}
+	labels := &packageLabels{patterns: topPatterns(asts), budget: newEvalBudget(evalMemory)}
+	if !labels.chargePatterns(asts) {
+		return nil, false
+	}
 	for i, af := range asts {
 		if af != nil {
 			labels.files = append(labels.files, af)
@@ -87,6 +92,8 @@ type packageLabels struct {
 	// patterns are the package's top-level pattern constraints, by the field they
 	// constrain (applications: [string]: {...}): see dataReader.patterned.
 	patterns map[string][]*ast.Field
+	// budget bounds what the package's readers build in this process.
+	budget *evalBudget
 }
 
 func (p *packageLabels) has(name string) bool {
@@ -169,6 +176,43 @@ func (r *dataReader) file(f *ast.File) (*Node, bool) {
 		}
 	}
 	return n, true
+}
+
+// chargePatterns takes from the budget what applying the package's pattern constraints
+// to its entries may build (each pattern's estimate times the entries it may meet),
+// before anything is built: a pattern of a thousand fields over a thousand entries is
+// left to the evaluator at once rather than found too big halfway.
+func (p *packageLabels) chargePatterns(asts []*ast.File) bool {
+	for key, pats := range p.patterns {
+		entries := int64(0)
+		for _, f := range asts {
+			if f == nil {
+				continue
+			}
+			for _, d := range f.Decls {
+				if fd, ok := d.(*ast.Field); ok {
+					if k, ok := fieldKey(fd); ok && k == key {
+						if st, ok := fd.Value.(*ast.StructLit); ok {
+							entries += int64(len(st.Elts))
+						}
+					}
+				}
+			}
+		}
+		for _, pf := range pats {
+			vars := map[string]int64{}
+			for _, e := range pf.Label.(*ast.ListLit).Elts {
+				if a, ok := e.(*ast.Alias); ok && a.Ident != nil {
+					vars[a.Ident.Name] = textCost(strings.Repeat(" ", 253)) // a name, at most
+				}
+			}
+			n, ok := newCoster(vars).cost(pf.Value)
+			if !ok || !p.budget.take(mulCost(n, entries)) {
+				return false
+			}
+		}
+	}
+	return true
 }
 
 // topPatterns finds the top-level fields that hold pattern constraints, the way CUE
@@ -440,10 +484,25 @@ func (r *dataReader) compiles(e ast.Expr) bool {
 
 // evalEntry evaluates one entry with the patterns that apply to it.
 func (r *dataReader) evalEntry(pats []ast.Decl, key string, entry *ast.Field) (*Node, bool) {
+	// The patterns' share was charged up front, for names of at most 253 bytes (the
+	// decoder refuses longer ones anyway).
+	cost, ok := newCoster(nil).cost(entry.Value)
+	if !ok || len(key) > 253 {
+		return nil, false
+	}
+	if !r.labels.budget.take(cost) {
+		return nil, false // left to the bounded evaluator
+	}
 	if r.ctx == nil {
 		r.ctx = cuecontext.New()
 	}
-	st := &ast.StructLit{Elts: append(slices.Clip(pats), entry)}
+	// Compiling resolves identifiers in the syntax, and a resolution left from the
+	// entry before would be taken as given: each entry compiles copies of its own.
+	elts := make([]ast.Decl, 0, len(pats)+1)
+	for _, p := range pats {
+		elts = append(elts, copyAST(p).(ast.Decl))
+	}
+	st := &ast.StructLit{Elts: append(elts, entry)}
 	v := r.ctx.BuildExpr(st)
 	if v.Err() != nil {
 		return nil, false
@@ -454,7 +513,9 @@ func (r *dataReader) evalEntry(pats []ast.Decl, key string, entry *ast.Field) (*
 	}
 	var errs diag.List
 	n := fromCUE(ev, nil, &errs)
-	if len(errs) > 0 {
+	if len(errs) > 0 || n.Kind != Map {
+		// An entry that is not a struct is placed by evaluation at its value, not its
+		// label: evaluation answers (the decoder refuses it anyway).
 		return nil, false
 	}
 	n.evaluated = true
@@ -521,7 +582,7 @@ func (r *dataReader) data(e ast.Expr) (*Node, bool) {
 		}
 		return n, true
 	case *ast.ListLit:
-		n := &Node{Kind: List, Pos: cuePos(e.Lbrack)}
+		n := &Node{Kind: List, Pos: cuePos(e.Lbrack), brace: cuePos(e.Lbrack)}
 		for _, it := range e.Elts {
 			v, ok := r.value(it)
 			if !ok {
@@ -578,6 +639,9 @@ func (r *dataReader) eval(e ast.Expr) (*Node, bool) {
 	}
 	if !r.selfContained(e) || !cheap(e) {
 		return nil, false
+	}
+	if n, ok := newCoster(nil).cost(e); !ok || !r.labels.budget.take(n) {
+		return nil, false // left to the bounded evaluator
 	}
 	if r.ctx == nil {
 		r.ctx = cuecontext.New()
@@ -648,8 +712,18 @@ func numeric(e ast.Expr) bool {
 
 // predeclared are CUE's predeclared identifiers: in the package, a label of the same name
 // would be what they refer to; alone, the builtin.
-var predeclared = map[string]bool{"bool": true, "bytes": true, "float": true, "int": true, "number": true, "string": true, "null": true,
-	"len": true, "close": true, "and": true, "or": true, "div": true, "mod": true, "quo": true, "rem": true, "matchN": true, "matchIf": true}
+var predeclared = func() map[string]bool {
+	m := map[string]bool{}
+	// cuelang.org/go/internal/core/compile/predeclared.go (v0.17): the types, builtins
+	// and ranges; each is also reachable as __name, which selfContained refuses anyway.
+	for _, n := range []string{"bool", "bytes", "float", "int", "number", "string", "null", "error",
+		"len", "close", "and", "or", "div", "mod", "quo", "rem", "matchN", "matchIf", "self",
+		"rune", "int8", "int16", "int32", "int64", "int128", "uint", "uint8", "uint16", "uint32", "uint64", "uint128",
+		"float32", "float64"} {
+		m[n] = true
+	}
+	return m
+}()
 
 // selfContained rejects expressions that use a predeclared name the package also uses as
 // a label, or that name an import (imports are not in scope when evaluated alone, so
@@ -685,7 +759,10 @@ func unifyData(a, b *Node) bool {
 				if !unifyData(af.Value, bf.Value) {
 					return false
 				}
-				if bf.Value.Kind == Map { // evaluation places a struct written twice at the later brace
+				switch bf.Value.Kind {
+				case Map: // evaluation places a struct written twice at the later brace
+					af.KeyPos, af.Value.Pos, af.Value.brace = bf.Value.brace, bf.Value.brace, bf.Value.brace
+				case List: // and a list at the later bracket
 					af.KeyPos, af.Value.Pos, af.Value.brace = bf.Value.brace, bf.Value.brace, bf.Value.brace
 				}
 				continue
@@ -700,6 +777,9 @@ func unifyData(a, b *Node) bool {
 		for i := range a.Items {
 			if !unifyData(a.Items[i], b.Items[i]) {
 				return false
+			}
+			if b.Items[i].Kind == Map { // a struct written twice sits at the later brace
+				a.Items[i].Pos, a.Items[i].brace = b.Items[i].brace, b.Items[i].brace
 			}
 		}
 		return true

@@ -57,7 +57,7 @@ func evalCUE(ctx context.Context, files []File, memo *fileMemo, lim Limits) (*No
 	if errs := packageErrs(files, pkgs, perrs); len(errs) > 0 {
 		return nil, errs
 	}
-	if n, ok := readDataCUE(files, asts, nodes, labels, memo); ok {
+	if n, ok := readDataCUE(files, asts, nodes, labels, memo, lim.withDefaults().EvalMemory); ok {
 		return n, nil
 	}
 	// Evaluation runs the user's program: in an evaluator process, bounded (evalproc.go).

@@ -43,8 +43,8 @@ type Node struct {
 	// of entries under "applications"; a linear search made merging quadratic). Only
 	// merge appends to a Map once it has an index, and keeps it current.
 	index map[string]*Field
-	// brace is where a CUE struct literal opens, kept by the plain-data reader (evaluation
-	// places a struct written twice at the later brace).
+	// brace is where a CUE struct or list literal opens, kept by the plain-data reader
+	// (evaluation places a struct or list written twice at the later one).
 	brace diag.Pos
 	// evaluated marks a value the plain-data reader had CUE evaluate on its own: it must
 	// not be unified with anything else (dataReader.eval).
