@@ -279,26 +279,15 @@ func (d *decoder) config(root *Node) *Config {
 		return c
 	}
 	c.Appflow = d.appflow(root.Get("appflow"))
+	// Entries, most of a large config, decode independently of each other: on every core.
 	if n := root.Get("applications"); n != nil && d.fieldsAny(n, []string{"applications"}) {
-		// Applications, most of a large config, decode independently: on every core,
-		// each with its own decoder, whose findings join d's in the config's order.
-		fs := n.SortedFields()
-		c.Applications = make([]*Application, len(fs))
-		ds := make([]decoder, len(fs))
-		par.Each(len(fs), func(i int) { c.Applications[i] = ds[i].application(fs[i], &c.Appflow) })
-		for i := range ds {
-			d.errs, d.policy = append(d.errs, ds[i].errs...), append(d.policy, ds[i].policy...)
-		}
+		c.Applications = decodeEach(d, n.SortedFields(), func(d *decoder, f *Field) *Application { return d.application(f, &c.Appflow) })
 	}
 	if n := root.Get("applicationSets"); n != nil && d.fieldsAny(n, []string{"applicationSets"}) {
-		for _, f := range n.SortedFields() {
-			c.ApplicationSets = append(c.ApplicationSets, d.applicationSet(f))
-		}
+		c.ApplicationSets = decodeEach(d, n.SortedFields(), (*decoder).applicationSet)
 	}
 	if n := root.Get("infra"); n != nil && d.fieldsAny(n, []string{"infra"}) {
-		for _, f := range n.SortedFields() {
-			c.Infra = append(c.Infra, d.infra(f))
-		}
+		c.Infra = decodeEach(d, n.SortedFields(), (*decoder).infra)
 	}
 	if n := root.Get("workflowTemplates"); n != nil && d.fieldsAny(n, []string{"workflowTemplates"}) {
 		for _, f := range n.SortedFields() {
@@ -317,6 +306,18 @@ func (d *decoder) config(root *Node) *Config {
 		c.Patches = d.patches(n, []string{"patches"})
 	}
 	return c
+}
+
+// decodeEach decodes each of fs with its own decoder, on every core; their findings
+// join d's in the order of fs.
+func decodeEach[T any](d *decoder, fs []*Field, decode func(*decoder, *Field) T) []T {
+	out := make([]T, len(fs))
+	ds := make([]decoder, len(fs))
+	par.Each(len(fs), func(i int) { out[i] = decode(&ds[i], fs[i]) })
+	for i := range ds {
+		d.errs, d.policy = append(d.errs, ds[i].errs...), append(d.policy, ds[i].policy...)
+	}
+	return out
 }
 
 // labels decodes an entry's labels: Kubernetes label syntax, and none of the keys
