@@ -206,7 +206,15 @@ func (p *packageLabels) chargePatterns(asts []*ast.File) bool {
 					vars[a.Ident.Name] = textCost(strings.Repeat(" ", 253)) // a name, at most
 				}
 			}
-			n, ok := newCoster(vars).cost(pf.Value)
+			for _, e := range pf.Label.(*ast.ListLit).Elts {
+				if a, ok := e.(*ast.Alias); ok {
+					e = a.Expr
+				}
+				if _, ok := estimate(e, nil); !ok {
+					return false
+				}
+			}
+			n, ok := estimate(pf.Value, vars)
 			if !ok || !p.budget.take(mulCost(n, entries)) {
 				return false
 			}
@@ -484,10 +492,24 @@ func (r *dataReader) compiles(e ast.Expr) bool {
 
 // evalEntry evaluates one entry with the patterns that apply to it.
 func (r *dataReader) evalEntry(pats []ast.Decl, key string, entry *ast.Field) (*Node, bool) {
-	// The patterns' share was charged up front, for names of at most 253 bytes (the
-	// decoder refuses longer ones anyway).
-	cost, ok := newCoster(nil).cost(entry.Value)
-	if !ok || len(key) > 253 {
+	// The entry and the patterns it meets, estimated together (their disjunctions
+	// combine); names are at most 253 bytes (the decoder refuses longer ones anyway).
+	if len(key) > 253 {
+		return nil, false
+	}
+	exprs := []ast.Expr{entry.Value}
+	vars := map[string]int64{}
+	for _, p := range pats {
+		pf := p.(*ast.Field)
+		for _, e := range pf.Label.(*ast.ListLit).Elts {
+			if a, ok := e.(*ast.Alias); ok && a.Ident != nil {
+				vars[a.Ident.Name] = textCost(key)
+			}
+		}
+		exprs = append(exprs, pf.Value)
+	}
+	cost, ok := estimate(&ast.ListLit{Elts: exprs}, vars)
+	if !ok {
 		return nil, false
 	}
 	if !r.labels.budget.take(cost) {
@@ -640,7 +662,7 @@ func (r *dataReader) eval(e ast.Expr) (*Node, bool) {
 	if !r.selfContained(e) || !cheap(e) {
 		return nil, false
 	}
-	if n, ok := newCoster(nil).cost(e); !ok || !r.labels.budget.take(n) {
+	if n, ok := estimate(e, nil); !ok || !r.labels.budget.take(n) {
 		return nil, false // left to the bounded evaluator
 	}
 	if r.ctx == nil {

@@ -10,10 +10,16 @@ import (
 // What the plain-data reader builds in appflowc's own process, outside the bounded
 // evaluator (evalproc.go): CUE expressions evaluated on their own, entries evaluated
 // with their pattern constraints, and copies of a pattern's data merged into entries.
-// Each is estimated before it is built, in tree nodes (a node and its text cost ~256
-// bytes), and all of a package's estimates draw on one budget, the evaluator's memory
-// bound (--max-eval-memory) in nodes: what would pass it, or cannot be estimated, is
-// left to the evaluator, which enforces its bounds itself.
+// CUE evaluation cannot be interrupted, so only a small part of the language is
+// evaluated here, the part whose cost can be told from the syntax: literals, structs,
+// lists, comprehensions over literals, interpolation, arithmetic, a few disjunctions,
+// and references to comprehension variables and a pattern's label alias only (a
+// reference to a field or a let could chain, each doubling the last); no pattern
+// constraint inside, no regular expression built at evaluation time, no validator
+// builtins. Each expression is estimated before it is built, in tree nodes (a node and
+// its text cost ~256 bytes), and all of a package's estimates draw on one budget, the
+// evaluator's memory bound (--max-eval-memory) in nodes. Anything else, and anything
+// over the budget, is left to the evaluator, which enforces its bounds itself.
 
 // bytesPerNode is what one value of the tree costs in memory, roughly (Node, Field and
 // CUE's own structures while it evaluates).
@@ -54,25 +60,38 @@ func mulCost(a, b int64) int64 {
 
 // coster estimates the size of what evaluating an expression builds: literals by their
 // text, structs and lists by their parts, a comprehension by its iterations times its
-// body, and a reference by what it refers to (a field of an enclosing struct literal,
-// a let, a comprehension variable, a pattern's label alias), so that a chain of fields
-// each doubling the one before is seen for what it makes. What it cannot estimate (a
-// reference to something outside the expression, a comprehension over something other
-// than a literal) makes ok false.
+// body, a variable by its source, and every disjunction doubling the whole (they are
+// few: maxDisjunctions). ok is false outside the part of CUE evaluated in-process.
 type coster struct {
-	scopes []map[string]ast.Expr // struct fields and lets, innermost last
-	vars   []map[string]int64    // comprehension variables and aliases, innermost last
-	memo   map[ast.Expr]int64
-	busy   map[ast.Expr]bool
+	vars         []map[string]int64 // comprehension variables and aliases, innermost last
+	disjunctions int
 }
 
-func newCoster(vars map[string]int64) *coster {
-	c := &coster{memo: map[ast.Expr]int64{}, busy: map[ast.Expr]bool{}}
+// maxDisjunctions bounds the disjunctions of an expression evaluated in-process: CUE
+// may try every combination of them (2^13 took 25 s).
+const maxDisjunctions = 6
+
+// maxRegexpLiteral bounds a regular expression written as a constraint (=~"...") that
+// is evaluated in-process: matching costs the text times the expression.
+const maxRegexpLiteral = 1024
+
+// estimate is the cost of e evaluated in-process with vars bound (a pattern's label
+// alias), or ok false when it is not to be evaluated here.
+func estimate(e ast.Node, vars map[string]int64) (int64, bool) {
+	c := &coster{}
 	if vars != nil {
 		c.vars = append(c.vars, vars)
 	}
-	return c
+	n, ok := c.cost(e)
+	if !ok || c.disjunctions > maxDisjunctions {
+		return 0, false
+	}
+	return mulCost(n, int64(1)<<c.disjunctions), true
 }
+
+// cheapBuiltin are the builtins whose cost follows their arguments' (matchN and
+// matchIf validate with any constraint; error builds messages).
+var cheapBuiltin = map[string]bool{"len": true, "close": true, "and": true, "or": true, "div": true, "mod": true, "quo": true, "rem": true}
 
 func textCost(s string) int64 { return 1 + int64(len(s))/bytesPerNode }
 
@@ -103,13 +122,26 @@ func (c *coster) cost(e ast.Node) (int64, bool) {
 	case *ast.Comprehension:
 		return c.comprehension(e)
 	case *ast.BinaryExpr:
-		if e.Op == token.MUL && !(numeric(e.X) && numeric(e.Y)) {
-			return 0, false // CUE repeats strings and lists with '*'
+		switch e.Op {
+		case token.MUL:
+			if !(numeric(e.X) && numeric(e.Y)) {
+				return 0, false // CUE repeats strings and lists with '*'
+			}
+		case token.MAT, token.NMAT:
+			return 0, false // a regular expression matched at evaluation time
+		case token.OR:
+			c.disjunctions++
 		}
 		x, ok1 := c.cost(e.X)
 		y, ok2 := c.cost(e.Y)
 		return addCost(x, y), ok1 && ok2
 	case *ast.UnaryExpr:
+		if e.Op == token.MAT || e.Op == token.NMAT {
+			// A constraint =~"...": the text it meets is written in the config.
+			if l, ok := e.X.(*ast.BasicLit); !ok || l.Kind != token.STRING || len(l.Value) > maxRegexpLiteral {
+				return 0, false
+			}
+		}
 		return c.cost(e.X)
 	case *ast.ParenExpr:
 		return c.cost(e.X)
@@ -124,6 +156,9 @@ func (c *coster) cost(e ast.Node) (int64, bool) {
 		}
 		return sum, true
 	case *ast.CallExpr:
+		if id, ok := e.Fun.(*ast.Ident); !ok || !cheapBuiltin[id.Name] {
+			return 0, false
+		}
 		sum, ok := c.cost(e.Fun)
 		for _, a := range e.Args {
 			n, ok2 := c.cost(a)
@@ -153,105 +188,50 @@ func (c *coster) ident(name string) (int64, bool) {
 			return n, true
 		}
 	}
-	for i := len(c.scopes) - 1; i >= 0; i-- {
-		e, ok := c.scopes[i][name]
-		if !ok {
-			continue
-		}
-		if n, ok := c.memo[e]; ok {
-			return n, true
-		}
-		if c.busy[e] {
-			return 0, false // a cycle: evaluation says what it means
-		}
-		c.busy[e] = true
-		// What a reference evaluates to is the referenced value, in its own scopes;
-		// estimating it in the current ones can only see more names, never fewer
-		// sizes that matter here.
-		n, ok := c.cost(e)
-		delete(c.busy, e)
-		if !ok {
-			return 0, false
-		}
-		c.memo[e] = n
-		return n, true
-	}
 	if predeclared[name] {
 		return 1, true
 	}
-	return 0, false // something outside the expression
+	return 0, false // a field, a let or something outside: not estimated here
 }
 
 func (c *coster) structLit(elts []ast.Decl) (int64, bool) {
-	scope := map[string]ast.Expr{}
-	fields := int64(0)
-	for _, d := range elts {
-		switch d := d.(type) {
-		case *ast.Field:
-			if id, ok := d.Label.(*ast.Ident); ok {
-				scope[id.Name] = d.Value
-			}
-			fields++
-		case *ast.LetClause:
-			scope[d.Ident.Name] = d.Expr
-		}
-	}
-	c.scopes = append(c.scopes, scope)
-	defer func() { c.scopes = c.scopes[:len(c.scopes)-1] }()
 	var sum int64 = 1
 	for _, d := range elts {
+		var v int64
+		var ok bool
 		switch d := d.(type) {
 		case *ast.Field:
-			v, ok := c.cost(d.Value)
-			if !ok {
-				return 0, false
-			}
 			switch l := d.Label.(type) {
 			case *ast.Ident, *ast.BasicLit:
-			case *ast.ListLit: // a pattern: its value meets every field of the struct
-				lc, ok := c.cost(l)
-				if !ok {
-					return 0, false
-				}
-				v = addCost(lc, mulCost(v, fields))
+				ok = true
 			case *ast.Interpolation, *ast.ParenExpr:
-				lc, ok := c.cost(l)
-				if !ok {
-					return 0, false
-				}
-				v = addCost(v, lc)
-			default:
+				v, ok = c.cost(l)
+			default: // a pattern constraint meets fields not written here; an alias
 				return 0, false
 			}
-			sum = addCost(sum, addCost(v, 1))
-		case *ast.LetClause:
-			v, ok := c.cost(d.Expr)
 			if !ok {
 				return 0, false
 			}
-			sum = addCost(sum, v)
+			n, ok := c.cost(d.Value)
+			if !ok {
+				return 0, false
+			}
+			v = addCost(addCost(v, n), 1)
 		case *ast.EmbedDecl:
-			v, ok := c.cost(d.Expr)
-			if !ok {
-				return 0, false
-			}
-			sum = addCost(sum, v)
+			v, ok = c.cost(d.Expr)
 		case *ast.Comprehension:
-			v, ok := c.comprehension(d)
-			if !ok {
-				return 0, false
-			}
-			sum = addCost(sum, v)
+			v, ok = c.comprehension(d)
 		case *ast.Ellipsis:
-			v, ok := c.cost(d.Type)
-			if !ok {
-				return 0, false
-			}
-			sum = addCost(sum, v)
+			v, ok = c.cost(d.Type)
 		case *ast.CommentGroup, *ast.Attribute:
-		default:
+			ok = true
+		default: // lets: a reference to one could chain
 			return 0, false
 		}
+		if !ok {
+			return 0, false
+		}
+		sum = addCost(sum, v)
 	}
 	return sum, true
 }
