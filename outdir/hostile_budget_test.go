@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"testing"
 )
 
@@ -51,9 +52,10 @@ func TestHostileCheckMemoryIsBounded(t *testing.T) {
 }
 
 // TestHostileOutputParentIsLink: CheckOutputPath refuses -o DIR when DIR is a symbolic
-// link ("where a link points is not what a reviewer of -o out expects to change"), but
-// not when a directory above it is one: with rendered -> /elsewhere committed in the
-// repository, -o rendered/out writes, swaps and removes /elsewhere/out.
+// link ("where a link points is not what a reviewer of -o out expects to change"), and
+// so when a directory above it inside the checkout is one: with rendered -> /elsewhere
+// committed in the repository, -o rendered/out would write, swap and remove
+// /elsewhere/out. Relative and absolute spellings alike.
 func TestHostileOutputParentIsLink(t *testing.T) {
 	base := t.TempDir()
 	elsewhere := filepath.Join(base, "elsewhere")
@@ -66,8 +68,21 @@ func TestHostileOutputParentIsLink(t *testing.T) {
 	if err := os.Symlink(elsewhere, filepath.Join(repo, "rendered")); err != nil {
 		t.Fatal(err)
 	}
-	err := WriteDir(context.Background(), filepath.Join(repo, "rendered", "out"), files(KustomizationFile, headerMark+"\n", "a/x.yaml", "x\n"))
-	if _, statErr := os.Lstat(filepath.Join(elsewhere, "out")); statErr == nil {
-		t.Errorf("-o rendered/out with rendered a link to %s: wrote %s/out (WriteDir: %v); want a refusal, as for -o naming a link", elsewhere, elsewhere, err)
+	t.Chdir(repo)
+	for _, out := range []string{filepath.Join("rendered", "out"), filepath.Join(repo, "rendered", "deeper", "out")} {
+		err := WriteDir(context.Background(), out, files(KustomizationFile, headerMark+"\n", "a/x.yaml", "x\n"))
+		if err == nil || !strings.Contains(err.Error(), "symbolic link") {
+			t.Errorf("-o %s with rendered a link to %s: %v; want a refusal naming the link", out, elsewhere, err)
+		}
+	}
+	if ents, _ := os.ReadDir(elsewhere); len(ents) > 0 {
+		t.Errorf("something was written through the link: %v", ents)
+	}
+	// A real directory in the same place is fine.
+	if err := os.Remove(filepath.Join(repo, "rendered")); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteDir(context.Background(), filepath.Join("rendered", "out"), files(KustomizationFile, headerMark+"\n", "a/x.yaml", "x\n")); err != nil {
+		t.Errorf("-o rendered/out without a link: %v", err)
 	}
 }

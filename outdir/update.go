@@ -77,7 +77,7 @@ func Update(ctx context.Context, dir string, files []manifest.File, opts UpdateO
 		}
 	}
 	if opts.Check {
-		old, err := ReadDir(dir)
+		old, err := readForCompare(dir, files)
 		if err != nil {
 			return res, err
 		}

@@ -41,8 +41,47 @@ const maxOutputFile = 4 << 20
 // what it is ("<a symbolic link: not read>"), which differs from anything rendered, so
 // that --check reports it as drift.
 func ReadDir(dir string) (map[string][]byte, error) {
+	return readForCompare(dir, nil)
+}
+
+// maxShownRemoved is the most of a file that --check reads to show it removed; past it
+// the diff says how large the file was.
+const maxShownRemoved = 64 << 10
+
+// maxShownRemovedTotal bounds what is read of all the files the render does not have.
+const maxShownRemovedTotal = 16 << 20
+
+// readForCompare is ReadDir for a comparison with files (nil: read everything, each
+// file at most maxOutputFile): the output directory may be hostile (a pull request can
+// commit one large blob at many paths), so what is read is bounded by the render
+// itself. A file the render does not have is read up to maxShownRemoved; one it has, up
+// to twice the new file's size plus maxShownRemoved: past those the file stands as a
+// line saying its size, which differs from anything rendered.
+func readForCompare(dir string, files []manifest.File) (map[string][]byte, error) {
+	var limit map[string]int64
+	if files != nil {
+		limit = make(map[string]int64, len(files))
+		for _, f := range files {
+			limit[f.Path] = 2*int64(len(f.Data)) + maxShownRemoved
+		}
+	}
 	out := map[string][]byte{}
+	removedLeft := int64(maxShownRemovedTotal)
 	err := walkFiles(dir, func(p, rel string, d fs.DirEntry) error {
+		if limit != nil {
+			max, ok := limit[rel]
+			if !ok {
+				max = min(maxShownRemoved, removedLeft)
+			}
+			info, err := d.Info()
+			if err == nil && info.Mode().IsRegular() && !ok {
+				removedLeft -= min(info.Size(), max)
+			}
+			if err == nil && info.Mode().IsRegular() && info.Size() > max {
+				out[rel] = []byte(fmt.Sprintf("<a file of %d bytes: not shown>\n", info.Size()))
+				return nil
+			}
+		}
 		data, err := readOutputFile(p, d)
 		var odd *oddFile
 		if errors.As(err, &odd) {
@@ -272,7 +311,42 @@ func CheckOutputPath(dir string) error {
 		target, _ := os.Readlink(dir)
 		return fmt.Errorf("output directory %s is a symbolic link (to %q): give the directory itself", dir, target)
 	}
+	if err := checkParentLinks(dir); err != nil {
+		return err
+	}
 	return checkOwned(dir)
+}
+
+// checkParentLinks refuses an output directory reached through a symbolic link inside
+// the working directory (the checkout, whose links a pull request may commit: with
+// rendered -> /elsewhere, -o rendered/out would replace /elsewhere/out). The machine's
+// own links above the working directory (/tmp on some systems) are not the config's.
+func checkParentLinks(dir string) error {
+	cwd, err := os.Getwd()
+	if err != nil {
+		return nil
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil
+	}
+	rel, err := filepath.Rel(cwd, filepath.Dir(abs))
+	if err != nil || rel == "." || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return nil // the working directory itself, or outside it
+	}
+	p := cwd
+	for _, c := range strings.Split(rel, string(filepath.Separator)) {
+		p = filepath.Join(p, c)
+		st, err := os.Lstat(p)
+		if err != nil {
+			return nil // not there yet: render makes it
+		}
+		if st.Mode()&fs.ModeSymlink != 0 {
+			target, _ := os.Readlink(p)
+			return fmt.Errorf("output directory %s is reached through the symbolic link %s (to %q): give a path without links", dir, p, target)
+		}
+	}
+	return nil
 }
 
 // ownerSuffix names the file beside a temporary output tree that says whose it is.
