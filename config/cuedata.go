@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"cuelang.org/go/cue"
@@ -32,7 +31,8 @@ func dataCUE(files []*ast.File) (n *Node, ok bool) {
 	return readDataCUE(make([]File, len(files)), files, make([]*Node, len(files)), nil, nil, DefaultLimits().EvalMemory)
 }
 
-// readDataCUE is dataCUE over files of which some were read in an earlier run: for file
+// readDataCUE is dataCUE over files of which some were read in an earlier run (each
+// asts[i] is set to nil once read, so that its memory goes): for file
 // i, either asts[i] (parsed now) or nodes[i] (its tree from memo, with its labels in
 // memoLabels). Files read now and read without consulting the other files are kept in
 // memo (may be nil).
@@ -45,11 +45,23 @@ func readDataCUE(files []File, asts []*ast.File, nodes []*Node, memoLabels [][]s
 	if !labels.chargePatterns(asts) {
 		return nil, false
 	}
-	for i, af := range asts {
-		if af != nil {
-			labels.files = append(labels.files, af)
-		} else if i < len(memoLabels) {
-			labels.more = append(labels.more, memoLabels[i]...)
+	// The package's labels that are also predeclared names (a reference to such a name
+	// means the label, not the builtin), found first: each file's syntax is let go as
+	// soon as it is read (the syntax of a large package was most of its reading's peak
+	// heap).
+	used := make([][]string, len(asts))
+	par.Each(len(asts), func(i int) {
+		switch {
+		case asts[i] != nil:
+			used[i] = predeclaredIn(fileLabels(asts[i]))
+		case i < len(memoLabels):
+			used[i] = predeclaredIn(memoLabels[i])
+		}
+	})
+	labels.set = map[string]bool{}
+	for _, u := range used {
+		for _, l := range u {
+			labels.set[l] = true
 		}
 	}
 	var declined atomic.Bool
@@ -67,6 +79,7 @@ func readDataCUE(files []File, asts []*ast.File, nodes []*Node, memoLabels [][]s
 		if memo != nil && !r.consulted { // before unifying, which adds other files' fields
 			memo.put("cue", files[i], cueRecord(files[i].Display, asts[i].PackageName(), fileLabels(asts[i]), fn))
 		}
+		asts[i] = nil
 	})
 	if declined.Load() {
 		return nil, false
@@ -82,13 +95,10 @@ func readDataCUE(files []File, asts []*ast.File, nodes []*Node, memoLabels [][]s
 	return root, root != nil
 }
 
-// packageLabels is every identifier used as a label in a package, found on first use:
-// in the syntax of files, and in more (labels of files read from memo).
+// packageLabels is what a package's readers share: which predeclared names it uses as
+// labels, its pattern constraints, and its budget.
 type packageLabels struct {
-	files []*ast.File
-	more  []string
-	once  sync.Once
-	set   map[string]bool
+	set map[string]bool // predeclared names the package uses as labels
 	// patterns are the package's top-level pattern constraints, by the field they
 	// constrain (applications: [string]: {...}): see dataReader.patterned.
 	patterns map[string][]*ast.Field
@@ -96,19 +106,18 @@ type packageLabels struct {
 	budget *evalBudget
 }
 
-func (p *packageLabels) has(name string) bool {
-	p.once.Do(func() {
-		p.set = map[string]bool{}
-		for _, f := range p.files {
-			for _, l := range fileLabels(f) {
-				p.set[l] = true
-			}
+// has reports whether the package uses name, a predeclared name, as a label.
+func (p *packageLabels) has(name string) bool { return p.set[name] }
+
+// predeclaredIn keeps the labels that are predeclared names.
+func predeclaredIn(labels []string) []string {
+	var out []string
+	for _, l := range labels {
+		if predeclared[l] {
+			out = append(out, l)
 		}
-		for _, l := range p.more {
-			p.set[l] = true
-		}
-	})
-	return p.set[name]
+	}
+	return out
 }
 
 // fileLabels lists the identifiers a file uses as labels (fields, aliases, lets).
