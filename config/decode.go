@@ -190,26 +190,24 @@ func (d *decoder) strList(n *Node, path []string, check func(*Node, []string, st
 
 // strMap decodes a struct of scalars into sorted pairs, checking each key.
 func (d *decoder) strMap(n *Node, path []string, checkKey func(*Node, []string, string)) []KV {
-	if n == nil || !d.fieldsAny(n, path) {
-		return nil
-	}
-	var out []KV
-	for _, f := range n.SortedFields() {
-		p := append(path, f.Key)
-		if checkKey != nil {
-			checkKey(&Node{Pos: f.KeyPos}, p, f.Key)
-		}
-		if v, ok := d.scalarStr(f.Value, p); ok {
-			out = append(out, KV{Name: f.Key, Value: v})
-		}
-	}
-	return out
+	return d.pairs(n, path, checkKey, d.scalarStr)
 }
 
 // stringMap is strMap for a struct whose values must be strings (label values,
 // environment variables): a number or boolean is refused with hint, as the CUE schema
 // refuses it, rather than turned into text.
 func (d *decoder) stringMap(n *Node, path []string, checkKey func(*Node, []string, string), hint string) []KV {
+	return d.pairs(n, path, checkKey, func(v *Node, p []string) (string, bool) {
+		if v.Kind != String {
+			d.errorf(v, p, hint, "expected a string, found %s", v.display())
+			return "", false
+		}
+		return v.Str, true
+	})
+}
+
+// pairs decodes a struct into sorted pairs: each key checked, each value read by value.
+func (d *decoder) pairs(n *Node, path []string, checkKey func(*Node, []string, string), value func(*Node, []string) (string, bool)) []KV {
 	if n == nil || !d.fieldsAny(n, path) {
 		return nil
 	}
@@ -219,11 +217,9 @@ func (d *decoder) stringMap(n *Node, path []string, checkKey func(*Node, []strin
 		if checkKey != nil {
 			checkKey(&Node{Pos: f.KeyPos}, p, f.Key)
 		}
-		if f.Value.Kind != String {
-			d.errorf(f.Value, p, hint, "expected a string, found %s", f.Value.display())
-			continue
+		if v, ok := value(f.Value, p); ok {
+			out = append(out, KV{Name: f.Key, Value: v})
 		}
-		out = append(out, KV{Name: f.Key, Value: f.Value.Str})
 	}
 	return out
 }
