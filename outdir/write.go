@@ -519,50 +519,6 @@ func removeTree(root string) error {
 	return os.RemoveAll(root)
 }
 
-// parallel calls do for every file from 8 goroutines and returns the first error.
-func parallel(ctx context.Context, files []manifest.File, do func(manifest.File) error) error {
-	work := make(chan manifest.File)
-	errc := make(chan error, 1)
-	var wg sync.WaitGroup
-	for range 8 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for f := range work {
-				if err := do(f); err != nil {
-					select {
-					case errc <- err:
-					default:
-					}
-				}
-			}
-		}()
-	}
-	var err error
-feed:
-	for _, f := range files {
-		select {
-		case work <- f:
-		case err = <-errc:
-			break feed
-		case <-ctx.Done():
-			err = ctx.Err()
-			break feed
-		}
-	}
-	close(work)
-	wg.Wait()
-	if err != nil {
-		return err
-	}
-	select {
-	case err = <-errc:
-		return err
-	default:
-	}
-	return ctx.Err()
-}
-
 // lockDir takes an exclusive flock on a directory until unlock is called, waiting at
 // most wait (polling: a blocking flock cannot be cancelled).
 func lockDir(ctx context.Context, dir string, wait time.Duration) (unlock func(), err error) {
@@ -608,28 +564,27 @@ const stampsKind = "render-dir/v2"
 // removal, which changes a linked file's ctime): by the hash of each path, its stat
 // identity and content hash.
 func saveStamps(cache *diskcache.Cache, abs, dir string, files []manifest.File, sums map[string][sha256.Size]byte) {
-	recs := make(diskcache.Records, len(files))
-	var mu sync.Mutex
+	vals := make([][]byte, len(files))
 	var failed atomic.Bool
-	_ = parallel(context.Background(), files, func(f manifest.File) error {
-		st, ok := stampOf(filepath.Join(dir, filepath.FromSlash(f.Path)))
+	par.Each(len(files), func(i int) {
+		st, ok := stampOf(filepath.Join(dir, filepath.FromSlash(files[i].Path)))
 		if !ok {
 			failed.Store(true)
-			return nil
+			return
 		}
 		var b []byte
 		for _, v := range st.id() {
 			b = binary.BigEndian.AppendUint64(b, uint64(v))
 		}
-		sum := sums[f.Path]
-		b = append(b, sum[:]...)
-		mu.Lock()
-		recs[sha256.Sum256([]byte(f.Path))] = b
-		mu.Unlock()
-		return nil
+		sum := sums[files[i].Path]
+		vals[i] = append(b, sum[:]...)
 	})
 	if failed.Load() {
 		return // something changed dir meanwhile: better no record than a wrong one
+	}
+	recs := make(diskcache.Records, len(files))
+	for i, f := range files {
+		recs[sha256.Sum256([]byte(f.Path))] = vals[i]
 	}
 	cache.PutRecords(stampsKind, recs, []byte(abs))
 }
