@@ -294,7 +294,7 @@ func (c *coster) comprehension(e *ast.Comprehension) (int64, bool) {
 
 // nodeCount is the size of a tree read as data.
 func nodeCount(n *Node) int64 {
-	c := int64(1) + textCost(n.Str) - 1
+	c := textCost(n.Str)
 	for _, f := range n.Fields {
 		c = addCost(c, addCost(1, nodeCount(f.Value)))
 	}

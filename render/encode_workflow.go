@@ -108,13 +108,8 @@ func putStringField(f fields, k string, m map[string]string) (fields, bool) {
 // appendFields is appendMap of fields.
 func appendFields(b []byte, f fields, indent int, firstInline bool) ([]byte, bool) {
 	for i, kv := range f {
-		if i > 0 || !firstInline {
-			b = appendIndent(b, indent)
-		}
-		b = append(b, kv.k...)
-		b = append(b, ':')
 		var ok bool
-		if b, ok = appendValue(b, kv.v, indent); !ok {
+		if b, ok = appendPair(b, kv.k, kv.v, indent, i > 0 || !firstInline); !ok {
 			return b, false
 		}
 	}

@@ -31,17 +31,23 @@ func appendMap(b []byte, m map[string]any, indent int, firstInline bool) ([]byte
 	}
 	slices.SortFunc(keys, keyCompare) // sort.Slice's reflection allocated per call
 	for i, k := range keys {
-		if i > 0 || !firstInline {
-			b = appendIndent(b, indent)
-		}
-		b = append(b, k...)
-		b = append(b, ':')
 		var ok bool
-		if b, ok = appendValue(b, m[k], indent); !ok {
+		if b, ok = appendPair(b, k, m[k], indent, i > 0 || !firstInline); !ok {
 			return b, false
 		}
 	}
 	return b, true
+}
+
+// appendPair writes "key: value" of a block mapping, on a new indented line unless
+// it continues a list item's "- ".
+func appendPair(b []byte, k string, v any, indent int, newLine bool) ([]byte, bool) {
+	if newLine {
+		b = appendIndent(b, indent)
+	}
+	b = append(b, k...)
+	b = append(b, ':')
+	return appendValue(b, v, indent)
 }
 
 // appendValue writes what follows "key:" (a space and a scalar, or a newline and a block).
